@@ -1,0 +1,438 @@
+// N-API surface of the addon. Everything here runs in the parent (node):
+// it copies the JS spawn plan into plain C data (plan.h), clones the init, and
+// offers the few blocking primitives node lacks (SOCK_SEQPACKET sync, unix
+// sockets, flock, waitpid). No policy: lib/plan decides, this executes.
+
+#include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "plan.h"
+#include "seccomp.h"
+
+namespace ocirun {
+namespace {
+
+Napi::Error sys_error(Napi::Env env, int err, const std::string& what) {
+  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
+}
+
+// Owns every byte the child's Plan points to. Strings live in a deque so
+// their addresses never move while we fill it.
+struct PlanStore {
+  Plan plan{};
+  std::deque<std::string> strings;
+  std::vector<const char*> argv, envp, path_dirs;
+  std::vector<MountOp> mounts, late_mounts;
+  std::vector<DeviceOp> devices;
+  std::vector<SymlinkOp> symlinks;
+  std::vector<NsJoin> joins;
+  std::vector<RlimitOp> rlimits;
+  std::vector<gid_t> groups;
+  std::string sysctls;
+  std::vector<uint8_t> seccomp;
+
+  const char* str(const std::string& s) { strings.push_back(s); return strings.back().c_str(); }
+};
+
+std::string get_str(const Napi::Object& o, const char* k, const std::string& def = "") {
+  Napi::Value v = o.Get(k);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : def;
+}
+double get_num(const Napi::Object& o, const char* k, double def = 0) {
+  Napi::Value v = o.Get(k);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
+}
+bool get_bool(const Napi::Object& o, const char* k) {
+  Napi::Value v = o.Get(k);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+// 64-bit masks and rlimits come as decimal strings or BigInts (JS numbers lose bits).
+uint64_t get_u64(const Napi::Object& o, const char* k) {
+  Napi::Value v = o.Get(k);
+  if (v.IsBigInt()) { bool lossless; return v.As<Napi::BigInt>().Uint64Value(&lossless); }
+  if (v.IsString()) return strtoull(v.As<Napi::String>().Utf8Value().c_str(), nullptr, 10);
+  if (v.IsNumber()) return (uint64_t)v.As<Napi::Number>().DoubleValue();
+  return 0;
+}
+Napi::Array get_arr(const Napi::Object& o, const char* k) {
+  Napi::Value v = o.Get(k);
+  return v.IsArray() ? v.As<Napi::Array>() : Napi::Array::New(o.Env());
+}
+
+void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Object m = arr.Get(i).As<Napi::Object>();
+    MountOp op{};
+    op.kind = (int)get_num(m, "kind");
+    op.target_kind = (int)get_num(m, "targetKind");
+    op.source = s.str(get_str(m, "source"));
+    op.target = s.str(get_str(m, "target"));
+    op.fstype = s.str(get_str(m, "fstype"));
+    op.data = s.str(get_str(m, "data"));
+    op.flags = (unsigned long)get_num(m, "flags");
+    op.propagation = (unsigned long)get_num(m, "propagation");
+    op.recursive = get_bool(m, "recursive");
+    op.remount = get_bool(m, "remount");
+    out.push_back(op);
+  }
+}
+
+void fill_strings(PlanStore& s, Napi::Array arr, std::vector<const char*>& out) {
+  for (uint32_t i = 0; i < arr.Length(); i++)
+    out.push_back(s.str(arr.Get(i).As<Napi::String>().Utf8Value()));
+  out.push_back(nullptr);
+}
+
+void fill_plan(PlanStore& s, Napi::Object o) {
+  Plan& p = s.plan;
+  p.clone_flags = (int)get_num(o, "cloneFlags");
+  p.unshare_flags = (int)get_num(o, "unshareFlags");
+  p.fork_needed = get_bool(o, "forkNeeded");
+  p.userns_new = get_bool(o, "userNsNew");
+  p.timens_new = get_bool(o, "timeNsNew");
+  p.timens_offsets = s.str(get_str(o, "timeNsOffsets"));
+  Napi::Array joins = get_arr(o, "joins");
+  for (uint32_t i = 0; i < joins.Length(); i++) {
+    Napi::Object j = joins.Get(i).As<Napi::Object>();
+    s.joins.push_back({(int)get_num(j, "fd"), (int)get_num(j, "nstype")});
+  }
+
+  p.setup_rootfs = get_bool(o, "setupRootfs");
+  p.rootfs = s.str(get_str(o, "rootfs"));
+  p.rootfs_parent = s.str(get_str(o, "rootfsParent"));
+  p.root_propagation = (unsigned long)get_num(o, "rootPropagation");
+  p.final_propagation = (unsigned long)get_num(o, "finalPropagation");
+  p.root_readonly = get_bool(o, "rootReadonly");
+  p.no_pivot = get_bool(o, "noPivot");
+  fill_mounts(s, get_arr(o, "mounts"), s.mounts);
+  fill_mounts(s, get_arr(o, "lateMounts"), s.late_mounts);
+  Napi::Array devs = get_arr(o, "devices");
+  for (uint32_t i = 0; i < devs.Length(); i++) {
+    Napi::Object d = devs.Get(i).As<Napi::Object>();
+    DeviceOp op{};
+    op.path = s.str(get_str(d, "path"));
+    op.mode = (mode_t)get_num(d, "mode");
+    op.dev = makedev((unsigned)get_num(d, "major"), (unsigned)get_num(d, "minor"));
+    op.uid = (uid_t)get_num(d, "uid");
+    op.gid = (gid_t)get_num(d, "gid");
+    op.bind = get_bool(d, "bind");
+    s.devices.push_back(op);
+  }
+  Napi::Array links = get_arr(o, "symlinks");
+  for (uint32_t i = 0; i < links.Length(); i++) {
+    Napi::Object l = links.Get(i).As<Napi::Object>();
+    s.symlinks.push_back({s.str(get_str(l, "target")), s.str(get_str(l, "path"))});
+  }
+  p.cwd = s.str(get_str(o, "cwd", "/"));
+
+  Napi::Value hn = o.Get("hostname"), dn = o.Get("domainname");
+  p.hostname = hn.IsString() ? s.str(hn.As<Napi::String>().Utf8Value()) : nullptr;
+  p.domainname = dn.IsString() ? s.str(dn.As<Napi::String>().Utf8Value()) : nullptr;
+
+  p.console_fd = (int)get_num(o, "consoleFd", -1);
+  p.console_rows = (unsigned short)get_num(o, "consoleRows");
+  p.console_cols = (unsigned short)get_num(o, "consoleCols");
+
+  fill_strings(s, get_arr(o, "args"), s.argv);
+  fill_strings(s, get_arr(o, "env"), s.envp);
+  fill_strings(s, get_arr(o, "pathDirs"), s.path_dirs);
+  p.arg0 = s.argv[0] ? s.argv[0] : "";
+  p.uid = (uid_t)get_num(o, "uid");
+  p.gid = (gid_t)get_num(o, "gid");
+  Napi::Array groups = get_arr(o, "groups");
+  for (uint32_t i = 0; i < groups.Length(); i++)
+    s.groups.push_back((gid_t)groups.Get(i).As<Napi::Number>().Uint32Value());
+  p.set_groups = get_bool(o, "setGroups");
+  p.umask = (int)get_num(o, "umask", -1);
+  p.no_new_privs = get_bool(o, "noNewPrivileges");
+  p.set_caps = get_bool(o, "setCaps");
+  p.cap_bounding = get_u64(o, "capBounding");
+  p.cap_effective = get_u64(o, "capEffective");
+  p.cap_permitted = get_u64(o, "capPermitted");
+  p.cap_inheritable = get_u64(o, "capInheritable");
+  p.cap_ambient = get_u64(o, "capAmbient");
+  p.cap_last = (int)get_num(o, "capLast", 40);
+  Napi::Array rl = get_arr(o, "rlimits");
+  for (uint32_t i = 0; i < rl.Length(); i++) {
+    Napi::Object r = rl.Get(i).As<Napi::Object>();
+    s.rlimits.push_back({(int)get_num(r, "resource"), get_u64(r, "soft"), get_u64(r, "hard")});
+  }
+  Napi::Value oom = o.Get("oomScoreAdj");
+  p.oom_score_adj_set = oom.IsNumber();
+  p.oom_score_adj = oom.IsNumber() ? oom.As<Napi::Number>().Int32Value() : 0;
+  p.preserve_fds = (int)get_num(o, "preserveFds");
+  Napi::Array sys = get_arr(o, "sysctls");  // [[path, value], ...]
+  for (uint32_t i = 0; i < sys.Length(); i++) {
+    Napi::Array kv = sys.Get(i).As<Napi::Array>();
+    s.sysctls += kv.Get(0u).As<Napi::String>().Utf8Value();
+    s.sysctls.push_back('\0');
+    s.sysctls += kv.Get(1u).As<Napi::String>().Utf8Value();
+    s.sysctls.push_back('\0');
+  }
+  s.sysctls.push_back('\0');
+  p.sysctl_paths = sys.Length() ? s.sysctls.data() : nullptr;
+
+  p.start_fd = (int)get_num(o, "startFd", -1);
+  p.is_exec = get_bool(o, "isExec");
+
+  p.joins = s.joins.data(); p.njoins = (int)s.joins.size();
+  p.mounts = s.mounts.data(); p.nmounts = (int)s.mounts.size();
+  p.late_mounts = s.late_mounts.data(); p.nlate_mounts = (int)s.late_mounts.size();
+  p.devices = s.devices.data(); p.ndevices = (int)s.devices.size();
+  p.symlinks = s.symlinks.data(); p.nsymlinks = (int)s.symlinks.size();
+  p.argv = s.argv.data(); p.envp = s.envp.data(); p.path_dirs = s.path_dirs.data();
+  p.groups = s.groups.data(); p.ngroups = (int)s.groups.size();
+  p.rlimits = s.rlimits.data(); p.nrlimits = (int)s.rlimits.size();
+}
+
+// spawn(plan, seccompFilter?: Buffer) -> { pid, syncFd }
+// pid is the first child: the one to write id maps for and to put in cgroups.
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlanStore s;
+  fill_plan(s, info[0].As<Napi::Object>());
+  if (info.Length() > 1 && info[1].IsBuffer()) {
+    Napi::Buffer<uint8_t> b = info[1].As<Napi::Buffer<uint8_t>>();
+    s.seccomp.assign(b.Data(), b.Data() + b.Length());
+    s.plan.seccomp_filter = s.seccomp.data();
+    s.plan.seccomp_len = (int)(b.Length() / 8);  // sizeof(struct sock_filter)
+    s.plan.seccomp_flags = (unsigned)get_num(info[0].As<Napi::Object>(), "seccompFlags");
+  }
+
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    throw sys_error(env, errno, "socketpair");
+  s.plan.sync_fd = sv[1];
+  s.plan.sync_parent_fd = sv[0];
+
+  // fork-like clone: no CLONE_VM, so the child runs on a private copy of this
+  // stack and heap. Raw syscall, so glibc's fork handlers (which take locks)
+  // don't run.
+  long pid = syscall(SYS_clone, (unsigned long)s.plan.clone_flags | SIGCHLD, nullptr, nullptr,
+                     nullptr, nullptr);
+  if (pid == 0) child_main(&s.plan);  // never returns
+  int err = errno;
+  close(sv[1]);
+  if (pid < 0) {
+    close(sv[0]);
+    throw sys_error(env, err, "clone");
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", Napi::Number::New(env, (double)pid));
+  r.Set("syncFd", Napi::Number::New(env, sv[0]));
+  return r;
+}
+
+// syncSend(fd, type)
+Napi::Value SyncSend(const Napi::CallbackInfo& info) {
+  SyncMsg m;
+  memset(&m, 0, sizeof m);
+  m.type = info[1].As<Napi::Number>().Int32Value();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (send(fd, &m, sizeof m, MSG_NOSIGNAL) < 0)
+    throw sys_error(info.Env(), errno, "send to container init");
+  return info.Env().Undefined();
+}
+
+Napi::Object msg_object(Napi::Env env, const SyncMsg& m) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("type", Napi::Number::New(env, m.type));
+  r.Set("value", Napi::Number::New(env, m.value));
+  r.Set("errno", Napi::Number::New(env, m.err));
+  r.Set("msg", Napi::String::New(env, std::string(m.msg, strnlen(m.msg, sizeof m.msg))));
+  return r;
+}
+
+// syncRecv(fd, timeoutMs) -> message | null (EOF: the child exec'd or died)
+Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : -1;
+  struct pollfd pfd = {fd, POLLIN, 0};
+  int rc;
+  do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw sys_error(env, errno, "poll");
+  if (rc == 0) throw Napi::Error::New(env, "timed out waiting for the container init");
+  SyncMsg m;
+  ssize_t n;
+  do n = recv(fd, &m, sizeof m, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == ECONNRESET) return env.Null();
+    throw sys_error(env, errno, "recv from container init");
+  }
+  if (n == 0) return env.Null();
+  if (n != (ssize_t)sizeof m) throw Napi::Error::New(env, "short message from container init");
+  return msg_object(env, m);
+}
+
+bool fill_sockaddr(const std::string& path, struct sockaddr_un* sa) {
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  if (path.size() >= sizeof sa->sun_path) return false;
+  memcpy(sa->sun_path, path.c_str(), path.size());
+  return true;
+}
+
+// listenUnix(path) -> fd. The socket the init waits on for `start`.
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un sa;
+  if (!fill_sockaddr(path, &sa)) throw Napi::Error::New(env, "socket path too long: " + path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sys_error(env, errno, "socket");
+  if (bind(fd, (struct sockaddr*)&sa, sizeof sa) < 0 || chmod(path.c_str(), 0600) < 0 ||
+      listen(fd, 4) < 0) {
+    int e = errno;
+    close(fd);
+    throw sys_error(env, e, "listen on " + path);
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// connectUnix(path) -> fd
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un sa;
+  if (!fill_sockaddr(path, &sa)) throw Napi::Error::New(env, "socket path too long: " + path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sys_error(env, errno, "socket");
+  if (connect(fd, (struct sockaddr*)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    throw sys_error(env, e, "connect to " + path);
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// release(fd) -> null on success, or the init's error message. fd is a
+// connection to the init's start socket: send 'S', then EOF means execve
+// succeeded (the connection is close-on-exec), a message means it failed.
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  char s = 'S';
+  if (send(fd, &s, 1, MSG_NOSIGNAL) != 1) throw sys_error(env, errno, "signal container init");
+  SyncMsg m;
+  size_t got = 0;
+  while (got < sizeof m) {
+    ssize_t n = read(fd, (char*)&m + got, sizeof m - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == ECONNRESET) break;
+    if (n < 0) throw sys_error(env, errno, "read from container init");
+    if (n == 0) break;
+    got += (size_t)n;
+  }
+  if (got == 0) return env.Null();
+  if (got != sizeof m) throw Napi::Error::New(env, "container init died while starting");
+  return msg_object(env, m);
+}
+
+// lock(path) -> fd holding an exclusive flock (blocking). Closing the fd
+// (or exiting) releases it.
+Napi::Value Lock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  bool nonblock = info.Length() > 1 && info[1].ToBoolean();
+  // O_RDONLY works for files and directories alike (we lock state dirs).
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw sys_error(env, errno, "open lock " + path);
+  int rc;
+  do rc = flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)); while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    int e = errno;
+    close(fd);
+    throw sys_error(env, e, "lock " + path);
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// Waits for a child in the threadpool, so the main thread stays free to
+// forward signals. Resolves to the shell-style status (code, or 128+signal).
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Function cb, pid_t pid) : Napi::AsyncWorker(cb), pid_(pid) {}
+  void Execute() override {
+    int st;
+    pid_t r;
+    do r = waitpid(pid_, &st, __WALL); while (r < 0 && errno == EINTR);
+    if (r < 0) { SetError(std::string("waitpid: ") + strerror(errno)); return; }
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  void OnOK() override { Callback().Call({Env().Null(), Napi::Number::New(Env(), status_)}); }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+};
+
+Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  (new WaitWorker(info[1].As<Napi::Function>(), pid))->Queue();
+  return info.Env().Undefined();
+}
+
+// waitPidSync(pid, nohang) -> status, or -1 if still running (nohang)
+Napi::Value WaitPidSync(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  bool nohang = info.Length() > 1 && info[1].ToBoolean();
+  int st;
+  pid_t r;
+  do r = waitpid(pid, &st, __WALL | (nohang ? WNOHANG : 0)); while (r < 0 && errno == EINTR);
+  if (r < 0) throw sys_error(info.Env(), errno, "waitpid");
+  if (r == 0) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+// setSubreaper(): orphans of our children (the init after a double fork)
+// are reparented to us, so `run` can wait for them.
+Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw sys_error(info.Env(), errno, "prctl");
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("syncSend", Napi::Function::New(env, SyncSend));
+  exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("release", Napi::Function::New(env, Release));
+  exports.Set("lock", Napi::Function::New(env, Lock));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid));
+  exports.Set("waitPidSync", Napi::Function::New(env, WaitPidSync));
+  exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
+  seccomp_init_exports(env, exports);
+  return exports;
+}
+
+}  // namespace ocirun
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return ocirun::Init(env, exports);
+}
+NODE_API_MODULE(ocirun, InitAddon)

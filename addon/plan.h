@@ -1,0 +1,139 @@
+// The spawn plan as the child sees it: plain C data, fully built in the parent
+// (node) before clone(). After clone the child only reads it; nothing in here is
+// allocated or freed in the child. Field meanings mirror lib/plan/types.ts.
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+namespace ocirun {
+
+// What a mount step does. The TypeScript planner expands config mounts,
+// cgroup mounts, masked and readonly paths into these primitive steps.
+enum MountKind : int {
+  MOUNT_FS = 0,        // mount(source, target, fstype, flags, data)
+  MOUNT_BIND = 1,      // bind (MS_REC if recursive), then remount with flags if any
+  MOUNT_MASK = 2,      // maskedPaths: /dev/null over a file, ro tmpfs over a dir
+  MOUNT_READONLY = 3,  // readonlyPaths: bind onto itself, remount ro
+};
+
+// What to create at the target when it is missing (inside the rootfs).
+enum TargetKind : int { TARGET_NONE = 0, TARGET_DIR = 1, TARGET_FILE = 2 };
+
+struct MountOp {
+  int kind;
+  int target_kind;
+  const char* source;   // host path or fs source ("proc", "tmpfs"); may be ""
+  const char* target;   // path inside the rootfs, absolute ("/proc")
+  const char* fstype;   // may be ""
+  const char* data;     // may be ""
+  unsigned long flags;  // MS_* flags for the mount / remount
+  unsigned long propagation;  // MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) or 0
+  int recursive;        // for binds: MS_REC
+  int remount;          // for binds: flags need a MS_REMOUNT pass
+};
+
+struct DeviceOp {
+  const char* path;   // inside the rootfs, absolute ("/dev/null")
+  mode_t mode;        // S_IFCHR|0666 etc.
+  dev_t dev;
+  uid_t uid;
+  gid_t gid;
+  int bind;           // bind-mount the host node (user namespaces) instead of mknod
+};
+
+struct SymlinkOp {
+  const char* target;  // what the link points to ("/proc/self/fd")
+  const char* path;    // the link, inside the rootfs ("/dev/fd")
+};
+
+struct NsJoin {
+  int fd;      // opened by the parent
+  int nstype;  // CLONE_NEW*
+};
+
+struct RlimitOp {
+  int resource;
+  uint64_t soft, hard;
+};
+
+// Fixed-size message on the parent <-> child sync socket (SOCK_SEQPACKET).
+enum SyncType : int32_t {
+  SYNC_GO = 1,       // parent -> child: maps and cgroups are in place, go on
+  SYNC_PID = 2,      // child -> parent: value = pid of the real init (after a fork)
+  SYNC_READY = 3,    // child -> parent: set up, waiting for start
+  SYNC_ERROR = 4,    // child -> parent: errno + context, child exits
+  SYNC_HOOKS = 5,    // child -> parent: namespaces ready, run createRuntime hooks
+  SYNC_HOOKS_DONE = 6,  // parent -> child
+};
+
+struct SyncMsg {
+  int32_t type;
+  int32_t value;
+  int32_t err;   // errno, 0 if none
+  char msg[500];
+};
+
+struct Plan {
+  // namespaces
+  int clone_flags;          // CLONE_NEWUSER or 0: the only namespace made by clone()
+  int unshare_flags;        // CLONE_NEW* made after GO, after joining `joins`
+  int fork_needed;          // pid/time namespaces apply to children: fork the real init
+  NsJoin* joins; int njoins;
+  int userns_new;           // parent writes the id maps; child becomes root in it
+  int timens_new;
+  const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"
+  int sync_fd;              // child's end
+  int sync_parent_fd;       // parent's end (closed in the child)
+
+  // filesystem
+  int setup_rootfs;         // a new mount namespace was requested
+  const char* rootfs;       // absolute host path (resolved)
+  const char* rootfs_parent;// mount point containing the rootfs, made private when needed ("" if not)
+  unsigned long root_propagation;   // for "/" before anything (MS_SLAVE|MS_REC default)
+  unsigned long final_propagation;  // re-applied to "/" after pivot (0 = none)
+  int root_readonly;
+  int no_pivot;
+  MountOp* mounts; int nmounts;
+  DeviceOp* devices; int ndevices;
+  SymlinkOp* symlinks; int nsymlinks;
+  MountOp* late_mounts; int nlate_mounts;   // masked/readonly paths: after devices
+  const char* cwd;          // created inside the rootfs if missing
+
+  // uts
+  const char* hostname;     // NULL = leave
+  const char* domainname;
+
+  // terminal
+  int console_fd;           // connected console socket, -1 if none
+  unsigned short console_rows, console_cols;
+
+  // process
+  const char* const* argv;
+  const char* const* envp;
+  const char* const* path_dirs;  // PATH entries to search when argv[0] has no '/'
+  const char* arg0;              // argv[0] as given, for error messages
+  uid_t uid; gid_t gid;
+  gid_t* groups; int ngroups; int set_groups;
+  int umask;                 // -1 = leave
+  int no_new_privs;
+  int set_caps;
+  uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+  int cap_last;
+  RlimitOp* rlimits; int nrlimits;
+  int oom_score_adj_set; int oom_score_adj;
+  int preserve_fds;          // fds 3 .. 3+n-1 stay open
+  const char* sysctl_paths;  // NUL-separated "/proc/sys/...\0value\0..." pairs, ends with "\0\0"
+
+  // seccomp: a ready BPF program (struct sock_filter[]), loaded right before exec
+  void* seccomp_filter; int seccomp_len; unsigned int seccomp_flags;
+
+  // start barrier
+  int start_fd;              // listening unix socket; -1 = exec right after READY (exec --detach/foreground)
+  int is_exec;               // joining an existing container (ocirun exec)
+};
+
+// Runs in the cloned child; never returns.
+[[noreturn]] void child_main(const Plan* plan);
+
+}  // namespace ocirun

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Benchmark ocirun against runc (and crun when it works) with hyperfine.
+# Not part of the test suite. Needs root.
+#
+#   bash bench/run.sh
+#
+# Environment:
+#   RUNS=N          timed runs per measurement (default 30), after WARMUP=3
+#   OCIRUN=PATH     the binary measured as "ocirun" (default: bin/ocirun)
+#   RUNC=PATH       runc binary (default: runc from PATH, installed if missing)
+#   CRUN=PATH|none  crun binary (default: crun from PATH if installed; "none" skips)
+#   BENCH_OUT=DIR   where the hyperfine JSON and summary go
+#                   (default: bundles/bench-results, git-ignored)
+#
+# Measured, each runtime with its own --root and the same busybox bundle whose
+# process is `true`:
+#   run     run ID                (non-detached run deletes the container)
+#   create  create ID             (prepare: delete --force leftovers)
+#   start   start ID              (prepare: create)
+#   state   state ID              (setup: create once)
+#   delete  delete ID             (prepare: create; deletes a *created* container)
+# hyperfine 1.15 (Debian 12) has no --conclude, so each --prepare first removes
+# whatever the previous iteration left and --cleanup removes the last one.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS="${RUNS:-30}"
+WARMUP="${WARMUP:-3}"
+OCIRUN="${OCIRUN:-$REPO/bin/ocirun}"
+OUT="${BENCH_OUT:-$REPO/bundles/bench-results}"
+OPS=(run create start state delete)
+
+log() { echo "bench: $*" >&2; }
+
+if [[ $EUID -ne 0 ]]; then
+  log "must run as root"
+  exit 1
+fi
+if ! [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 2 ]]; then
+  log "RUNS must be an integer >= 2"
+  exit 2
+fi
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  log "installing $* from Debian"
+  if ! apt-get install -y -q "$@" </dev/null >/dev/null 2>&1; then
+    apt-get update -q </dev/null >/dev/null 2>&1 || true
+    apt-get install -y -q "$@" </dev/null >/dev/null
+  fi
+}
+command -v hyperfine >/dev/null || apt_install hyperfine
+RUNC="${RUNC:-$(command -v runc || true)}"
+if [[ -z "$RUNC" ]]; then
+  apt_install runc
+  RUNC="$(command -v runc)"
+fi
+CRUN="${CRUN:-$(command -v crun || true)}"
+[[ "$CRUN" == none ]] && CRUN=""
+
+# ------------------------------------------------------------ workspace ---
+WORK="$(mktemp -d /tmp/ocirun-bench.XXXXXX)"
+ID="bench-$$"
+NAMES=()           # runtime names, in table order
+SKIPPED=()
+declare -A PREFIX  # name -> shell command prefix (quoted) incl. --root
+
+cleanup() {
+  local rc=$? name
+  set +e
+  for name in "${!PREFIX[@]}"; do
+    for id in "$ID" "$ID-check"; do
+      sh -c "${PREFIX[$name]} delete --force $id" </dev/null >/dev/null 2>&1
+    done
+  done
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+BUNDLE="$WORK/bundle"
+bash "$REPO/scripts/make-bundle.sh" "$BUNDLE" -- true </dev/null
+# crun 1.8.1 (Debian 12) rejects ociVersion 1.2.0 ("unknown version
+# specified"); 1.1.0 is accepted by all three and means the same here.
+node -e '
+  const fs = require("fs"), f = process.argv[1];
+  const s = JSON.parse(fs.readFileSync(f, "utf8"));
+  s.ociVersion = "1.1.0";
+  fs.writeFileSync(f, JSON.stringify(s, null, "\t") + "\n");
+' -- "$BUNDLE/config.json"
+
+q() { printf '%q' "$1"; }
+
+# add_runtime NAME PREFIX: sanity-check with one `run`, then register.
+add_runtime() {
+  local name="$1" prefix="$2" out
+  mkdir -p "$WORK/root-$name"
+  PREFIX[$name]="$prefix"
+  if out="$(timeout 60 sh -c "$prefix run --bundle $(q "$BUNDLE") $ID-check" </dev/null 2>&1)"; then
+    NAMES+=("$name")
+    log "$name: ok ($prefix)"
+    return 0
+  fi
+  log "$name: skipped, a test run failed:"
+  printf '%s\n' "${out:-(no output)}" | tail -n 5 | sed 's/^/    /' >&2
+  SKIPPED+=("$name (test run failed)")
+  sh -c "$prefix delete --force $ID-check" </dev/null >/dev/null 2>&1 || true
+  return 1
+}
+
+add_runtime runc "$(q "$RUNC") --root $(q "$WORK/root-runc")" || {
+  log "runc does not work here; giving up"
+  exit 1
+}
+if [[ -x "$OCIRUN" ]] || command -v "$OCIRUN" >/dev/null; then
+  add_runtime ocirun "$(q "$OCIRUN") --root $(q "$WORK/root-ocirun")" || true
+else
+  log "ocirun: skipped, $OCIRUN not found (build it, or set OCIRUN=)"
+  SKIPPED+=("ocirun ($OCIRUN not found)")
+fi
+CRUN_WRAP=""
+if [[ -n "$CRUN" ]]; then
+  # crun 1.8.1 refuses cgroup v1/v2 hybrid hosts ("cgroups in hybrid mode not
+  # supported"); hide the v2 mount in a private mount namespace per call.
+  if [[ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs && -d /sys/fs/cgroup/unified ]]; then
+    CRUN_WRAP="unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec \"\$0\" \"\$@\"'"
+  fi
+  add_runtime crun "${CRUN_WRAP:+$CRUN_WRAP }$(q "$CRUN") --root $(q "$WORK/root-crun")" || true
+fi
+
+# -------------------------------------------------------------- measure ---
+rm -rf "$OUT"
+mkdir -p "$OUT"
+B="$(q "$BUNDLE")"
+FAILED=()
+
+# bench OP NAME: one hyperfine invocation. The timed command runs without a
+# shell (-N); the hooks are small sh scripts in $WORK.
+bench() {
+  local op="$1" name="$2" p="${PREFIX[$2]}"
+  local del="$p delete --force $ID >/dev/null 2>&1 || true"
+  local create="$p create --bundle $B $ID >/dev/null"
+  local hook="$WORK/hook-$name"
+  printf '%s\n' "$del" >"$hook-del.sh"
+  printf '%s\n' "$del" "$create" >"$hook-create.sh"
+  local args=(-N --warmup "$WARMUP" --runs "$RUNS" --style basic
+    --export-json "$OUT/$op-$name.json" -n "$name $op")
+  case "$op" in
+    run)    args+=(--prepare "sh $hook-del.sh" "$p run --bundle $B $ID") ;;
+    create) args+=(--prepare "sh $hook-del.sh" --cleanup "sh $hook-del.sh" "$p create --bundle $B $ID") ;;
+    start)  args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p start $ID") ;;
+    state)  args+=(--setup "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p state $ID") ;;
+    delete) args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p delete $ID") ;;
+    wrapper) args+=("$CRUN_WRAP true") ;;
+  esac
+  echo
+  if ! hyperfine "${args[@]}" </dev/null; then
+    log "$name $op: FAILED"
+    FAILED+=("$name $op")
+    rm -f "$OUT/$op-$name.json"
+    sh -c "$del" </dev/null
+  fi
+}
+
+log "runs=$RUNS warmup=$WARMUP runtimes=${NAMES[*]} results=$OUT"
+for op in "${OPS[@]}"; do
+  for name in "${NAMES[@]}"; do
+    bench "$op" "$name"
+  done
+done
+if [[ -n "$CRUN_WRAP" && " ${NAMES[*]} " == *" crun "* ]]; then
+  bench wrapper crun
+fi
+
+# --------------------------------------------------------------- report ---
+{
+  echo "# ocirun benchmark"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), host: $(uname -srm), $(nproc) CPUs"
+  echo "- runs: $RUNS (+$WARMUP warm-up), bundle: busybox, process \`true\`, hyperfine $(hyperfine --version | cut -d' ' -f2)"
+  echo "- runc: $("$RUNC" --version | head -n1)"
+  [[ " ${NAMES[*]} " == *" ocirun "* ]] && echo "- ocirun: $OCIRUN"
+  [[ " ${NAMES[*]} " == *" crun "* ]] && echo "- crun: $("$CRUN" --version | head -n1)${CRUN_WRAP:+ (through unshare -m + tmpfs over /sys/fs/cgroup/unified, see the last line)}"
+  echo
+  node "$REPO/bench/report.mjs" "$OUT" "${NAMES[@]}"
+  if [[ ${#SKIPPED[@]} -gt 0 ]]; then
+    echo
+    echo "Skipped: ${SKIPPED[*]}"
+  fi
+  if [[ ${#FAILED[@]} -gt 0 ]]; then
+    echo
+    echo "Failed: ${FAILED[*]}"
+  fi
+} >"$OUT/summary.md"
+echo
+cat "$OUT/summary.md"
+[[ ${#FAILED[@]} -eq 0 ]]

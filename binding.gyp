@@ -1,0 +1,14 @@
+{
+  "targets": [
+    {
+      "target_name": "ocirun",
+      "sources": ["addon/binding.cc", "addon/child.cc", "addon/seccomp.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wno-missing-field-initializers"],
+      "libraries": ["-lseccomp"]
+    }
+  ]
+}

@@ -1,0 +1,28 @@
+// Typed access to the C++ addon (build/Release/ocirun.node).
+import * as path from 'node:path';
+
+export interface SyncMessage { type: number; value: number; errno: number; msg: string }
+
+export const SYNC = { GO: 1, PID: 2, READY: 3, ERROR: 4, HOOKS: 5, HOOKS_DONE: 6 } as const;
+
+export interface Addon {
+  spawn(plan: object, seccomp?: Buffer): { pid: number; syncFd: number };
+  syncSend(fd: number, type: number): void;
+  syncRecv(fd: number, timeoutMs?: number): SyncMessage | null;
+  listenUnix(path: string): number;
+  connectUnix(path: string): number;
+  release(fd: number): SyncMessage | null;
+  lock(path: string, nonblock?: boolean): number;
+  waitPid(pid: number, cb: (err: Error | null, status: number) => void): void;
+  waitPidSync(pid: number, nohang?: boolean): number;
+  setSubreaper(): void;
+  compileSeccomp(profile: object): Buffer;
+  seccompKnown(name: string): boolean;
+}
+
+let cached: Addon | undefined;
+
+export function addon(): Addon {
+  // dist/addon.js -> ../build/Release/ocirun.node
+  return (cached ??= require(path.join(__dirname, '..', 'build', 'Release', 'ocirun.node')) as Addon);
+}

@@ -1,0 +1,28 @@
+import type { Resources } from '../config/types';
+
+/** One container's cgroup, whatever the cgroup version. */
+export interface CgroupManager {
+  readonly version: 1 | 2;
+  /** Creates the cgroup (idempotent) and applies the resources. */
+  create(resources?: Resources): void;
+  /** Applies resources to an existing cgroup (update). */
+  apply(resources: Resources): void;
+  addProcess(pid: number): void;
+  /** Host pids of every process in the cgroup. */
+  pids(): number[];
+  freeze(): void;
+  thaw(): void;
+  isFrozen(): boolean;
+  exists(): boolean;
+  /** Signals every process in the cgroup (freezing around SIGKILL, so nothing forks away). */
+  killAll(signal: number): void;
+  /** Removes the cgroup; kills what is left in it first. */
+  destroy(): void;
+}
+
+export class CgroupError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'CgroupError';
+  }
+}

@@ -1,0 +1,51 @@
+import * as fs from 'node:fs';
+import { CgroupError } from './types';
+
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function writeValue(dir: string, file: string, value: string | number): void {
+  try {
+    fs.writeFileSync(`${dir}/${file}`, String(value));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CgroupError(`write ${value} to ${dir}/${file}: ${err.code === 'ENOENT' ? 'no such file (controller or feature missing on this host)' : err.message}`);
+  }
+}
+
+export function readValue(dir: string, file: string): string {
+  return fs.readFileSync(`${dir}/${file}`, 'utf8').trim();
+}
+
+export function readPids(file: string): number[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function killPids(pids: number[], signal: number): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch { /* already gone */ }
+  }
+}
+
+/** rmdir, retrying while the kernel still counts exiting tasks. */
+export function rmdirRetry(dir: string, onBusy: () => void): void {
+  for (let i = 0; ; i++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || i >= 200) throw new CgroupError(`remove cgroup ${dir}: ${(e as Error).message}`);
+      onBusy();
+      sleepMs(Math.min(1 + i, 20));
+    }
+  }
+}

@@ -1,0 +1,187 @@
+// cgroup v1 (cgroupfs): one directory per mounted hierarchy.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Resources } from '../config/types';
+import type { CgroupManager } from './types';
+import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
+
+// The allow list every container gets on top of its config (as runc's
+// specconv adds): mknod of anything, the standard nodes, ptys, tun.
+const DEFAULT_ALLOW = [
+  'c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm',
+  'c 1:9 rwm', 'c 5:1 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm',
+];
+
+export class CgroupV1 implements CgroupManager {
+  readonly version = 1 as const;
+
+  constructor(private readonly dirs: Record<string, string>) {}
+
+  private dir(controller: string): string | undefined {
+    for (const [key, d] of Object.entries(this.dirs)) if (key.split(',').includes(controller)) return d;
+    return undefined;
+  }
+
+  create(resources?: Resources): void {
+    for (const [key, d] of Object.entries(this.dirs)) {
+      if (key.split(',').includes('cpuset')) this.mkdirCpuset(d);
+      else fs.mkdirSync(d, { recursive: true });
+    }
+    if (resources) this.apply(resources, true);
+  }
+
+  // A new cpuset cgroup starts with no cpus and mems, and no task can join
+  // it: fill each new level from its parent.
+  private mkdirCpuset(d: string): void {
+    if (fs.existsSync(d)) return;
+    this.mkdirCpuset(path.dirname(d));
+    fs.mkdirSync(d);
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (!readValue(d, f)) writeValue(d, f, readValue(path.dirname(d), f));
+    }
+  }
+
+  apply(r: Resources, initial = false): void {
+    const set = (controller: string, file: string, v: string | number | undefined) => {
+      if (v === undefined) return;
+      const d = this.dir(controller);
+      if (!d) throw new Error(`linux.resources: the ${controller} cgroup controller is not mounted on this host`);
+      writeValue(d, file, v);
+    };
+    const m = r.memory;
+    if (m) {
+      // memory.limit must stay <= memory.memsw.limit: order the writes so each is valid.
+      const memsw = m.swap;
+      const cur = this.dir('memory') ? Number(readValue(this.dir('memory')!, 'memory.limit_in_bytes')) : 0;
+      if (memsw !== undefined && m.limit !== undefined && (memsw === -1 || memsw > cur)) {
+        set('memory', 'memory.memsw.limit_in_bytes', memsw);
+        set('memory', 'memory.limit_in_bytes', m.limit);
+      } else {
+        set('memory', 'memory.limit_in_bytes', m.limit);
+        set('memory', 'memory.memsw.limit_in_bytes', memsw);
+      }
+      set('memory', 'memory.soft_limit_in_bytes', m.reservation);
+      if (m.swappiness !== undefined && m.swappiness >= 0) set('memory', 'memory.swappiness', m.swappiness);
+      if (m.disableOOMKiller) set('memory', 'memory.oom_control', 1);
+      if (m.kernel !== undefined) set('memory', 'memory.kmem.limit_in_bytes', m.kernel);
+      if (m.kernelTCP !== undefined) set('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP);
+    }
+    const c = r.cpu;
+    if (c) {
+      if (c.shares) set('cpu', 'cpu.shares', c.shares);
+      if (c.period) set('cpu', 'cpu.cfs_period_us', c.period);
+      if (c.quota) set('cpu', 'cpu.cfs_quota_us', c.quota);
+      if (c.burst !== undefined) set('cpu', 'cpu.cfs_burst_us', c.burst);
+      if (c.realtimePeriod) set('cpu', 'cpu.rt_period_us', c.realtimePeriod);
+      if (c.realtimeRuntime) set('cpu', 'cpu.rt_runtime_us', c.realtimeRuntime);
+      if (c.idle !== undefined) set('cpu', 'cpu.idle', c.idle);
+      if (c.cpus) set('cpuset', 'cpuset.cpus', c.cpus);
+      if (c.mems) set('cpuset', 'cpuset.mems', c.mems);
+    }
+    if (r.pids?.limit !== undefined) set('pids', 'pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+    const b = r.blockIO;
+    if (b) {
+      if (b.weight !== undefined) set('blkio', 'blkio.weight', b.weight);
+      if (b.leafWeight !== undefined) set('blkio', 'blkio.leaf_weight', b.leafWeight);
+      for (const w of b.weightDevice ?? []) {
+        if (w.weight !== undefined) set('blkio', 'blkio.weight_device', `${w.major}:${w.minor} ${w.weight}`);
+        if (w.leafWeight !== undefined) set('blkio', 'blkio.leaf_weight_device', `${w.major}:${w.minor} ${w.leafWeight}`);
+      }
+      const thr: [keyof NonNullable<Resources['blockIO']>, string][] = [
+        ['throttleReadBpsDevice', 'blkio.throttle.read_bps_device'],
+        ['throttleWriteBpsDevice', 'blkio.throttle.write_bps_device'],
+        ['throttleReadIOPSDevice', 'blkio.throttle.read_iops_device'],
+        ['throttleWriteIOPSDevice', 'blkio.throttle.write_iops_device'],
+      ];
+      for (const [k, file] of thr) {
+        for (const t of (b[k] as { major: number; minor: number; rate: number }[] | undefined) ?? []) {
+          set('blkio', file, `${t.major}:${t.minor} ${t.rate}`);
+        }
+      }
+    }
+    for (const h of r.hugepageLimits ?? []) set('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
+    if (r.network?.classID !== undefined) set('net_cls', 'net_cls.classid', r.network.classID);
+    for (const p of r.network?.priorities ?? []) set('net_prio', 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
+    if (r.devices && this.dir('devices')) this.applyDevices(r.devices, initial);
+    if (r.unified && Object.keys(r.unified).length) {
+      throw new Error('linux.resources.unified: needs cgroup v2; this host uses cgroup v1');
+    }
+  }
+
+  private applyDevices(rules: NonNullable<Resources['devices']>, initial: boolean): void {
+    const d = this.dir('devices')!;
+    const lines: [string, string][] = [];
+    for (const rule of rules) {
+      const type = rule.type ?? 'a';
+      const major = rule.major === undefined || rule.major < 0 ? '*' : rule.major;
+      const minor = rule.minor === undefined || rule.minor < 0 ? '*' : rule.minor;
+      const access = rule.access ?? 'rwm';
+      const line = type === 'a' && major === '*' && minor === '*' ? 'a' : `${type} ${major}:${minor} ${access}`;
+      lines.push([rule.allow ? 'devices.allow' : 'devices.deny', line]);
+    }
+    if (initial) for (const a of DEFAULT_ALLOW) lines.push(['devices.allow', a]);
+    for (const [file, line] of lines) writeValue(d, file, line);
+  }
+
+  addProcess(pid: number): void {
+    for (const d of Object.values(this.dirs)) writeValue(d, 'cgroup.procs', pid);
+  }
+
+  private procsDir(): string {
+    return this.dir('pids') ?? this.dir('freezer') ?? this.dir('memory') ?? Object.values(this.dirs)[0];
+  }
+
+  pids(): number[] {
+    return readPids(`${this.procsDir()}/cgroup.procs`);
+  }
+
+  freeze(): void {
+    const d = this.dir('freezer');
+    if (!d) throw new Error('the freezer cgroup controller is not mounted on this host');
+    writeValue(d, 'freezer.state', 'FROZEN');
+    for (let i = 0; i < 1000 && readValue(d, 'freezer.state') !== 'FROZEN'; i++) {
+      sleepMs(1);
+      writeValue(d, 'freezer.state', 'FROZEN');
+    }
+  }
+
+  thaw(): void {
+    const d = this.dir('freezer');
+    if (d && fs.existsSync(d)) writeValue(d, 'freezer.state', 'THAWED');
+  }
+
+  isFrozen(): boolean {
+    const d = this.dir('freezer');
+    try {
+      return !!d && readValue(d, 'freezer.state') !== 'THAWED';
+    } catch {
+      return false;
+    }
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.procsDir());
+  }
+
+  killAll(signal: number): void {
+    if (!this.exists()) return;
+    const canFreeze = signal === 9 && !!this.dir('freezer');
+    if (canFreeze) this.freeze();
+    try {
+      killPids(this.pids(), signal);
+    } finally {
+      if (canFreeze) this.thaw();
+    }
+  }
+
+  destroy(): void {
+    if (this.exists()) {
+      this.killAll(9);
+      for (let i = 0; i < 500 && this.pids().length; i++) {
+        sleepMs(2);
+        if (i % 50 === 49) this.killAll(9);
+      }
+    }
+    for (const d of Object.values(this.dirs)) rmdirRetry(d, () => killPids(readPids(`${d}/cgroup.procs`), 9));
+  }
+}

@@ -1,0 +1,128 @@
+// cgroup v2 (unified): one directory; v1-shaped spec values translated as
+// runc/crun do (cpu.shares -> cpu.weight, swap = memory+swap -> memory.swap.max).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Resources } from '../config/types';
+import type { CgroupManager } from './types';
+import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
+
+/** cpu.shares [2, 262144] -> cpu.weight [1, 10000] (the formula runc and crun share). */
+export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 0;
+  return Math.floor(1 + ((shares - 2) * 9999) / 262142);
+}
+
+/** blkio weight [10, 1000] -> io.weight [1, 10000]. */
+export function blkioToIoWeight(w: number): number {
+  return Math.floor(1 + ((w - 10) * 9999) / 990);
+}
+
+const max = (v: number) => (v < 0 ? 'max' : String(v));
+
+export class CgroupV2 implements CgroupManager {
+  readonly version = 2 as const;
+
+  constructor(private readonly dir: string) {}
+
+  create(resources?: Resources): void {
+    // Enable the controllers we may need in every ancestor's subtree_control.
+    const root = '/sys/fs/cgroup';
+    const rel = path.relative(root, this.dir).split('/');
+    let cur = root;
+    for (const part of rel) {
+      const avail = readValue(cur, 'cgroup.controllers').split(' ').filter(Boolean);
+      const enabled = new Set(readValue(cur, 'cgroup.subtree_control').split(' ').filter(Boolean));
+      const missing = avail.filter((c) => !enabled.has(c));
+      if (missing.length) {
+        try {
+          writeValue(cur, 'cgroup.subtree_control', missing.map((c) => '+' + c).join(' '));
+        } catch { /* e.g. a domain with processes: leave as is */ }
+      }
+      cur = path.join(cur, part);
+      fs.mkdirSync(cur, { recursive: true });
+    }
+    if (resources) this.apply(resources);
+  }
+
+  apply(r: Resources): void {
+    const set = (file: string, v: string | number | undefined) => {
+      if (v !== undefined) writeValue(this.dir, file, v);
+    };
+    const m = r.memory;
+    if (m) {
+      if (m.limit !== undefined) set('memory.max', max(m.limit));
+      if (m.swap !== undefined) {
+        // spec swap is memory+swap; v2 wants swap alone.
+        const swap = m.swap < 0 ? 'max' : m.limit !== undefined && m.limit >= 0 ? String(Math.max(0, m.swap - m.limit)) : String(m.swap);
+        set('memory.swap.max', swap);
+      }
+      if (m.reservation !== undefined) set('memory.low', max(m.reservation));
+      if (m.disableOOMKiller) throw new Error('linux.resources.memory.disableOOMKiller: not supported on cgroup v2');
+    }
+    const c = r.cpu;
+    if (c) {
+      if (c.shares) set('cpu.weight', sharesToWeight(c.shares));
+      if (c.quota || c.period) {
+        const period = c.period || 100000;
+        set('cpu.max', `${c.quota && c.quota > 0 ? c.quota : 'max'} ${period}`);
+      }
+      if (c.burst !== undefined) set('cpu.max.burst', c.burst);
+      if (c.idle !== undefined) set('cpu.idle', c.idle);
+      if (c.cpus) set('cpuset.cpus', c.cpus);
+      if (c.mems) set('cpuset.mems', c.mems);
+    }
+    if (r.pids?.limit !== undefined) set('pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
+    if (r.blockIO?.weight !== undefined) set('io.weight', `default ${blkioToIoWeight(r.blockIO.weight)}`);
+    for (const h of r.hugepageLimits ?? []) set(`hugetlb.${h.pageSize}.max`, h.limit);
+    for (const [k, v] of Object.entries(r.unified ?? {})) {
+      if (k.includes('/')) throw new Error(`linux.resources.unified: invalid key "${k}"`);
+      set(k, v);
+    }
+  }
+
+  addProcess(pid: number): void {
+    writeValue(this.dir, 'cgroup.procs', pid);
+  }
+
+  pids(): number[] {
+    return readPids(`${this.dir}/cgroup.procs`);
+  }
+
+  freeze(): void {
+    writeValue(this.dir, 'cgroup.freeze', 1);
+    for (let i = 0; i < 1000 && !/frozen 1/.test(readValue(this.dir, 'cgroup.events')); i++) sleepMs(1);
+  }
+
+  thaw(): void {
+    if (this.exists()) writeValue(this.dir, 'cgroup.freeze', 0);
+  }
+
+  isFrozen(): boolean {
+    try {
+      return readValue(this.dir, 'cgroup.freeze') === '1';
+    } catch {
+      return false;
+    }
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.dir);
+  }
+
+  killAll(signal: number): void {
+    if (!this.exists()) return;
+    if (signal === 9 && fs.existsSync(`${this.dir}/cgroup.kill`)) {
+      writeValue(this.dir, 'cgroup.kill', 1);
+      return;
+    }
+    killPids(this.pids(), signal);
+  }
+
+  destroy(): void {
+    if (this.exists()) {
+      this.killAll(9);
+      for (let i = 0; i < 500 && this.pids().length; i++) sleepMs(2);
+    }
+    rmdirRetry(this.dir, () => this.killAll(9));
+  }
+}

@@ -1,0 +1,133 @@
+// config -> SpawnPlan. Pure: host facts come in through `host`, fds opened by
+// the caller come in through `fds`; nothing here touches the system.
+import * as path from 'node:path';
+import type { Process, Spec } from '../config/types';
+import type { SpawnPlan } from './types';
+import { planNamespaces, type NamespacePlan } from './namespaces';
+import { planMounts, type MountHost } from './mounts';
+import { capMasks } from './capabilities';
+import { planRlimits } from './rlimits';
+import { planSysctls } from './sysctl';
+import { PlanError } from './errors';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface PlanHost extends MountHost {
+  capLast: number;
+  /** The mount point holding the rootfs, when it must be made private for pivot_root. */
+  rootfsParent: string;
+}
+
+export interface PlanFds {
+  startFd: number;        // -1: exec right after setup
+  consoleFd: number;      // -1: no terminal
+  joins: number[];        // fds of linux.namespaces[].path, in NamespacePlan.joins order
+}
+
+export interface PlanOptions {
+  noPivot?: boolean;
+  preserveFds?: number;
+  warn: (msg: string) => void;
+}
+
+/** The process part of the plan, shared by create and exec. */
+export function planProcess(p: Process, capLast: number, warn: (m: string) => void, where = 'process') {
+  if (!p.args || p.args.length === 0) throw new PlanError(`${where}.args`, 'must be a non-empty array');
+  if (!p.cwd || !path.posix.isAbsolute(p.cwd)) throw new PlanError(`${where}.cwd`, 'must be an absolute path');
+  const env = p.env ?? [];
+  const pathVar = env.find((e) => e.startsWith('PATH='));
+  const caps = p.capabilities ? capMasks(p.capabilities, capLast, warn) : undefined;
+  if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
+    throw new PlanError(`${where}.oomScoreAdj`, 'must be between -1000 and 1000');
+  }
+  return {
+    args: p.args,
+    env,
+    pathDirs: (pathVar ? pathVar.slice(5) : DEFAULT_PATH).split(':'),
+    cwd: p.cwd,
+    uid: p.user.uid,
+    gid: p.user.gid,
+    groups: p.user.additionalGids ?? [],
+    setGroups: true,
+    umask: p.user.umask ?? -1,
+    noNewPrivileges: !!p.noNewPrivileges,
+    setCaps: !!caps,
+    capBounding: (caps?.bounding ?? 0n).toString(),
+    capEffective: (caps?.effective ?? 0n).toString(),
+    capPermitted: (caps?.permitted ?? 0n).toString(),
+    capInheritable: (caps?.inheritable ?? 0n).toString(),
+    capAmbient: (caps?.ambient ?? 0n).toString(),
+    capLast,
+    rlimits: planRlimits(p.rlimits),
+    oomScoreAdj: p.oomScoreAdj,
+    consoleRows: p.consoleSize?.height ?? 0,
+    consoleCols: p.consoleSize?.width ?? 0,
+  };
+}
+
+export function timeOffsets(spec: Spec): string {
+  const offs = spec.linux?.timeOffsets ?? {};
+  return Object.entries(offs)
+    .map(([clock, o]) => {
+      if (clock !== 'monotonic' && clock !== 'boottime') throw new PlanError(`linux.timeOffsets.${clock}`, 'only monotonic and boottime can be offset');
+      return `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`;
+    })
+    .join('');
+}
+
+export function buildPlan(
+  spec: Spec, bundle: string, rootfs: string, host: PlanHost, fds: PlanFds, opts: PlanOptions,
+  ns: NamespacePlan = planNamespaces(spec.linux?.namespaces),
+): SpawnPlan {
+  if (!spec.process) throw new PlanError('process', 'is required to create a container');
+  if (!ns.has('mount') && (spec.mounts?.length || spec.linux?.maskedPaths?.length)) {
+    // Without our own mount namespace we would be mounting on the host.
+    throw new PlanError('linux.namespaces', 'a mount namespace is required when mounts are configured');
+  }
+  if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !ns.isNew('user')) {
+    throw new PlanError('linux.uidMappings', 'id mappings need a new user namespace in linux.namespaces');
+  }
+  if (ns.isNew('user') && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
+    throw new PlanError('linux.uidMappings', 'a new user namespace needs uidMappings and gidMappings');
+  }
+  if (spec.process.terminal && fds.consoleFd < 0) {
+    throw new PlanError('process.terminal', 'is true but no --console-socket was given');
+  }
+  const setupRootfs = ns.isNew('mount');
+  const m = setupRootfs
+    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') })
+    : { mounts: [], lateMounts: [], devices: [], symlinks: [], rootPropagation: 0, finalPropagation: 0 };
+  const proc = planProcess(spec.process, host.capLast, opts.warn);
+  if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
+  if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
+
+  return {
+    cloneFlags: ns.cloneFlags,
+    unshareFlags: ns.unshareFlags,
+    forkNeeded: ns.forkNeeded,
+    userNsNew: ns.isNew('user'),
+    timeNsNew: ns.isNew('time'),
+    timeNsOffsets: ns.isNew('time') ? timeOffsets(spec) : '',
+    joins: ns.joins.map((j, i) => ({ fd: fds.joins[i], nstype: j.nstype })),
+    setupRootfs,
+    rootfs,
+    rootfsParent: host.rootfsParent,
+    rootPropagation: m.rootPropagation,
+    finalPropagation: m.finalPropagation,
+    rootReadonly: !!spec.root?.readonly,
+    noPivot: !!opts.noPivot,
+    mounts: m.mounts,
+    lateMounts: m.lateMounts,
+    devices: m.devices,
+    symlinks: m.symlinks,
+    hostname: ns.has('uts') ? spec.hostname : undefined,
+    domainname: ns.has('uts') ? spec.domainname : undefined,
+    consoleFd: spec.process.terminal ? fds.consoleFd : -1,
+    preserveFds: opts.preserveFds ?? 0,
+    sysctls: planSysctls(spec.linux?.sysctl, ns),
+    seccompFlags: 0,
+    startFd: fds.startFd,
+    isExec: false,
+    ...proc,
+  };
+}

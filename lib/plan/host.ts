@@ -1,0 +1,53 @@
+// Facts about the host that the planner needs, read once per command.
+import * as fs from 'node:fs';
+
+let mountinfoCache: MountInfo[] | undefined;
+
+export interface MountInfo {
+  mountPoint: string;
+  fstype: string;
+  superOptions: string;
+  optional: string; // "shared:1 master:2"
+}
+
+// Octal escapes in mountinfo paths ("\040" for a space).
+const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+
+export function mountinfo(): MountInfo[] {
+  if (mountinfoCache) return mountinfoCache;
+  const out: MountInfo[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    if (!line) continue;
+    const [left, right] = line.split(' - ');
+    const f = left.split(' ');
+    const r = right.split(' ');
+    out.push({ mountPoint: unescape(f[4]), optional: f.slice(6).join(' '), fstype: r[0], superOptions: r[2] ?? '' });
+  }
+  return (mountinfoCache = out);
+}
+
+/** The mount point that contains `p` (longest prefix). */
+export function mountPointOf(p: string): MountInfo | undefined {
+  let best: MountInfo | undefined;
+  for (const m of mountinfo()) {
+    const mp = m.mountPoint;
+    if ((p === mp || p.startsWith(mp === '/' ? '/' : mp + '/')) && (!best || mp.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
+export function capLast(): number {
+  try {
+    return parseInt(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10);
+  } catch {
+    return 40;
+  }
+}
+
+export function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return true; // missing sources fail in the child with the real error
+  }
+}

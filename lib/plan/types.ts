@@ -1,0 +1,103 @@
+// The flat, serialisable spawn plan handed to the addon (addon/plan.h mirrors
+// it). Everything the child needs is decided here, in TypeScript, so the C++
+// side only executes.
+
+export const enum MountKind { Fs = 0, Bind = 1, Mask = 2, Readonly = 3 }
+export const enum TargetKind { None = 0, Dir = 1, File = 2 }
+
+export interface MountOp {
+  kind: MountKind;
+  targetKind: TargetKind;
+  source: string;
+  target: string; // absolute, inside the rootfs
+  fstype: string;
+  data: string;
+  flags: number;
+  propagation: number;
+  recursive: boolean;
+  remount: boolean;
+}
+
+export interface DeviceOp {
+  path: string;
+  mode: number; // S_IF* | permissions
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+  bind: boolean;
+}
+
+export interface SymlinkOp { target: string; path: string }
+
+export interface NsJoin { fd: number; nstype: number }
+
+export interface RlimitOp { resource: number; soft: string; hard: string }
+
+export interface SpawnPlan {
+  cloneFlags: number;
+  unshareFlags: number;
+  forkNeeded: boolean;
+  userNsNew: boolean;
+  timeNsNew: boolean;
+  timeNsOffsets: string;
+  joins: NsJoin[];
+
+  setupRootfs: boolean;
+  rootfs: string;
+  rootfsParent: string;
+  rootPropagation: number;
+  finalPropagation: number;
+  rootReadonly: boolean;
+  noPivot: boolean;
+  mounts: MountOp[];
+  lateMounts: MountOp[];
+  devices: DeviceOp[];
+  symlinks: SymlinkOp[];
+  cwd: string;
+
+  hostname?: string;
+  domainname?: string;
+
+  consoleFd: number;
+  consoleRows: number;
+  consoleCols: number;
+
+  args: string[];
+  env: string[];
+  pathDirs: string[];
+  uid: number;
+  gid: number;
+  groups: number[];
+  setGroups: boolean;
+  umask: number;
+  noNewPrivileges: boolean;
+  setCaps: boolean;
+  capBounding: string;
+  capEffective: string;
+  capPermitted: string;
+  capInheritable: string;
+  capAmbient: string;
+  capLast: number;
+  rlimits: RlimitOp[];
+  oomScoreAdj?: number;
+  preserveFds: number;
+  sysctls: [string, string][];
+  seccompFlags: number;
+
+  startFd: number;
+  isExec: boolean;
+}
+
+/** Linux constants the planner uses (values from <linux/mount.h>, <sched.h>). */
+export const MS = {
+  RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, SYNCHRONOUS: 16, REMOUNT: 32, MANDLOCK: 64,
+  DIRSYNC: 128, NOSYMFOLLOW: 256, NOATIME: 1024, NODIRATIME: 2048, BIND: 4096, MOVE: 8192,
+  REC: 16384, UNBINDABLE: 1 << 17, PRIVATE: 1 << 18, SLAVE: 1 << 19, SHARED: 1 << 20,
+  RELATIME: 1 << 21, STRICTATIME: 1 << 24, LAZYTIME: 1 << 25,
+} as const;
+
+export const CLONE = {
+  NEWTIME: 0x80, NEWNS: 0x20000, NEWCGROUP: 0x02000000, NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000, NEWUSER: 0x10000000, NEWPID: 0x20000000, NEWNET: 0x40000000,
+} as const;

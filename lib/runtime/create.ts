@@ -1,0 +1,158 @@
+// create: set up the container and leave its init waiting for `start`.
+// Everything done here is undone if a later step fails.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../config/types';
+import { loadConfig } from '../config/load';
+import { buildPlan, type PlanHost } from '../plan/build';
+import { planNamespaces } from '../plan/namespaces';
+import { capLast, isDir, mountPointOf } from '../plan/host';
+import { locateCgroup, openCgroup, v1Hierarchies, type CgroupLocation } from '../cgroups';
+import type { CgroupManager } from '../cgroups/types';
+import { Store, writePidFile, type Record } from '../state/store';
+import { procStat } from '../state/status';
+import { addon } from '../addon';
+import { spawnContainer } from './spawn';
+import { RuntimeError } from '../util/errors';
+import { logWarn } from '../util/log';
+import { tracer } from '../util/debug';
+
+const trace = tracer('create');
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+}
+
+export interface Created {
+  record: Record;
+  spec: Spec;
+}
+
+function closeQuiet(fd: number | undefined): void {
+  if (fd !== undefined && fd >= 0) {
+    try {
+      fs.closeSync(fd);
+    } catch { /* already closed */ }
+  }
+}
+
+function resolveRootfs(spec: Spec, bundle: string): string {
+  if (!spec.root?.path) throw new RuntimeError('root.path: is required');
+  const p = path.resolve(bundle, spec.root.path);
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    throw new RuntimeError(`root.path: rootfs "${p}" does not exist`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw new RuntimeError(`root.path: rootfs "${p}" is not a directory`);
+  return real;
+}
+
+function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost {
+  const prop = spec.linux?.rootfsPropagation ?? '';
+  const parent = mountPointOf(rootfs);
+  return {
+    capLast: capLast(),
+    // pivot_root refuses a shared parent; only touch it when we made "/" shared.
+    rootfsParent: /shared/.test(prop) && parent ? parent.mountPoint : '',
+    isDir,
+    cgroupV1: cgroup.version === 1
+      ? v1Hierarchies().map((h) => ({ mountPoint: h.mountPoint, options: h.options, dir: cgroup.dirs[h.options] }))
+      : [],
+    cgroupV2: cgroup.version === 2 ? cgroup.dirs[''] : '',
+  };
+}
+
+export function create(store: Store, o: CreateOptions): Created {
+  const bundle = fs.realpathSync(path.resolve(o.bundle));
+  const spec = loadConfig(bundle);
+  const rootfs = resolveRootfs(spec, bundle);
+  const ns = planNamespaces(spec.linux?.namespaces);
+  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id);
+  trace('config loaded');
+
+  const lockFd = store.createDir(o.id);
+  const record: Record = {
+    id: o.id,
+    ociVersion: spec.ociVersion,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: 'root',
+    annotations: spec.annotations,
+    pid: 0,
+    startTime: '',
+    phase: 'creating',
+    cgroup: cgroupLoc,
+  };
+  const fds: number[] = [];
+  let cg: CgroupManager | undefined;
+  let initPid = 0;
+  try {
+    store.write(record);
+    cg = openCgroup(cgroupLoc);
+    cg.create(spec.linux?.resources);
+    trace('cgroup ready');
+
+    const joinFds = ns.joins.map((j) => {
+      try {
+        const fd = fs.openSync(j.path, 'r');
+        fds.push(fd);
+        return fd;
+      } catch (e) {
+        throw new RuntimeError(`linux.namespaces: open ${j.type} namespace ${j.path}: ${(e as Error).message}`);
+      }
+    });
+    const a = addon();
+    const consoleFd = o.consoleSocket && spec.process?.terminal ? a.connectUnix(path.resolve(o.consoleSocket)) : -1;
+    if (consoleFd >= 0) fds.push(consoleFd);
+    const startFd = a.listenUnix(store.startSocket(o.id));
+    fds.push(startFd);
+
+    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cgroupLoc, spec), { startFd, consoleFd, joins: joinFds }, {
+      noPivot: o.noPivot, preserveFds: o.preserveFds, warn: logWarn,
+    }, ns);
+    const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    trace('plan built');
+
+    const spawned = spawnContainer(plan, {
+      uidMappings: spec.linux?.uidMappings,
+      gidMappings: spec.linux?.gidMappings,
+      joinCgroup: (pid) => cg!.addProcess(pid),
+      seccomp,
+    });
+    fds.push(spawned.syncFd);
+    initPid = spawned.pid;
+
+    record.pid = initPid;
+    record.startTime = procStat(initPid)?.startTime ?? '';
+    record.phase = 'created';
+    store.write(record);
+    if (o.pidFile) writePidFile(o.pidFile, initPid);
+    trace('created pid %d', initPid);
+    return { record, spec };
+  } catch (e) {
+    // Roll back: the init (if any), the cgroup, the state dir.
+    if (initPid) {
+      try {
+        process.kill(initPid, 'SIGKILL');
+      } catch { /* gone */ }
+    }
+    try {
+      cg?.destroy();
+    } catch (e2) {
+      logWarn(`rollback: ${(e2 as Error).message}`);
+    }
+    store.remove(o.id);
+    throw e;
+  } finally {
+    fds.forEach(closeQuiet);
+    closeQuiet(lockFd);
+  }
+}

@@ -1,0 +1,57 @@
+// delete: remove a stopped (or, with --force, any) container: its processes,
+// cgroup and state. Mounts live in the container's mount namespace and go
+// with its last process.
+import * as fs from 'node:fs';
+import { Store } from '../state/store';
+import { openCgroup } from '../cgroups';
+import { initAlive } from '../state/status';
+import { sleepMs } from '../cgroups/util';
+import { load, notExist } from './container';
+import { RuntimeError } from '../util/errors';
+import { logWarn } from '../util/log';
+
+export function del(store: Store, id: string, force: boolean): void {
+  let lock: number | undefined;
+  try {
+    lock = store.lock(id);
+  } catch (e) {
+    if (!force) throw e;
+  }
+  if (lock === undefined) {
+    // containerd runs `delete --force` after `delete`: a missing id is fine then.
+    if (force) return;
+    throw notExist(id);
+  }
+  try {
+    let loaded;
+    try {
+      loaded = load(store, id);
+    } catch (e) {
+      if (!force) throw e;
+      // Unreadable state: --force still cleans what can be found.
+      store.remove(id);
+      return;
+    }
+    const { record, status } = loaded;
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
+    if (record.pid && initAlive(record)) {
+      try {
+        process.kill(record.pid, 'SIGKILL');
+      } catch { /* gone */ }
+      if (status === 'paused') cg?.thaw();
+      for (let i = 0; i < 1000 && initAlive(record); i++) sleepMs(1);
+    }
+    try {
+      cg?.destroy();
+    } catch (e) {
+      logWarn((e as Error).message);
+      if (!force) throw e;
+    }
+    store.remove(id);
+  } finally {
+    fs.closeSync(lock);
+  }
+}

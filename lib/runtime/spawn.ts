@@ -1,0 +1,87 @@
+// Runs the parent side of the clone protocol (addon/plan.h SyncType):
+// clone -> id maps, cgroup -> GO -> [PID] -> READY | ERROR.
+import * as fs from 'node:fs';
+import type { IDMapping } from '../config/types';
+import type { SpawnPlan } from '../plan/types';
+import { addon, SYNC, type SyncMessage } from '../addon';
+import { RuntimeError, errnoText } from '../util/errors';
+import { tracer } from '../util/debug';
+
+const trace = tracer('spawn');
+
+export interface SpawnSetup {
+  uidMappings?: IDMapping[];
+  gidMappings?: IDMapping[];
+  /** Put the first child in the container's cgroup (before it does anything). */
+  joinCgroup?: (pid: number) => void;
+  seccomp?: Buffer;
+  /** ms to wait for the child at each step */
+  timeoutMs?: number;
+}
+
+export interface Spawned {
+  /** Host pid of the container process (the init, or the exec'd process). */
+  pid: number;
+  /** The sync socket: after READY, EOF means execve happened (exec without a start barrier). */
+  syncFd: number;
+}
+
+function mapText(m: IDMapping[]): string {
+  return m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+}
+
+export function childError(m: SyncMessage): RuntimeError {
+  const text = m.errno ? `${m.msg}: ${errnoText(m.errno)}` : m.msg;
+  // Exit code 127/126 hints mirror what engines expect from exec failures.
+  return new RuntimeError(text);
+}
+
+/** Kills what we cloned (best effort) when something fails midway. */
+function killQuiet(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch { /* gone */ }
+  try {
+    addon().waitPidSync(pid);
+  } catch { /* not our child any more */ }
+}
+
+export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
+  const a = addon();
+  const timeout = setup.timeoutMs ?? 60_000;
+  trace('clone');
+  const { pid: first, syncFd } = a.spawn(plan, setup.seccomp);
+  let pid = first;
+  try {
+    if (setup.uidMappings?.length) {
+      fs.writeFileSync(`/proc/${first}/uid_map`, mapText(setup.uidMappings));
+    }
+    if (setup.gidMappings?.length) {
+      fs.writeFileSync(`/proc/${first}/gid_map`, mapText(setup.gidMappings));
+    }
+    setup.joinCgroup?.(first);
+    trace('go');
+    a.syncSend(syncFd, SYNC.GO);
+    for (;;) {
+      const m = a.syncRecv(syncFd, timeout);
+      if (!m) throw new RuntimeError('container init exited during setup');
+      if (m.type === SYNC.PID) {
+        pid = m.value;
+        // The intermediate child exits right after the fork: reap it.
+        a.waitPidSync(first);
+        trace('init pid %d', pid);
+        continue;
+      }
+      if (m.type === SYNC.ERROR) throw childError(m);
+      if (m.type === SYNC.READY) break;
+      throw new RuntimeError(`unexpected message ${m.type} from container init`);
+    }
+    trace('ready');
+    return { pid, syncFd };
+  } catch (e) {
+    fs.closeSync(syncFd);
+    if (pid !== first) killQuiet(pid);
+    killQuiet(first);
+    throw e;
+  }
+}

@@ -1,0 +1,138 @@
+// The state directory: <root>/<id>/ (0700) holding state.json (written
+// atomically: temp file + rename) and init.sock (the created container's
+// start socket). A per-container lock is an flock on the directory itself.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { addon } from '../addon';
+import { RuntimeError } from '../util/errors';
+import type { CgroupLocation } from '../cgroups';
+
+export const DEFAULT_ROOT = '/run/ocirun';
+
+/** What we keep about a container (not the spec's State: that is derived). */
+export interface Record {
+  id: string;
+  ociVersion: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: { [k: string]: string };
+  /** Host pid of the init; 0 while creating. */
+  pid: number;
+  /** /proc/<pid>/stat starttime, so a reused pid is not taken for ours. */
+  startTime: string;
+  /** "creating" until create finished. */
+  phase: 'creating' | 'created';
+  cgroup?: CgroupLocation;
+  /** Namespaces the container made itself: their /proc/<pid>/ns names. */
+  namespaces?: string[];
+  config?: string;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/;
+
+export function validateId(id: unknown): string {
+  if (typeof id !== 'string' || id === '') throw new RuntimeError('container id cannot be empty');
+  if (id === '.' || id === '..' || id.includes('/') || !ID_RE.test(id) || id.length > 1024) {
+    throw new RuntimeError(`invalid container id "${id.slice(0, 80)}": must match ${ID_RE.source} and not contain "/" or be ".."`);
+  }
+  return id;
+}
+
+export class Store {
+  readonly root: string;
+
+  constructor(root: string) {
+    if (!path.isAbsolute(root)) root = path.resolve(root);
+    if (root.split('/').includes('..')) throw new RuntimeError(`invalid --root "${root}"`);
+    this.root = path.normalize(root);
+  }
+
+  dir(id: string): string {
+    return path.join(this.root, validateId(id));
+  }
+
+  exists(id: string): boolean {
+    return fs.existsSync(path.join(this.dir(id), 'state.json')) || fs.existsSync(this.dir(id));
+  }
+
+  /** Makes the container's dir; fails if the id is taken. Returns the lock fd. */
+  createDir(id: string): number {
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    const d = this.dir(id);
+    try {
+      fs.mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id "${id}" already exists`);
+      throw e;
+    }
+    return this.lock(id)!;
+  }
+
+  /** Locks the container's dir; undefined if it does not exist (any more). */
+  lock(id: string): number | undefined {
+    const d = this.dir(id);
+    let fd: number;
+    try {
+      fd = addon().lock(d);
+    } catch (e) {
+      if ((e as { errno?: number }).errno === 2) return undefined;
+      throw e;
+    }
+    // A concurrent delete may have removed it while we waited.
+    if (!fs.existsSync(d)) {
+      fs.closeSync(fd);
+      return undefined;
+    }
+    return fd;
+  }
+
+  read(id: string): Record | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.dir(id), 'state.json'), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const r = JSON.parse(text) as Record;
+      if (typeof r !== 'object' || !r || r.id !== id) throw new Error('wrong id');
+      return r;
+    } catch (e) {
+      throw new RuntimeError(`state of container "${id}" is corrupt (${(e as Error).message}); "delete --force ${id}" removes it`);
+    }
+  }
+
+  write(r: Record): void {
+    const d = this.dir(r.id);
+    const tmp = path.join(d, `.state.json.${process.pid}`);
+    fs.writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
+    fs.renameSync(tmp, path.join(d, 'state.json'));
+  }
+
+  startSocket(id: string): string {
+    return path.join(this.dir(id), 'init.sock');
+  }
+
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  list(): string[] {
+    try {
+      return fs.readdirSync(this.root).filter((n) => ID_RE.test(n)).sort();
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** Writes a pid file atomically: decimal digits, no newline (containerd reads it raw). */
+export function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, abs);
+}

@@ -1,0 +1,50 @@
+// Logging as runc does it: errors and warnings to stderr, and to --log FILE
+// as text or as JSON lines {"level","msg","time"} (--log-format json), which
+// podman and containerd read to show the cause to users.
+import * as fs from 'node:fs';
+
+type Level = 'debug' | 'info' | 'warning' | 'error';
+
+let logFile: string | undefined;
+let jsonFormat = false;
+let debugOn = false;
+
+export function configureLog(opts: { log?: string; logFormat?: string; debug?: boolean }): void {
+  logFile = opts.log || undefined;
+  jsonFormat = opts.logFormat === 'json';
+  debugOn = !!opts.debug;
+}
+
+function toFile(level: Level, msg: string): void {
+  if (!logFile) return;
+  const time = new Date().toISOString();
+  const line = jsonFormat
+    ? JSON.stringify({ level, msg, time }) + '\n'
+    : `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+  try {
+    fs.appendFileSync(logFile, line);
+  } catch { /* the log is best effort; stderr still has it */ }
+}
+
+/** One line: the message, on stderr and in the log. */
+export function logError(msg: string): void {
+  const one = msg.replace(/\s*\n\s*/g, ' ');
+  toFile('error', one);
+  // With a JSON log the engine reads the file; stderr stays plain for people.
+  try {
+    fs.writeSync(2, `ocirun: ${one}\n`);
+  } catch { /* stderr closed */ }
+}
+
+export function logWarn(msg: string): void {
+  toFile('warning', msg);
+  if (!logFile) {
+    try {
+      fs.writeSync(2, `ocirun: warning: ${msg}\n`);
+    } catch { /* ignore */ }
+  }
+}
+
+export function logDebug(msg: string): void {
+  if (debugOn) toFile('debug', msg);
+}
