@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -406,6 +407,48 @@ Napi::Value WaitPidSync(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
+// socketPair() -> [fd, fd]: a console socket for `run` (we are both ends).
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    throw sys_error(info.Env(), errno, "socketpair");
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, Napi::Number::New(info.Env(), sv[0]));
+  a.Set(1u, Napi::Number::New(info.Env(), sv[1]));
+  return a;
+}
+
+// recvFd(sock) -> fd received with SCM_RIGHTS (the pty master).
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char buf[256];
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {buf, sizeof buf};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov; mh.msg_iovlen = 1;
+  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  do n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n < 0) throw sys_error(env, errno, "receive console fd");
+  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+  if (!c || c->cmsg_type != SCM_RIGHTS) throw Napi::Error::New(env, "no fd received on the console socket");
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return Napi::Number::New(env, fd);
+}
+
+// setWinsize(fd, rows, cols)
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  ws.ws_row = (unsigned short)info[1].As<Napi::Number>().Uint32Value();
+  ws.ws_col = (unsigned short)info[2].As<Napi::Number>().Uint32Value();
+  ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws);
+  return info.Env().Undefined();
+}
+
 // setSubreaper(): orphans of our children (the init after a double fork)
 // are reparented to us, so `run` can wait for them.
 Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
@@ -426,6 +469,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("waitPidSync", Napi::Function::New(env, WaitPidSync));
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   seccomp_init_exports(env, exports);
   return exports;
 }

@@ -16,6 +16,9 @@ export interface Addon {
   waitPid(pid: number, cb: (err: Error | null, status: number) => void): void;
   waitPidSync(pid: number, nohang?: boolean): number;
   setSubreaper(): void;
+  socketPair(): [number, number];
+  recvFd(sock: number): number;
+  setWinsize(fd: number, rows: number, cols: number): void;
   compileSeccomp(profile: object): Buffer;
   seccompKnown(name: string): boolean;
 }

@@ -42,7 +42,37 @@ function action(load: () => (a: Args, s: Store) => unknown | Promise<unknown>) {
 
 const id = (y: Argv<Args>): Argv<Args> => y.positional('id', { type: 'string', describe: 'container id', demandOption: true });
 
+// Options that take a value, per command whose trailing arguments belong to
+// the container ("exec ID sh -c x", "ps ID -ef"): flag parsing stops at the id,
+// as with runc.
+const VALUE_OPTS: Record<string, Set<string>> = {
+  exec: new Set(['--process', '-p', '--console-socket', '--pid-file', '--cwd', '--env', '-e', '--user', '-u',
+    '--additional-gids', '-g', '--cap', '-c', '--process-label', '--apparmor', '--preserve-fds']),
+  ps: new Set(['--format', '-f']),
+};
+const GLOBAL_VALUE_OPTS = new Set(['--root', '--log', '--log-format']);
+
+/** Inserts "--" after the container id of exec/ps so the rest is not parsed as our flags. */
+export function splitTrailing(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) i += GLOBAL_VALUE_OPTS.has(argv[i]) ? 2 : 1;
+  const cmd = argv[i];
+  const opts = VALUE_OPTS[cmd];
+  if (!opts) return argv;
+  for (let j = i + 1; j < argv.length; j++) {
+    const a = argv[j];
+    if (a === '--') return argv;
+    if (a.startsWith('-')) {
+      if (opts.has(a) || GLOBAL_VALUE_OPTS.has(a)) j++;
+      continue;
+    }
+    return [...argv.slice(0, j + 1), '--', ...argv.slice(j + 1)];
+  }
+  return argv;
+}
+
 export function cli(argv: string[]): void {
+  argv = splitTrailing(argv);
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stdout.write(`ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
     return;
@@ -85,6 +115,24 @@ export function cli(argv: string[]): void {
         .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container when it exits' })
         .option('preserve-fds', { type: 'number', default: 0 }),
     action(() => require('./run').default))
+    .command('exec <id> [command..]', 'run a process in a running container', (y: Argv<Args>) =>
+      id(y)
+        .positional('command', { type: 'string', array: true, describe: 'program and arguments (or --process)' })
+        .option('process', { alias: 'p', type: 'string', describe: 'JSON file with an OCI process object' })
+        .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'allocate a pseudo-terminal' })
+        .option('console-socket', { type: 'string', describe: 'unix socket that receives the pty master' })
+        .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the process' })
+        .option('pid-file', { type: 'string', describe: 'write the process\' pid here' })
+        .option('cwd', { type: 'string', describe: 'working directory' })
+        .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'KEY=VALUE, repeatable' })
+        .option('user', { alias: 'u', type: 'string', describe: 'UID[:GID]' })
+        .option('additional-gids', { alias: 'g', type: 'string', array: true, default: [], describe: 'extra group ids' })
+        .option('cap', { alias: 'c', type: 'string', array: true, default: [], describe: 'add a capability' })
+        .option('no-new-privs', { type: 'boolean', default: false, describe: 'set no_new_privs' })
+        .option('process-label', { type: 'string', describe: 'SELinux label (ignored: SELinux is off)' })
+        .option('apparmor', { type: 'string', describe: 'AppArmor profile (ignored when AppArmor is off)' })
+        .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3 .. 3+N-1' }),
+    action(() => require('./exec').default))
     .command(['list', 'ps-list'], 'list containers', (y: Argv<Args>) =>
       y.option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'ids only' }),

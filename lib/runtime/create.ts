@@ -24,6 +24,8 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** An already connected console socket (run's own pty), instead of consoleSocket. */
+  consoleFd?: number;
   noPivot?: boolean;
   preserveFds?: number;
 }
@@ -96,6 +98,9 @@ export function create(store: Store, o: CreateOptions): Created {
   let initPid = 0;
   try {
     store.write(record);
+    // exec, update and the hooks of later commands read the config from here:
+    // the bundle may change or go away.
+    fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
     cg = openCgroup(cgroupLoc);
     cg.create(spec.linux?.resources);
     trace('cgroup ready');
@@ -110,8 +115,10 @@ export function create(store: Store, o: CreateOptions): Created {
       }
     });
     const a = addon();
-    const consoleFd = o.consoleSocket && spec.process?.terminal ? a.connectUnix(path.resolve(o.consoleSocket)) : -1;
-    if (consoleFd >= 0) fds.push(consoleFd);
+    const consoleFd = !spec.process?.terminal ? -1
+      : o.consoleFd !== undefined ? o.consoleFd
+      : o.consoleSocket ? a.connectUnix(path.resolve(o.consoleSocket)) : -1;
+    if (consoleFd >= 0 && o.consoleFd === undefined) fds.push(consoleFd);
     const startFd = a.listenUnix(store.startSocket(o.id));
     fds.push(startFd);
 

@@ -27,7 +27,6 @@ export interface Record {
   cgroup?: CgroupLocation;
   /** Namespaces the container made itself: their /proc/<pid>/ns names. */
   namespaces?: string[];
-  config?: string;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/;
@@ -110,6 +109,10 @@ export class Store {
     const tmp = path.join(d, `.state.json.${process.pid}`);
     fs.writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
     fs.renameSync(tmp, path.join(d, 'state.json'));
+  }
+
+  configFile(id: string): string {
+    return path.join(this.dir(id), 'config.json');
   }
 
   startSocket(id: string): string {

@@ -1,0 +1,94 @@
+// exec: run a process in a running container (runc's flags). Without
+// --detach: wait, forward signals, exit with its status. Errors exit 255,
+// as runc (engines map the message to 126/127).
+import * as fs from 'node:fs';
+import type { Process } from '../config/types';
+import type { Store } from '../state/store';
+import { exec, readSpec } from '../runtime/exec';
+import { readJson } from '../config/load';
+import { validateProcess } from '../config/validate';
+import { addon } from '../addon';
+import { RuntimeError } from '../util/errors';
+import type { TtyProxy } from '../runtime/tty';
+
+interface ExecArgs {
+  _: (string | number)[];
+  id: string; command?: string[]; process?: string; tty: boolean; consoleSocket?: string; detach: boolean;
+  pidFile?: string; cwd?: string; env: string[]; user?: string; additionalGids: (string | number)[];
+  cap: string[]; noNewPrivs: boolean; preserveFds: number;
+}
+
+const FORWARD: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+function processFrom(a: ExecArgs, s: Store): Process {
+  if (a.process) return validateProcess(readJson(a.process, 'exec --process'));
+  // Arguments after the id arrive behind "--" (see splitTrailing in main.ts).
+  const command = a.command?.length ? a.command : a._.slice(1).map(String);
+  if (!command.length) throw new RuntimeError('exec: a command or --process is required');
+  // As runc: the container's own process settings, overridden by the flags.
+  const base = structuredClone(readSpec(s, a.id).process) ?? { cwd: '/', user: { uid: 0, gid: 0 } };
+  const p: Process = { ...base, args: command, terminal: a.tty };
+  if (a.cwd) p.cwd = a.cwd;
+  if (a.env.length) p.env = [...(p.env ?? []), ...a.env];
+  if (a.user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(a.user);
+    if (!m) throw new RuntimeError(`--user: "${a.user}" must be UID[:GID] (numbers)`);
+    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : p.user.gid };
+  }
+  if (a.additionalGids.length) p.user = { ...p.user, additionalGids: a.additionalGids.map(Number) };
+  if (a.cap.length) {
+    const caps = { ...(p.capabilities ?? {}) };
+    for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), ...a.cap];
+    p.capabilities = caps;
+  }
+  if (a.noNewPrivs) p.noNewPrivileges = true;
+  return p;
+}
+
+async function main(a: ExecArgs, s: Store): Promise<number> {
+  const ad = addon();
+  const proc = processFrom(a, s);
+  if (!a.detach) ad.setSubreaper();
+  const pair = !a.detach && proc.terminal && !a.consoleSocket ? ad.socketPair() : undefined;
+  let proxy: TtyProxy | undefined;
+  let pid: number;
+  try {
+    pid = exec(s, a.id, {
+      process: proc, pidFile: a.pidFile, consoleSocket: a.consoleSocket, consoleFd: pair?.[1],
+      preserveFds: a.preserveFds,
+    }).pid;
+    if (pair) {
+      const { proxyTty } = require('../runtime/tty') as typeof import('../runtime/tty');
+      proxy = proxyTty(ad.recvFd(pair[0]));
+    }
+  } finally {
+    pair?.forEach((fd) => fs.closeSync(fd));
+  }
+  if (a.detach) return 0;
+  const handlers = FORWARD.map((sig) => {
+    const h = () => {
+      try {
+        process.kill(pid, sig);
+      } catch { /* exited */ }
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const status = await new Promise<number>((resolve, reject) =>
+    ad.waitPid(pid, (err, st) => (err ? reject(err) : resolve(st))));
+  for (const [sig, h] of handlers) process.off(sig, h);
+  if (proxy) {
+    await Promise.race([proxy.done, new Promise((r) => setTimeout(r, 500))]);
+    proxy.stop();
+  }
+  return status;
+}
+
+export default async function (a: ExecArgs, s: Store): Promise<number> {
+  try {
+    return await main(a, s);
+  } catch (e) {
+    (e as { exitCode?: number }).exitCode = 255;
+    throw e;
+  }
+}

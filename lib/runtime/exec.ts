@@ -1,0 +1,106 @@
+// exec: run a process inside a running container. The child joins every
+// namespace of the container's init (user first), enters its cgroup, and then
+// applies the process' settings exactly as for an init (lib/plan/build.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Process, Spec } from '../config/types';
+import { Store, writePidFile } from '../state/store';
+import { openCgroup } from '../cgroups';
+import { planProcess } from '../plan/build';
+import { NS_FLAG, NS_PROC_NAME } from '../plan/namespaces';
+import type { SpawnPlan } from '../plan/types';
+import { capLast } from '../plan/host';
+import { addon, SYNC } from '../addon';
+import { load, notExist } from './container';
+import { spawnContainer, childError } from './spawn';
+import { RuntimeError } from '../util/errors';
+import { logWarn } from '../util/log';
+import type { NamespaceType } from '../config/types';
+
+export interface ExecOptions {
+  process: Process;
+  pidFile?: string;
+  consoleSocket?: string;
+  consoleFd?: number;
+  preserveFds?: number;
+}
+
+export interface Execed {
+  pid: number;
+}
+
+/** Every namespace of `pid` that is not ours, user first. */
+function containerNamespaces(pid: number): { path: string; nstype: number }[] {
+  const order: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+  const out: { path: string; nstype: number }[] = [];
+  for (const t of order) {
+    const p = `/proc/${pid}/ns/${NS_PROC_NAME[t]}`;
+    let theirs: string, ours: string;
+    try {
+      theirs = fs.readlinkSync(p);
+      ours = fs.readlinkSync(`/proc/self/ns/${NS_PROC_NAME[t]}`);
+    } catch {
+      continue; // the kernel lacks this namespace type
+    }
+    if (theirs !== ours) out.push({ path: p, nstype: NS_FLAG[t] });
+  }
+  return out;
+}
+
+export function readSpec(store: Store, id: string): Spec {
+  return JSON.parse(fs.readFileSync(store.configFile(id), 'utf8')) as Spec;
+}
+
+export function exec(store: Store, id: string, o: ExecOptions): Execed {
+  // No lock held while the process runs: exec only reads the container.
+  const lock = store.lock(id);
+  if (lock === undefined) throw notExist(id);
+  const fds: number[] = [];
+  try {
+    const { record, status } = load(store, id);
+    if (status === 'paused') throw new RuntimeError('cannot exec in a paused container (resume it first)');
+    if (status !== 'running' && status !== 'created') throw new RuntimeError(`cannot exec in a container that is ${status}`);
+    const spec = readSpec(store, id);
+    const a = addon();
+
+    const nss = containerNamespaces(record.pid);
+    const joinFds = nss.map((n) => {
+      const fd = fs.openSync(n.path, 'r');
+      fds.push(fd);
+      return fd;
+    });
+    let consoleFd = -1;
+    if (o.process.terminal) {
+      if (o.consoleFd !== undefined) consoleFd = o.consoleFd;
+      else if (o.consoleSocket) {
+        consoleFd = a.connectUnix(path.resolve(o.consoleSocket));
+        fds.push(consoleFd);
+      } else throw new RuntimeError('process.terminal: is true but no --console-socket was given');
+    }
+    const proc = planProcess(o.process, capLast(), logWarn);
+    const plan: SpawnPlan = {
+      cloneFlags: 0, unshareFlags: 0, forkNeeded: true, userNsNew: false, timeNsNew: false, timeNsOffsets: '',
+      joins: nss.map((n, i) => ({ fd: joinFds[i], nstype: n.nstype })),
+      setupRootfs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
+      rootReadonly: false, noPivot: false, mounts: [], lateMounts: [], devices: [], symlinks: [],
+      consoleFd, preserveFds: o.preserveFds ?? 0, sysctls: [], seccompFlags: 0, startFd: -1, isExec: true,
+      ...proc,
+    };
+    const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
+    const spawned = spawnContainer(plan, { joinCgroup: cg ? (pid) => cg.addProcess(pid) : undefined, seccomp });
+    fds.push(spawned.syncFd);
+    // READY came just before execve: EOF now means it succeeded.
+    const m = a.syncRecv(spawned.syncFd, 60_000);
+    if (m && m.type === SYNC.ERROR) throw childError(m);
+    if (o.pidFile) writePidFile(o.pidFile, spawned.pid);
+    return { pid: spawned.pid };
+  } finally {
+    fds.forEach((fd) => {
+      try {
+        fs.closeSync(fd);
+      } catch { /* closed */ }
+    });
+    fs.closeSync(lock);
+  }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what ocirun needs on a fresh Debian 12 machine (as root) and builds
+# it: Debian packages, npm dependencies, the addon and the TypeScript.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: busybox-static (demo/test bundles), libseccomp-dev (the
+# addon links libseccomp), runc (side-by-side tests and the benchmark).
+need=()
+[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || need+=(busybox-static)
+[ -f /usr/include/seccomp.h ] || need+=(libseccomp-dev)
+command -v runc >/dev/null || need+=(runc)
+command -v file >/dev/null || need+=(file)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "${need[@]}" >/dev/null
+  }
+fi
+
+# npm dependencies (this also builds the addon: the install script runs node-gyp).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+# The addon and the compiled TypeScript, when missing or older than their sources.
+if [ ! -f build/Release/ocirun.node ] || [ -n "$(find addon binding.gyp -newer build/Release/ocirun.node 2>/dev/null | head -1)" ]; then
+  echo "setup: building the addon" >&2
+  npx node-gyp rebuild --loglevel=error >/dev/null
+fi
+if [ ! -f dist/cli/main.js ] || [ -n "$(find lib spec scripts/build-validators.mjs -newer dist/cli/main.js 2>/dev/null | head -1)" ]; then
+  echo "setup: compiling TypeScript" >&2
+  npm run --silent build:ts >&2
+fi
