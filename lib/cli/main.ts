@@ -72,6 +72,9 @@ export function splitTrailing(argv: string[]): string[] {
 }
 
 export function cli(argv: string[]): void {
+  // "--resources -" (stdin): yargs would take "-" for a flag of its own.
+  argv = argv.map((a, i) => (a === '-' && argv[i - 1]?.startsWith('--') && !argv[i - 1].includes('=') ? '\u0000-' : a))
+    .reduce<string[]>((out, a) => (a === '\u0000-' ? (out[out.length - 1] += '=-', out) : (out.push(a), out)), []);
   argv = splitTrailing(argv);
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stdout.write(`ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
@@ -133,6 +136,29 @@ export function cli(argv: string[]): void {
         .option('apparmor', { type: 'string', describe: 'AppArmor profile (ignored when AppArmor is off)' })
         .option('preserve-fds', { type: 'number', default: 0, describe: 'pass fds 3 .. 3+N-1' }),
     action(() => require('./exec').default))
+    .command('pause <id>', 'freeze every process of a container', id, action(() => require('./pause').default))
+    .command('resume <id>', 'thaw a paused container', id, action(() => require('./resume').default))
+    .command('ps <id>', 'list the processes of a container (extra arguments go to ps(1))', (y: Argv<Args>) =>
+      id(y).option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table' }),
+    action(() => require('./ps').default))
+    .command('update <id>', 'change the resource limits of a running container', (y: Argv<Args>) =>
+      id(y)
+        .option('resources', { alias: 'r', type: 'string', describe: 'LinuxResources JSON file, - for stdin' })
+        .option('memory', { type: 'string', describe: 'memory limit (bytes, or 100m, 1g)' })
+        .option('memory-swap', { type: 'string', describe: 'memory + swap limit' })
+        .option('memory-reservation', { type: 'string', describe: 'memory soft limit' })
+        .option('kernel-memory', { type: 'string', describe: 'kernel memory limit (v1)' })
+        .option('cpu-shares', { type: 'number', describe: 'relative CPU weight' })
+        .option('cpu-quota', { type: 'number', describe: 'CFS quota (µs per period)' })
+        .option('cpu-period', { type: 'number', describe: 'CFS period (µs)' })
+        .option('cpu-rt-period', { type: 'number' })
+        .option('cpu-rt-runtime', { type: 'number' })
+        .option('cpuset-cpus', { type: 'string', describe: 'CPUs to run on (0-1)' })
+        .option('cpuset-mems', { type: 'string', describe: 'memory nodes' })
+        .option('pids-limit', { type: 'number', describe: 'maximum number of processes' })
+        .option('blkio-weight', { type: 'number', describe: 'block IO weight (10-1000)' }),
+    action(() => require('./update').default))
+    .command('features', 'print what this runtime supports (JSON)', {}, action(() => require('./features').default))
     .command(['list', 'ps-list'], 'list containers', (y: Argv<Args>) =>
       y.option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'ids only' }),

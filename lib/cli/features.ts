@@ -1,0 +1,46 @@
+// features: what this build of ocirun really supports, in the shape of
+// runtime-spec's features.md (the same document `runc features` prints).
+import * as fs from 'node:fs';
+import { ALL_CAPS } from '../plan/capabilities';
+import { PROPAGATION } from '../plan/mount-options';
+import { SPEC_VERSION } from './main';
+
+const MOUNT_OPTIONS = [
+  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'mand', 'noatime',
+  'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
+  'nosymfollow', 'rbind', 'relatime', 'remount', 'ro', 'rw', 'strictatime', 'suid', 'symfollow', 'sync',
+  ...Object.keys(PROPAGATION),
+].sort();
+
+export function features(): object {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: SPEC_VERSION,
+    // Lifecycle hooks are not run yet: none is claimed.
+    hooks: [],
+    mountOptions: MOUNT_OPTIONS,
+    linux: {
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+      capabilities: ALL_CAPS,
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      seccomp: {
+        enabled: true,
+        actions: ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD',
+          'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'],
+        operators: ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'],
+        archs: ['SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'],
+        knownFlags: [],
+        supportedFlags: [],
+      },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: { 'org.opencontainers.runtime-spec.features.ocirun': '1' },
+  };
+}
+
+export default function (): void {
+  fs.writeSync(1, JSON.stringify(features(), null, 2) + '\n');
+}
