@@ -35,20 +35,13 @@ echo "devices       : $(ls /dev | tr '\n' ' ')"
 echo "--- bye ---"
 EOF
 
-# 1. The bundle (rootfs built once; config.json rewritten with our script).
-bash "$REPO/scripts/make-bundle.sh" "$BUNDLE" -- sh -c "$INNER" </dev/null || exit 1
-
-# 2. The project (native addon + compiled TypeScript).
+# 1. The project: Debian packages, npm dependencies, addon, TypeScript.
 if [[ "$OCIRUN" == "$REPO/bin/ocirun" ]]; then
-  if [[ ! -d "$REPO/node_modules" ]]; then
-    echo "demo: installing dependencies (npm ci)" >&2
-    npm ci --no-audit --no-fund </dev/null || exit 1
-  fi
-  if [[ ! -f "$REPO/build/Release/ocirun.node" || ! -f "$REPO/dist/cli/main.js" ]]; then
-    echo "demo: building (npm run build)" >&2
-    npm run build </dev/null || exit 1
-  fi
+  bash "$REPO/scripts/setup.sh" </dev/null || exit 1
 fi
+
+# 2. The bundle (rootfs built once from busybox-static; config.json rewritten with our script).
+bash "$REPO/scripts/make-bundle.sh" "$BUNDLE" -- sh -c "$INNER" </dev/null || exit 1
 
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
