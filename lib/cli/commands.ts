@@ -1,0 +1,135 @@
+// The command line, declared once: runc's commands and flags. The fast
+// parser (parse.ts) reads argv from this table on every call; yargs renders
+// --help from it (help.ts) and is loaded only then.
+
+export type OptType = 'string' | 'boolean' | 'number' | 'array';
+
+export interface OptSpec {
+  name: string;       // kebab-case, as typed: "pid-file"
+  alias?: string;     // one letter: "b"
+  type: OptType;
+  default?: string | number | boolean | string[];
+  describe: string;
+  choices?: string[];
+  hidden?: boolean;
+}
+
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  describe: string;
+  /** Positionals in order; "signal?" is optional. */
+  positionals: string[];
+  /** Arguments after the positionals belong to the container (exec's command, ps's ps args). */
+  rest?: string;
+  options: OptSpec[];
+  /** The module under lib/cli that runs it. */
+  module: string;
+}
+
+export const GLOBAL_OPTIONS: OptSpec[] = [
+  { name: 'root', type: 'string', default: '/run/ocirun', describe: 'directory for container state' },
+  { name: 'log', type: 'string', describe: 'log file (errors and warnings)' },
+  { name: 'log-format', type: 'string', default: 'text', choices: ['text', 'json'], describe: 'log file format' },
+  { name: 'debug', type: 'boolean', default: false, describe: 'log debug messages' },
+  { name: 'systemd-cgroup', type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
+];
+
+const bundle: OptSpec = { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'bundle directory (config.json, rootfs)' };
+const pidFile: OptSpec = { name: 'pid-file', type: 'string', describe: 'write the process\' host pid here (digits, no newline)' };
+const consoleSocket: OptSpec = { name: 'console-socket', type: 'string', describe: 'unix socket that receives the pty master (terminal: true)' };
+const noPivot: OptSpec = { name: 'no-pivot', type: 'boolean', default: false, describe: 'use MS_MOVE + chroot instead of pivot_root' };
+const preserveFds: OptSpec = { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass fds 3 .. 3+N-1 to the container' };
+const noNewKeyring: OptSpec = { name: 'no-new-keyring', type: 'boolean', default: false, describe: 'accepted for runc compatibility', hidden: true };
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'create', describe: 'create a container: set it up, its process waits for start', positionals: ['id'],
+    options: [bundle, pidFile, consoleSocket, noPivot, preserveFds, noNewKeyring], module: 'create',
+  },
+  { name: 'start', describe: 'start a created container', positionals: ['id'], options: [], module: 'start' },
+  { name: 'state', describe: 'print the state of a container (JSON)', positionals: ['id'], options: [], module: 'state' },
+  {
+    name: 'kill', describe: 'send a signal to the container\'s process (default SIGTERM)', positionals: ['id', 'signal?'],
+    options: [{ name: 'all', alias: 'a', type: 'boolean', default: false, describe: 'signal every process in the container' }],
+    module: 'kill',
+  },
+  {
+    name: 'delete', describe: 'delete a stopped container', positionals: ['id'],
+    options: [{ name: 'force', alias: 'f', type: 'boolean', default: false, describe: 'kill it first if it is running' }],
+    module: 'delete',
+  },
+  {
+    name: 'run', describe: 'create and start a container, wait for it, delete it', positionals: ['id'],
+    options: [
+      bundle, pidFile, consoleSocket, noPivot, preserveFds, noNewKeyring,
+      { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'do not wait: leave it running' },
+      { name: 'keep', type: 'boolean', default: false, describe: 'do not delete the container when it exits' },
+    ],
+    module: 'run',
+  },
+  {
+    name: 'exec', describe: 'run a process in a running container', positionals: ['id'], rest: 'command',
+    options: [
+      { name: 'process', alias: 'p', type: 'string', describe: 'JSON file with an OCI process object' },
+      { name: 'tty', alias: 't', type: 'boolean', default: false, describe: 'allocate a pseudo-terminal' },
+      consoleSocket,
+      { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the process' },
+      pidFile,
+      { name: 'cwd', type: 'string', describe: 'working directory' },
+      { name: 'env', alias: 'e', type: 'array', default: [], describe: 'KEY=VALUE, repeatable' },
+      { name: 'user', alias: 'u', type: 'string', describe: 'UID[:GID]' },
+      { name: 'additional-gids', alias: 'g', type: 'array', default: [], describe: 'extra group ids, repeatable' },
+      { name: 'cap', alias: 'c', type: 'array', default: [], describe: 'add a capability, repeatable' },
+      { name: 'no-new-privs', type: 'boolean', default: false, describe: 'set no_new_privs' },
+      { name: 'process-label', type: 'string', describe: 'SELinux label (ignored: SELinux is off)' },
+      { name: 'apparmor', type: 'string', describe: 'AppArmor profile (ignored when AppArmor is off)' },
+      preserveFds,
+    ],
+    module: 'exec',
+  },
+  { name: 'pause', describe: 'freeze every process of a container', positionals: ['id'], options: [], module: 'pause' },
+  { name: 'resume', describe: 'thaw a paused container', positionals: ['id'], options: [], module: 'resume' },
+  {
+    name: 'ps', describe: 'list the processes of a container (extra arguments go to ps(1))', positionals: ['id'], rest: 'ps-args',
+    options: [{ name: 'format', alias: 'f', type: 'string', default: 'table', choices: ['table', 'json'], describe: 'output format' }],
+    module: 'ps',
+  },
+  {
+    name: 'update', describe: 'change the resource limits of a running container', positionals: ['id'],
+    options: [
+      { name: 'resources', alias: 'r', type: 'string', describe: 'LinuxResources JSON file, - for stdin' },
+      { name: 'memory', type: 'string', describe: 'memory limit (bytes, or 100m, 1g)' },
+      { name: 'memory-swap', type: 'string', describe: 'memory + swap limit' },
+      { name: 'memory-reservation', type: 'string', describe: 'memory soft limit' },
+      { name: 'kernel-memory', type: 'string', describe: 'kernel memory limit (v1)' },
+      { name: 'cpu-shares', type: 'number', describe: 'relative CPU weight' },
+      { name: 'cpu-quota', type: 'number', describe: 'CFS quota (µs per period)' },
+      { name: 'cpu-period', type: 'number', describe: 'CFS period (µs)' },
+      { name: 'cpu-rt-period', type: 'number', describe: 'realtime period (µs)' },
+      { name: 'cpu-rt-runtime', type: 'number', describe: 'realtime runtime (µs)' },
+      { name: 'cpuset-cpus', type: 'string', describe: 'CPUs to run on (0-1)' },
+      { name: 'cpuset-mems', type: 'string', describe: 'memory nodes' },
+      { name: 'pids-limit', type: 'number', describe: 'maximum number of processes' },
+      { name: 'blkio-weight', type: 'number', describe: 'block IO weight (10-1000)' },
+    ],
+    module: 'update',
+  },
+  { name: 'features', describe: 'print what this runtime supports (JSON)', positionals: [], options: [], module: 'features' },
+  {
+    name: 'list', describe: 'list containers', positionals: [],
+    options: [
+      { name: 'format', alias: 'f', type: 'string', default: 'table', choices: ['table', 'json'], describe: 'output format' },
+      { name: 'quiet', alias: 'q', type: 'boolean', default: false, describe: 'ids only' },
+    ],
+    module: 'list',
+  },
+  {
+    name: 'spec', describe: 'write a default config.json (as `runc spec`)', positionals: [],
+    options: [
+      { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' },
+      { name: 'rootless', type: 'boolean', default: false, describe: 'not supported yet', hidden: true },
+    ],
+    module: 'spec',
+  },
+];
