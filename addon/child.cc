@@ -558,6 +558,11 @@ void load_seccomp() {
     write_file("/proc/self/oom_score_adj", v);
   }
 
+  // Namespaced sysctls act on the writer's namespaces, whichever procfs is
+  // used: write them through the host's /proc now, before /proc/sys becomes
+  // read-only inside the container (readonlyPaths).
+  apply_sysctls();
+
   if (P->setup_rootfs) setup_rootfs();
   else if (P->is_exec) {
     // exec joined the container's mount namespace; its root is where the
@@ -567,7 +572,6 @@ void load_seccomp() {
   if (P->hostname && sethostname(P->hostname, slen(P->hostname)) < 0) die_errno("sethostname");
   if (P->domainname && setdomainname(P->domainname, slen(P->domainname)) < 0)
     die_errno("setdomainname");
-  apply_sysctls();
 
   if (P->console_fd >= 0) setup_console();
 
