@@ -194,6 +194,10 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   s.sysctls.push_back('\0');
   p.sysctl_paths = sys.Length() ? s.sysctls.data() : nullptr;
 
+  p.hooks_pause = get_bool(o, "hooksPause");
+  p.stdin_fd = (int)get_num(o, "stdinFd", -1);
+  Napi::Value ep = o.Get("exePath");
+  p.exe_path = ep.IsString() ? s.str(ep.As<Napi::String>().Utf8Value()) : nullptr;
   p.start_fd = (int)get_num(o, "startFd", -1);
   p.is_exec = get_bool(o, "isExec");
 

@@ -329,6 +329,12 @@ void make_symlink(int rootfd, const SymlinkOp& s) {
 
 // ---------------------------------------------------------------- rootfs
 
+void hooks_pause() {
+  if (!P->hooks_pause) return;
+  send_msg(SYNC_HOOKS, 0, 0, nullptr);
+  wait_for(SYNC_HOOKS_DONE);
+}
+
 void setup_rootfs() {
   // Stop our mounts from propagating to the host (and pick up the configured
   // propagation): default rslave, as runc.
@@ -352,6 +358,10 @@ void setup_rootfs() {
     if (fd >= 0) close(fd);  // chdir reports the real problem later
   }
   for (int i = 0; i < P->nlate_mounts; i++) do_mount(rootfd, P->late_mounts[i]);
+
+  // createRuntime / createContainer hooks: the namespaces and mounts exist,
+  // pivot_root has not happened (runtime.md, step 6-7).
+  hooks_pause();
 
   if (fchdir(rootfd) < 0) die_errno("chdir to rootfs");
   close(rootfd);
@@ -563,11 +573,10 @@ void load_seccomp() {
   // read-only inside the container (readonlyPaths).
   apply_sysctls();
 
+  // Without a mount namespace of our own (or for exec, which joined the
+  // container's and is already at its root) there is nothing to set up.
   if (P->setup_rootfs) setup_rootfs();
-  else if (P->is_exec) {
-    // exec joined the container's mount namespace; its root is where the
-    // init pivoted. setns(CLONE_NEWNS) already moved us there.
-  }
+  else hooks_pause();
 
   if (P->hostname && sethostname(P->hostname, slen(P->hostname)) < 0) die_errno("sethostname");
   if (P->domainname && setdomainname(P->domainname, slen(P->domainname)) < 0)
@@ -591,7 +600,7 @@ void load_seccomp() {
   if (chdir(P->cwd) < 0) die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
 
   char pathbuf[4096];
-  const char* exe = lookup(pathbuf, sizeof pathbuf);
+  const char* exe = P->exe_path ? P->exe_path : lookup(pathbuf, sizeof pathbuf);
   close_fds();
 
   int conn = -1;
@@ -672,6 +681,7 @@ void close_inherited() {
 void child_main(const Plan* plan) {
   P = plan;
   reset_signals();
+  if (P->stdin_fd >= 0 && P->stdin_fd != 0) dup2(P->stdin_fd, 0);
   close_inherited();
   // Until execve nobody may ptrace us or open /proc/<pid>/exe (the host's node
   // binary): non-dumpable. execve of the container program resets this.

@@ -128,6 +128,12 @@ struct Plan {
   // seccomp: a ready BPF program (struct sock_filter[]), loaded right before exec
   void* seccomp_filter; int seccomp_len; unsigned int seccomp_flags;
 
+  // hooks: stop before pivot_root and wait for the parent to run
+  // prestart/createRuntime/createContainer hooks
+  int hooks_pause;
+  int stdin_fd;              // dup'ed to 0 first thing (hooks get the state JSON), -1 = leave
+  const char* exe_path;      // run this file instead of looking up argv[0] (hooks); NULL = lookup
+
   // start barrier
   int start_fd;              // listening unix socket; -1 = exec right after READY (exec --detach/foreground)
   int is_exec;               // joining an existing container (ocirun exec)

@@ -75,6 +75,21 @@ function mountSummary(out) {
 const dropDates = (s) => s.replace(/ [A-Z][a-z]{2} +\d+ +(\d\d:\d\d|\d{4}) /g, ' ');
 const sortLines = (s) => s.split('\n').filter(Boolean).sort().join('\n');
 
+/**
+ * runc logs errors through logrus: `time="..." level=error msg="..."`, with
+ * the quotes inside msg backslash-escaped. Returns the messages, unescaped.
+ */
+function logrusMessages(stderr) {
+  return stderr.replace(/^time="[^"]*" level=\w+ msg="((?:[^"\\]|\\.)*)"$/gm, (_, m) => JSON.parse(`"${m}"`));
+}
+
+/**
+ * Other engineers may be rebuilding the addon while this runs (node-gyp
+ * removes build/ first): wait for it rather than report a spurious difference.
+ */
+const ADDON = path.join(path.dirname(OCIRUN), '..', 'build/Release/ocirun.node');
+const addonReady = () => waitFor(() => fs.existsSync(ADDON), 60_000, 200);
+
 /** Cgroup directories called `id` in any hierarchy. */
 function cgroupDirs(id) {
   const r = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', id], { encoding: 'utf8' });
@@ -375,6 +390,7 @@ const cases = [
 ];
 
 const summary = [];
+const owners = {};
 
 /** Runs one case under both runtimes and compares. */
 async function runCase(t, c) {
@@ -397,13 +413,14 @@ async function runCase(t, c) {
     const root = makeRoot(t);
     const id = uniqueId(`cmp-${name}`);
     t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
+    if (bin === OCIRUN) await addonReady();
     const r = rt(root, ['run', '--bundle', bundle, id], { runtime: bin, input: c.input ?? '' });
     const fix = (s) => s.replaceAll(id, 'ID').replaceAll(bundle, 'BUNDLE').replaceAll(mnt ?? '\0', 'HOSTDIR');
     res[name] = { ...r, stdout: fix(r.stdout), stderr: fix(r.stderr) };
     if (c.hostDir) res[name].host = fs.readdirSync(mnt).sort().join(' ');
-    // Nothing left behind after `run`: no state, no cgroup.
-    t.same(fs.readdirSync(root), [], `${name}: no state dir left in --root`);
-    t.not(rt(root, ['state', id], { runtime: bin }).status, 0, `${name}: state ${id} fails after run`);
+    // Nothing left behind after `run`: no state (the --root dir is empty, so
+    // `state` has nothing to find), no cgroup in any hierarchy.
+    t.same(fs.readdirSync(root), [], `${name}: no state left in --root`);
     t.equal(cgroupDirs(id), '', `${name}: no cgroup named ${id} left`);
   }
   const { runc, ocirun } = res;
@@ -413,8 +430,9 @@ async function runCase(t, c) {
   if (!t.equal(ocirun.status, runc.status, 'same exit status')) diffs.push(`status ${runc.status}/${ocirun.status}`);
   if (!t.equal(norm(ocirun.stdout), norm(runc.stdout), 'same stdout')) diffs.push('stdout');
   if (c.errors) {
+    // The runtime's own wording around the reason differs (see the top): match the reason.
     for (const re of c.errors) {
-      t.match(runc.stderr, re, `runc stderr matches ${re}`);
+      t.match(logrusMessages(runc.stderr), re, `runc stderr matches ${re}`);
       if (!t.match(ocirun.stderr, re, `ocirun stderr matches ${re}`)) diffs.push(`stderr !~ ${re}`);
     }
   } else if (!t.equal(ocirun.stderr, runc.stderr, 'same runtime stderr')) diffs.push('stderr');
@@ -448,7 +466,11 @@ async function lifecycle(t, bin, bundle) {
   // ociVersion is the spec version each runtime implements, created has
   // runtime-specific precision, pid and id vary: compare keys and shapes.
   steps.push(`state keys: ${Object.keys(s1).sort().join(',')}`);
-  steps.push(`state: status=${s1.status} bundle=${s1.bundle === bundle} rootfs=${s1.rootfs} pidOk=${s1.pid > 0} createdOk=${!Number.isNaN(Date.parse(s1.created))} owner=${JSON.stringify(s1.owner)}`);
+  steps.push(`state: status=${s1.status} bundle=${s1.bundle === bundle} rootfs=${s1.rootfs} pidOk=${s1.pid > 0} createdOk=${!Number.isNaN(Date.parse(s1.created))}`);
+  // owner is a runc extension, not in the OCI state: runc 1.1's `state`
+  // leaves it "" (only `list` resolves it, to "root"), ocirun's fills it in.
+  // Not compared; reported in the summary.
+  owners[bin === OCIRUN ? 'ocirun' : 'runc'] = s1.owner;
   const sr = rt(root, ['start', id], { runtime: bin });
   steps.push(`start -> ${sr.status}`);
   await waitFor(() => fs.readFileSync(log, 'utf8').includes('started'), 5000);
@@ -473,6 +495,8 @@ const skip = process.getuid?.() !== 0 ? 'needs root'
 if (skip) {
   t.plan(0, skip);
 } else {
+  // ~40 runs of each runtime, one after the other: more than tap's default 30 s.
+  t.setTimeout(120_000);
   for (const c of cases) {
     if (c.skip) {
       summary.push([c.name, `skipped: ${c.skip}`]);
@@ -491,7 +515,8 @@ if (skip) {
       t.comment(`runc:   ${res.runc.join(' | ')}`);
       t.comment(`ocirun: ${res.ocirun.join(' | ')}`);
     }
-    summary.push(['lifecycle: create/state/start/kill/delete', d.length ? `DIFFERENT (${d.join('; ')})` : 'same']);
+    const note = owners.runc !== owners.ocirun ? ` (not compared: state.owner runc ${JSON.stringify(owners.runc)}, ocirun ${JSON.stringify(owners.ocirun)})` : '';
+    summary.push(['lifecycle: create/state/start/kill/delete', (d.length ? `DIFFERENT (${d.join('; ')})` : 'same') + note]);
   });
 
   await t.test('unknown container: state/kill/delete', async (t) => {

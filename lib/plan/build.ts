@@ -126,6 +126,8 @@ export function buildPlan(
     preserveFds: opts.preserveFds ?? 0,
     sysctls: planSysctls(spec.linux?.sysctl, ns),
     seccompFlags: 0,
+    hooksPause: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
+    stdinFd: -1,
     startFd: fds.startFd,
     isExec: false,
     ...proc,

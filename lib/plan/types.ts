@@ -85,6 +85,9 @@ export interface SpawnPlan {
   sysctls: [string, string][];
   seccompFlags: number;
 
+  hooksPause: boolean;
+  stdinFd: number;
+  exePath?: string;
   startFd: number;
   isExec: boolean;
 }

@@ -13,6 +13,7 @@ import { Store, writePidFile, type Record } from '../state/store';
 import { procStat } from '../state/status';
 import { addon } from '../addon';
 import { spawnContainer } from './spawn';
+import { runContainerHooks, runHostHooks } from './hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
@@ -133,6 +134,12 @@ export function create(store: Store, o: CreateOptions): Created {
       gidMappings: spec.linux?.gidMappings,
       joinCgroup: (pid) => cg!.addProcess(pid),
       seccomp,
+      onHooks: (pid) => {
+        const state = { ociVersion: spec.ociVersion, id: o.id, status: 'creating' as const, pid, bundle, annotations: spec.annotations };
+        runHostHooks('prestart', spec.hooks?.prestart, state);
+        runHostHooks('createRuntime', spec.hooks?.createRuntime, state);
+        runContainerHooks('createContainer', spec.hooks?.createContainer, state, pid);
+      },
     });
     fds.push(spawned.syncFd);
     initPid = spawned.pid;

@@ -9,6 +9,9 @@ import { sleepMs } from '../cgroups/util';
 import { load, notExist } from './container';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
+import { readSpec } from './exec';
+import { runHostHooks } from './hooks';
+import type { Hook } from '../config/types';
 
 export function del(store: Store, id: string, force: boolean): void {
   let lock: number | undefined;
@@ -37,6 +40,10 @@ export function del(store: Store, id: string, force: boolean): void {
       throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
+    let poststop: Hook[] | undefined;
+    try {
+      poststop = readSpec(store, id).hooks?.poststop;
+    } catch { /* no config copy (create died early): no hooks */ }
     if (record.pid && initAlive(record)) {
       try {
         process.kill(record.pid, 'SIGKILL');
@@ -51,6 +58,12 @@ export function del(store: Store, id: string, force: boolean): void {
       if (!force) throw e;
     }
     store.remove(id);
+    // poststop: after the container is gone; a failure is only a warning.
+    try {
+      runHostHooks('poststop', poststop, { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations });
+    } catch (e) {
+      logWarn((e as Error).message);
+    }
   } finally {
     fs.closeSync(lock);
   }

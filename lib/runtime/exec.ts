@@ -7,15 +7,13 @@ import type { Process, Spec } from '../config/types';
 import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { planProcess } from '../plan/build';
-import { NS_FLAG, NS_PROC_NAME } from '../plan/namespaces';
-import type { SpawnPlan } from '../plan/types';
+import { joinPlan } from './join';
 import { capLast } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
 import { spawnContainer, childError } from './spawn';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
-import type { NamespaceType } from '../config/types';
 
 export interface ExecOptions {
   process: Process;
@@ -27,24 +25,6 @@ export interface ExecOptions {
 
 export interface Execed {
   pid: number;
-}
-
-/** Every namespace of `pid` that is not ours, user first. */
-function containerNamespaces(pid: number): { path: string; nstype: number }[] {
-  const order: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
-  const out: { path: string; nstype: number }[] = [];
-  for (const t of order) {
-    const p = `/proc/${pid}/ns/${NS_PROC_NAME[t]}`;
-    let theirs: string, ours: string;
-    try {
-      theirs = fs.readlinkSync(p);
-      ours = fs.readlinkSync(`/proc/self/ns/${NS_PROC_NAME[t]}`);
-    } catch {
-      continue; // the kernel lacks this namespace type
-    }
-    if (theirs !== ours) out.push({ path: p, nstype: NS_FLAG[t] });
-  }
-  return out;
 }
 
 export function readSpec(store: Store, id: string): Spec {
@@ -63,12 +43,6 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const spec = readSpec(store, id);
     const a = addon();
 
-    const nss = containerNamespaces(record.pid);
-    const joinFds = nss.map((n) => {
-      const fd = fs.openSync(n.path, 'r');
-      fds.push(fd);
-      return fd;
-    });
     let consoleFd = -1;
     if (o.process.terminal) {
       if (o.consoleFd !== undefined) consoleFd = o.consoleFd;
@@ -78,14 +52,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
       } else throw new RuntimeError('process.terminal: is true but no --console-socket was given');
     }
     const proc = planProcess(o.process, capLast(), logWarn);
-    const plan: SpawnPlan = {
-      cloneFlags: 0, unshareFlags: 0, forkNeeded: true, userNsNew: false, timeNsNew: false, timeNsOffsets: '',
-      joins: nss.map((n, i) => ({ fd: joinFds[i], nstype: n.nstype })),
-      setupRootfs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
-      rootReadonly: false, noPivot: false, mounts: [], lateMounts: [], devices: [], symlinks: [],
-      consoleFd, preserveFds: o.preserveFds ?? 0, sysctls: [], seccompFlags: 0, startFd: -1, isExec: true,
-      ...proc,
-    };
+    const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
     const spawned = spawnContainer(plan, { joinCgroup: cg ? (pid) => cg.addProcess(pid) : undefined, seccomp });

@@ -15,6 +15,8 @@ export interface SpawnSetup {
   /** Put the first child in the container's cgroup (before it does anything). */
   joinCgroup?: (pid: number) => void;
   seccomp?: Buffer;
+  /** The child stopped before pivot_root: run the create-time hooks (pid = the init). */
+  onHooks?: (pid: number) => void;
   /** ms to wait for the child at each step */
   timeoutMs?: number;
 }
@@ -73,6 +75,11 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
         continue;
       }
       if (m.type === SYNC.ERROR) throw childError(m);
+      if (m.type === SYNC.HOOKS) {
+        setup.onHooks?.(pid);
+        a.syncSend(syncFd, SYNC.HOOKS_DONE);
+        continue;
+      }
       if (m.type === SYNC.READY) break;
       throw new RuntimeError(`unexpected message ${m.type} from container init`);
     }

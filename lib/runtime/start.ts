@@ -4,15 +4,21 @@ import { Store } from '../state/store';
 import { addon } from '../addon';
 import { load, notExist } from './container';
 import { childError } from './spawn';
+import { readSpec } from './exec';
+import { runContainerHooks, runHostHooks } from './hooks';
 import { RuntimeError } from '../util/errors';
 
 export function start(store: Store, id: string): void {
   const lock = store.lock(id);
   if (lock === undefined) throw notExist(id);
   try {
-    const { status } = load(store, id);
+    const { record, status } = load(store, id);
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
     if (status !== 'created') throw new RuntimeError(`cannot start a container that is ${status}, only a created one`);
+    const spec = readSpec(store, id);
+    const state = { ociVersion: record.ociVersion, id, status: 'created' as const, pid: record.pid, bundle: record.bundle, annotations: record.annotations };
+    // startContainer hooks: in the container, before the user's program.
+    runContainerHooks('startContainer', spec.hooks?.startContainer, state, record.pid);
     const sock = store.startSocket(id);
     const a = addon();
     const fd = a.connectUnix(sock);
@@ -24,6 +30,8 @@ export function start(store: Store, id: string): void {
     } finally {
       fs.closeSync(fd);
     }
+    // poststart: the program has started. A failure fails start (runtime-spec 1.3).
+    runHostHooks('poststart', spec.hooks?.poststart, { ...state, status: 'running' });
   } finally {
     fs.closeSync(lock);
   }
