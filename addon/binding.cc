@@ -51,6 +51,7 @@ struct PlanStore {
   std::vector<RlimitOp> rlimits;
   std::vector<gid_t> groups;
   std::string sysctls;
+  std::vector<int> cpus;
   std::vector<uint8_t> seccomp;
 
   const char* str(const std::string& s) { strings.push_back(s); return strings.back().c_str(); }
@@ -194,6 +195,26 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   s.sysctls.push_back('\0');
   p.sysctl_paths = sys.Length() ? s.sysctls.data() : nullptr;
 
+  p.ioprio = (int)get_num(o, "ioPrio", -1);
+  Napi::Value sched = o.Get("scheduler");
+  if (sched.IsObject()) {
+    Napi::Object so = sched.As<Napi::Object>();
+    p.sched_set = 1;
+    p.sched_policy = (uint32_t)get_num(so, "policy");
+    p.sched_priority = (uint32_t)get_num(so, "priority");
+    p.sched_nice = (int32_t)get_num(so, "nice");
+    p.sched_flags = get_u64(so, "flags");
+    p.sched_runtime = get_u64(so, "runtime");
+    p.sched_deadline = get_u64(so, "deadline");
+    p.sched_period = get_u64(so, "period");
+  }
+  p.personality = (long)get_num(o, "personality", -1);
+  Napi::Array cpus = get_arr(o, "cpuAffinity");
+  for (uint32_t i = 0; i < cpus.Length(); i++) s.cpus.push_back(cpus.Get(i).As<Napi::Number>().Int32Value());
+  p.cpu_affinity = s.cpus.data(); p.ncpu_affinity = (int)s.cpus.size();
+  Napi::Value aa = o.Get("apparmorFile");
+  p.apparmor_file = aa.IsString() ? s.str(aa.As<Napi::String>().Utf8Value()) : nullptr;
+  p.apparmor_value = s.str(get_str(o, "apparmorValue"));
   p.hooks_pause = get_bool(o, "hooksPause");
   p.stdin_fd = (int)get_num(o, "stdinFd", -1);
   Napi::Value ep = o.Get("exePath");

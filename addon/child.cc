@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -589,6 +590,32 @@ void load_seccomp() {
     if (syscall(SYS_prlimit64, 0, P->rlimits[i].resource, &rl, nullptr) < 0)
       die_errno("setrlimit");
   }
+
+  // I/O priority and scheduling may need CAP_SYS_NICE: before dropping caps.
+  if (P->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, P->ioprio) < 0)
+    die_errno("set I/O priority");
+  if (P->sched_set) {
+    struct {
+      uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t priority;
+      uint64_t runtime, deadline, period;
+    } attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = 48;  // SCHED_ATTR_SIZE_VER0
+    attr.policy = P->sched_policy; attr.flags = P->sched_flags; attr.nice = P->sched_nice;
+    attr.priority = P->sched_priority; attr.runtime = P->sched_runtime;
+    attr.deadline = P->sched_deadline; attr.period = P->sched_period;
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) die_errno("set scheduler");
+  }
+  if (P->personality >= 0 && personality((unsigned long)P->personality) < 0) die_errno("set personality");
+  if (P->ncpu_affinity > 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < P->ncpu_affinity; i++) CPU_SET(P->cpu_affinity[i], &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0) die_errno("set CPU affinity");
+  }
+  // AppArmor (only when the host has it enabled; the parent decides): the
+  // profile applies at the next execve.
+  if (P->apparmor_file) write_file(P->apparmor_file, P->apparmor_value);
 
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
   // we still have it (as runc does). With no_new_privs it waits until exec.

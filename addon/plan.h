@@ -123,6 +123,14 @@ struct Plan {
   RlimitOp* rlimits; int nrlimits;
   int oom_score_adj_set; int oom_score_adj;
   int preserve_fds;          // fds 3 .. 3+n-1 stay open
+  int ioprio;                // ioprio_set value, -1 = leave
+  int sched_set;             // sched_setattr with the fields below
+  uint32_t sched_policy, sched_priority; int32_t sched_nice; uint64_t sched_flags;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  long personality;          // -1 = leave
+  int* cpu_affinity; int ncpu_affinity;   // CPUs for the process, none = leave
+  const char* apparmor_file; // "/proc/self/attr/apparmor/exec" or NULL
+  const char* apparmor_value;// "exec <profile>"
   const char* sysctl_paths;  // NUL-separated "/proc/sys/...\0value\0..." pairs, ends with "\0\0"
 
   // seccomp: a ready BPF program (struct sock_filter[]), loaded right before exec

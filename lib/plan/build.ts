@@ -9,6 +9,7 @@ import { capMasks } from './capabilities';
 import { planRlimits } from './rlimits';
 import { planSysctls } from './sysctl';
 import { PlanError } from './errors';
+import { planPersonality, planProcessExtras } from './process-extras';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -41,6 +42,7 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
     throw new PlanError(`${where}.oomScoreAdj`, 'must be between -1000 and 1000');
   }
   return {
+    ...planProcessExtras(p, where),
     args: p.args,
     env,
     pathDirs: (pathVar ? pathVar.slice(5) : DEFAULT_PATH).split(':'),
@@ -93,6 +95,12 @@ export function buildPlan(
   if (spec.process.terminal && fds.consoleFd < 0) {
     throw new PlanError('process.terminal', 'is true but no --console-socket was given');
   }
+  // Features this host/runtime can't provide: a clear error, never a silent ignore.
+  if (spec.linux?.intelRdt) throw new PlanError('linux.intelRdt', 'Intel RDT (resctrl) is not supported by ocirun on this host');
+  if (spec.linux?.memoryPolicy) throw new PlanError('linux.memoryPolicy', 'memory policies are not supported by ocirun yet');
+  if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length) {
+    throw new PlanError('linux.netDevices', 'moving network devices into the container is not supported by ocirun yet');
+  }
   const setupRootfs = ns.isNew('mount');
   const m = setupRootfs
     ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') })
@@ -125,6 +133,7 @@ export function buildPlan(
     consoleFd: spec.process.terminal ? fds.consoleFd : -1,
     preserveFds: opts.preserveFds ?? 0,
     sysctls: planSysctls(spec.linux?.sysctl, ns),
+    personality: planPersonality(spec.linux),
     seccompFlags: 0,
     hooksPause: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
     stdinFd: -1,

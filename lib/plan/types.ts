@@ -83,6 +83,12 @@ export interface SpawnPlan {
   oomScoreAdj?: number;
   preserveFds: number;
   sysctls: [string, string][];
+  ioPrio: number;
+  scheduler?: object;
+  personality?: number;
+  cpuAffinity: number[];
+  apparmorFile?: string;
+  apparmorValue?: string;
   seccompFlags: number;
 
   hooksPause: boolean;
