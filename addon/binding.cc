@@ -96,6 +96,7 @@ void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
     op.propagation = (unsigned long)get_num(m, "propagation");
     op.recursive = get_bool(m, "recursive");
     op.remount = get_bool(m, "remount");
+    op.rro = get_bool(m, "rro");
     out.push_back(op);
   }
 }

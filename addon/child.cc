@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -238,16 +239,23 @@ void do_mount(int rootfd, const MountOp& m) {
     if (m.kind == MOUNT_MASK) {
       struct stat st;
       if (fstat(fd, &st) < 0) die_errno("stat ", m.target);
-      int rc = S_ISDIR(st.st_mode)
-        ? mount("tmpfs", fp.s, "tmpfs", MS_RDONLY, m.data)
-        : mount("/dev/null", fp.s, nullptr, MS_BIND, nullptr);
+      int rc;
+      if (S_ISDIR(st.st_mode)) {
+        rc = mount("tmpfs", fp.s, "tmpfs", MS_RDONLY, m.data[0] ? m.data : nullptr);
+      } else {
+        // The container's own /dev/null (as runc), else the host's.
+        int null_fd = open_in_root(rootfd, "/dev/null");
+        FdPath np = fdpath(null_fd);
+        rc = mount(null_fd >= 0 ? np.s : "/dev/null", fp.s, nullptr, MS_BIND, nullptr);
+        if (null_fd >= 0) close(null_fd);
+      }
       if (rc < 0) die_errno("mask ", m.target);
       close(fd);
     } else {
       if (mount(fp.s, fp.s, nullptr, MS_BIND | MS_REC, nullptr) < 0)
         die_errno("bind readonly path ", m.target);
       close(fd);
-      remount_bind(rootfd, m.target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+      remount_bind(rootfd, m.target, MS_RDONLY);
     }
     return;
   }
@@ -266,6 +274,16 @@ void do_mount(int rootfd, const MountOp& m) {
     close(src);
     close(fd);
     if (m.remount) remount_bind(rootfd, m.target, m.flags);
+    if (m.rro) {
+      // A plain remount only makes the top mount read-only; mount_setattr
+      // with AT_RECURSIVE covers every submount too (Linux >= 5.12).
+      int t = open_in_root(rootfd, m.target);
+      if (t < 0) die_errno("reopen mount target ", m.target);
+      struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0};
+      if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        die_errno("make ", m.target, " recursively read-only");
+      close(t);
+    }
   } else {
     if (mount(m.source, fp.s, m.fstype, m.flags, m.data[0] ? m.data : nullptr) < 0)
       die_errno("mount ", m.fstype, " to rootfs at ", m.target);
@@ -326,6 +344,22 @@ void make_symlink(int rootfd, const SymlinkOp& s) {
   if (wd < 0) die_errno("open dir for ", s.path);
   if (symlinkat(s.target, wd, name) < 0 && errno != EEXIST) die_errno("symlink ", s.path);
   close(wd);
+}
+
+// ---------------------------------------------------------------- network
+
+// A new network namespace has only a loopback device, and it is down; bring
+// it up as runc does (programs expect 127.0.0.1 to work).
+void bring_lo_up() {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die_errno("socket for lo");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "lo", 3);
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die_errno("get flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) die_errno("bring lo up");
+  close(s);
 }
 
 // ---------------------------------------------------------------- rootfs
@@ -739,6 +773,7 @@ void child_main(const Plan* plan) {
   // rooted where we are when it is made) and in the joined user namespace (so
   // it owns them). CLONE_NEWPID and CLONE_NEWTIME apply to our children only.
   if (P->unshare_flags && unshare(P->unshare_flags) < 0) die_errno("unshare namespaces");
+  if (P->unshare_flags & CLONE_NEWNET) bring_lo_up();
   // Time offsets must be written before any process enters the namespace.
   if (P->timens_new && P->timens_offsets[0])
     write_file("/proc/self/timens_offsets", P->timens_offsets);

@@ -31,6 +31,7 @@ struct MountOp {
   unsigned long propagation;  // MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) or 0
   int recursive;        // for binds: MS_REC
   int remount;          // for binds: flags need a MS_REMOUNT pass
+  int rro;              // recursive read-only (mount_setattr AT_RECURSIVE)
 };
 
 struct DeviceOp {

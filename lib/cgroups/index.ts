@@ -5,6 +5,9 @@ import type { CgroupManager } from './types';
 import { CgroupError } from './types';
 import { mountinfo } from '../plan/host';
 
+/** Key of the cgroup2 hierarchy in a hybrid host's CgroupLocation. */
+export const UNIFIED_KEY = 'unified';
+
 export type CgroupMode = 'v1' | 'hybrid' | 'v2';
 
 export interface Hierarchy {
@@ -76,6 +79,10 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string): Cgrou
   if (v2) return { version: 2, dirs: { '': path.join(v2, under('')) } };
   const dirs: Record<string, string> = {};
   for (const h of v1Hierarchies()) dirs[h.options] = path.join(h.mountPoint, under(h.controllers[0]));
+  // Hybrid hosts: join the unified hierarchy too (runc does; it carries no
+  // resources here, but tools read /proc/<pid>/cgroup's "0::" line).
+  const unified = mountinfo().find((m) => m.fstype === 'cgroup2');
+  if (unified) dirs[UNIFIED_KEY] = path.join(unified.mountPoint, under(''));
   return { version: 1, dirs };
 }
 

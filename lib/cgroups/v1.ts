@@ -9,7 +9,7 @@ import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from '
 // specconv adds): mknod of anything, the standard nodes, ptys, tun.
 const DEFAULT_ALLOW = [
   'c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm',
-  'c 1:9 rwm', 'c 5:1 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm',
+  'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm',
 ];
 
 export class CgroupV1 implements CgroupManager {

@@ -15,6 +15,7 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface PlanHost extends MountHost {
   capLast: number;
+  homeOf?: (uid: number) => string | undefined;
   /** The mount point holding the rootfs, when it must be made private for pivot_root. */
   rootfsParent: string;
 }
@@ -31,13 +32,17 @@ export interface PlanOptions {
   warn: (msg: string) => void;
 }
 
-/** The process part of the plan, shared by create and exec. */
-export function planProcess(p: Process, capLast: number, warn: (m: string) => void, where = 'process') {
+/** The process part of the plan, shared by create and exec. `homeOf` looks
+ * the user's home up in the container's /etc/passwd (HOME when env has none, as runc). */
+export function planProcess(p: Process, capLast: number, warn: (m: string) => void, where = 'process',
+  homeOf: (uid: number) => string | undefined = () => undefined) {
   if (!p.args || p.args.length === 0) throw new PlanError(`${where}.args`, 'must be a non-empty array');
   if (!p.cwd || !path.posix.isAbsolute(p.cwd)) throw new PlanError(`${where}.cwd`, 'must be an absolute path');
-  const env = p.env ?? [];
+  let env = p.env ?? [];
+  if (!env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${homeOf(p.user.uid) ?? '/'}`];
   const pathVar = env.find((e) => e.startsWith('PATH='));
-  const caps = p.capabilities ? capMasks(p.capabilities, capLast, warn) : undefined;
+  // No capabilities object means no capabilities at all (as runc).
+  const caps = capMasks(p.capabilities ?? {}, capLast, warn);
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
     throw new PlanError(`${where}.oomScoreAdj`, 'must be between -1000 and 1000');
   }
@@ -53,12 +58,12 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
     setGroups: true,
     umask: p.user.umask ?? -1,
     noNewPrivileges: !!p.noNewPrivileges,
-    setCaps: !!caps,
-    capBounding: (caps?.bounding ?? 0n).toString(),
-    capEffective: (caps?.effective ?? 0n).toString(),
-    capPermitted: (caps?.permitted ?? 0n).toString(),
-    capInheritable: (caps?.inheritable ?? 0n).toString(),
-    capAmbient: (caps?.ambient ?? 0n).toString(),
+    setCaps: true,
+    capBounding: caps.bounding.toString(),
+    capEffective: caps.effective.toString(),
+    capPermitted: caps.permitted.toString(),
+    capInheritable: caps.inheritable.toString(),
+    capAmbient: caps.ambient.toString(),
     capLast,
     rlimits: planRlimits(p.rlimits),
     oomScoreAdj: p.oomScoreAdj,
@@ -103,9 +108,9 @@ export function buildPlan(
   }
   const setupRootfs = ns.isNew('mount');
   const m = setupRootfs
-    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') })
+    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') })
     : { mounts: [], lateMounts: [], devices: [], symlinks: [], rootPropagation: 0, finalPropagation: 0 };
-  const proc = planProcess(spec.process, host.capLast, opts.warn);
+  const proc = planProcess(spec.process, host.capLast, opts.warn, 'process', host.homeOf);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
 

@@ -51,3 +51,23 @@ export function isDir(p: string): boolean {
     return true; // missing sources fail in the child with the real error
   }
 }
+
+/**
+ * The home directory of `uid` in <rootfs>/etc/passwd. The file is only read
+ * if it really is inside the rootfs (a symlink out of it is ignored).
+ */
+export function homeIn(rootfs: string, uid: number): string | undefined {
+  let text: string;
+  try {
+    const real = fs.realpathSync(`${rootfs}/etc/passwd`);
+    if (!real.startsWith(rootfs + '/')) return undefined;
+    text = fs.readFileSync(real, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 6 && Number(f[2]) === uid && f[2] !== '') return f[5] || undefined;
+  }
+  return undefined;
+}

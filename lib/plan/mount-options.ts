@@ -39,6 +39,8 @@ export interface ParsedOptions {
   data: string[];
   bind: boolean;
   recursive: boolean;
+  /** rro: read-only recursively (mount_setattr) */
+  rro: boolean;
 }
 
 export function parseMountOptions(options: string[] = []): ParsedOptions {
@@ -58,5 +60,6 @@ export function parseMountOptions(options: string[] = []): ParsedOptions {
     data,
     bind,
     recursive: (flags & MS.REC) !== 0,
+    rro: options.includes('rro'),
   };
 }

@@ -20,9 +20,18 @@ function clean(dest: string): string {
   return path.posix.join('/', dest);
 }
 
-function configMount(m: Mount, i: number, host: MountHost, bundle: string): MountOp {
+function configMount(m: Mount, i: number, host: MountHost, bundle: string, opts: PlanMountOptions): MountOp {
   const o = parseMountOptions(m.options);
   const target = clean(m.destination);
+  if (m.uidMappings?.length || m.gidMappings?.length) {
+    throw new PlanError(`mounts[${i}].uidMappings`, 'idmapped mounts are not supported by ocirun yet');
+  }
+  // In a user namespace without a network namespace of its own the kernel
+  // refuses a new sysfs: bind the host's /sys instead (as runc does).
+  if (m.type === 'sysfs' && opts.userns && !opts.netns) {
+    m = { ...m, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', ...(m.options ?? []).filter((x) => x === 'ro')] };
+    return configMount(m, i, host, bundle, { ...opts, userns: false });
+  }
   const isBind = o.bind || m.type === 'bind';
   if (isBind) {
     if (!m.source) throw new PlanError(`mounts[${i}].source`, 'is required for a bind mount');
@@ -33,7 +42,7 @@ function configMount(m: Mount, i: number, host: MountHost, bundle: string): Moun
       kind: MountKind.Bind,
       targetKind: host.isDir(source) ? TargetKind.Dir : TargetKind.File,
       source, target, fstype: '', data: '', flags: o.flags, propagation: o.propagation,
-      recursive: o.recursive, remount,
+      recursive: o.recursive, remount, rro: o.rro,
     };
   }
   if (!m.type) throw new PlanError(`mounts[${i}].type`, 'is required unless the mount is a bind mount');
@@ -78,8 +87,7 @@ function cgroupMounts(m: Mount, host: MountHost, cgroupns: boolean, late: MountO
       }));
     }
   }
-  // The tmpfs itself becomes read-only after its submounts exist.
-  if (ro) late.push(readonlyOp(target));
+  // As runc: the tmpfs stays writable, the hierarchies below it are read-only.
   return ops;
 }
 
@@ -93,7 +101,7 @@ function readonlyOp(target: string): MountOp {
 function maskOp(target: string): MountOp {
   return {
     kind: MountKind.Mask, targetKind: TargetKind.None, source: '', target, fstype: '',
-    data: 'size=0,mode=755', flags: MS.RDONLY, propagation: 0, recursive: false, remount: false,
+    data: '', flags: MS.RDONLY, propagation: 0, recursive: false, remount: false,
   };
 }
 
@@ -105,6 +113,12 @@ const DEFAULT_DEVICES: [string, number, number][] = [
   ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
 ];
 
+export interface PlanMountOptions {
+  cgroupns: boolean;
+  userns: boolean;
+  netns: boolean;
+}
+
 export interface MountPlan {
   mounts: MountOp[];
   lateMounts: MountOp[];
@@ -115,13 +129,13 @@ export interface MountPlan {
 }
 
 export function planMounts(
-  spec: Spec, bundle: string, host: MountHost, opts: { cgroupns: boolean; userns: boolean },
+  spec: Spec, bundle: string, host: MountHost, opts: PlanMountOptions,
 ): MountPlan {
   const late: MountOp[] = [];
   const mounts: MountOp[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'cgroup' || m.type === 'cgroup2') mounts.push(...cgroupMounts(m, host, opts.cgroupns, late));
-    else mounts.push(configMount(m, i, host, bundle));
+    else mounts.push(configMount(m, i, host, bundle, opts));
   });
 
   // /dev: unless the config bind-mounts a /dev of its own, create the devices

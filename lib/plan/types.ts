@@ -16,6 +16,7 @@ export interface MountOp {
   propagation: number;
   recursive: boolean;
   remount: boolean;
+  rro?: boolean;
 }
 
 export interface DeviceOp {

@@ -8,7 +8,7 @@ import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { planProcess } from '../plan/build';
 import { joinPlan } from './join';
-import { capLast } from '../plan/host';
+import { capLast, homeIn } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
 import { spawnContainer, childError } from './spawn';
@@ -51,7 +51,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
         fds.push(consoleFd);
       } else throw new RuntimeError('process.terminal: is true but no --console-socket was given');
     }
-    const proc = planProcess(o.process, capLast(), logWarn);
+    const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
