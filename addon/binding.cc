@@ -302,15 +302,28 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   if (rc < 0) throw sys_error(env, errno, "poll");
   if (rc == 0) throw Napi::Error::New(env, "timed out waiting for the container init");
   SyncMsg m;
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {&m, sizeof m};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov; mh.msg_iovlen = 1;
+  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
   ssize_t n;
-  do n = recv(fd, &m, sizeof m, 0); while (n < 0 && errno == EINTR);
+  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == ECONNRESET) return env.Null();
     throw sys_error(env, errno, "recv from container init");
   }
   if (n == 0) return env.Null();
   if (n != (ssize_t)sizeof m) throw Napi::Error::New(env, "short message from container init");
-  return msg_object(env, m);
+  Napi::Object r = msg_object(env, m);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+  if (c && c->cmsg_type == SCM_RIGHTS) {
+    int got;
+    memcpy(&got, CMSG_DATA(c), sizeof got);
+    r.Set("fd", Napi::Number::New(env, got));
+  }
+  return r;
 }
 
 bool fill_sockaddr(const std::string& path, struct sockaddr_un* sa) {
@@ -465,6 +478,27 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// sendFd(sock, text, fd): one message carrying `text` and `fd` (SCM_RIGHTS):
+// how the seccomp notify fd and the container state reach a listener agent.
+Napi::Value SendFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  std::string text = info[1].As<Napi::String>().Utf8Value();
+  int fd = info[2].As<Napi::Number>().Int32Value();
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec iov = {(void*)text.data(), text.size()};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov; mh.msg_iovlen = 1;
+  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) throw sys_error(env, errno, "send fd");
+  return env.Undefined();
+}
+
 // setWinsize(fd, rows, cols)
 Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   struct winsize ws;
@@ -498,6 +532,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd));
   seccomp_init_exports(env, exports);
   return exports;
 }

@@ -591,8 +591,27 @@ void load_seccomp() {
   struct sock_fprog prog;
   prog.len = (unsigned short)P->seccomp_len;
   prog.filter = (struct sock_filter*)P->seccomp_filter;
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, P->seccomp_flags, &prog) < 0)
-    die_errno("load seccomp filter");
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, P->seccomp_flags, &prog);
+  if (fd < 0) die_errno("load seccomp filter");
+  if (P->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    // The notify fd goes to the parent, which hands it to the listener agent.
+    SyncMsg m;
+    memset(&m, 0, sizeof m);
+    m.type = SYNC_SECCOMP;
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct iovec iov = {&m, sizeof m};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov; mh.msg_iovlen = 1;
+    mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+    int nfd = (int)fd;
+    memcpy(CMSG_DATA(c), &nfd, sizeof(int));
+    if (sendmsg(P->sync_fd, &mh, MSG_NOSIGNAL) < 0) die_errno("send seccomp notify fd");
+    close(nfd);
+  }
 }
 
 [[noreturn]] void run_init() {
@@ -664,6 +683,11 @@ void load_seccomp() {
   const char* exe = P->exe_path ? P->exe_path : lookup(pathbuf, sizeof pathbuf);
   close_fds();
 
+  // With no_new_privs the filter comes as late as possible, but before
+  // "ready" (as runc): a notify fd must reach the parent while it listens.
+  // The profile must allow what is left: accept4, read, close, execve.
+  if (P->no_new_privs) load_seccomp();
+
   int conn = -1;
   if (P->start_fd >= 0) {
     // Ready: no more parent death signal (create exits while we wait).
@@ -674,9 +698,6 @@ void load_seccomp() {
     close(P->start_fd);
   }
 
-  // Seccomp last: after it, only what the profile allows works, and the
-  // profile is written for the container's program, not for us.
-  if (P->no_new_privs) load_seccomp();
   if (P->start_fd < 0) {
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     send_msg(SYNC_READY, 0, 0, nullptr);

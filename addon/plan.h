@@ -66,6 +66,7 @@ enum SyncType : int32_t {
   SYNC_ERROR = 4,    // child -> parent: errno + context, child exits
   SYNC_HOOKS = 5,    // child -> parent: namespaces ready, run createRuntime hooks
   SYNC_HOOKS_DONE = 6,  // parent -> child
+  SYNC_SECCOMP = 7,  // child -> parent: the seccomp notify fd rides along (SCM_RIGHTS)
 };
 
 struct SyncMsg {

@@ -1,9 +1,9 @@
 // Typed access to the C++ addon (build/Release/ocirun.node).
 import * as path from 'node:path';
 
-export interface SyncMessage { type: number; value: number; errno: number; msg: string }
+export interface SyncMessage { type: number; value: number; errno: number; msg: string; fd?: number }
 
-export const SYNC = { GO: 1, PID: 2, READY: 3, ERROR: 4, HOOKS: 5, HOOKS_DONE: 6 } as const;
+export const SYNC = { GO: 1, PID: 2, READY: 3, ERROR: 4, HOOKS: 5, HOOKS_DONE: 6, SECCOMP: 7 } as const;
 
 export interface Addon {
   spawn(plan: object, seccomp?: Buffer): { pid: number; syncFd: number };
@@ -19,6 +19,7 @@ export interface Addon {
   socketPair(): [number, number];
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  sendFd(sock: number, text: string, fd: number): void;
   compileSeccomp(profile: object): Buffer;
   seccompKnown(name: string): boolean;
 }

@@ -12,7 +12,8 @@ import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
 import { procStat } from '../state/status';
 import { addon } from '../addon';
-import { spawnContainer } from './spawn';
+import { sendToSeccompAgent, spawnContainer } from './spawn';
+import { planSeccomp } from '../plan/seccomp';
 import { runContainerHooks, runHostHooks } from './hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
@@ -128,6 +129,8 @@ export function create(store: Store, o: CreateOptions): Created {
       noPivot: o.noPivot, preserveFds: o.preserveFds, warn: logWarn,
     }, ns);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    const sc = planSeccomp(spec.linux?.seccomp);
+    plan.seccompFlags = sc.flags;
     trace('plan built');
 
     const spawned = spawnContainer(plan, {
@@ -135,6 +138,9 @@ export function create(store: Store, o: CreateOptions): Created {
       gidMappings: spec.linux?.gidMappings,
       joinCgroup: (pid) => cg!.addProcess(pid),
       seccomp,
+      onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
+        ociVersion: spec.ociVersion, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations,
+      }, spec.linux?.seccomp?.listenerMetadata),
       onHooks: (pid) => {
         const state = { ociVersion: spec.ociVersion, id: o.id, status: 'creating' as const, pid, bundle, annotations: spec.annotations };
         runHostHooks('prestart', spec.hooks?.prestart, state);

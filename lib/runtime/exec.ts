@@ -11,7 +11,8 @@ import { joinPlan } from './join';
 import { capLast, homeIn } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
-import { spawnContainer, childError } from './spawn';
+import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
+import { planSeccomp } from '../plan/seccomp';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 
@@ -54,8 +55,16 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    const sc = planSeccomp(spec.linux?.seccomp);
+    plan.seccompFlags = sc.flags;
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
-    const spawned = spawnContainer(plan, { joinCgroup: cg ? (pid) => cg.addProcess(pid) : undefined, seccomp });
+    const spawned = spawnContainer(plan, {
+      joinCgroup: cg ? (pid) => cg.addProcess(pid) : undefined,
+      seccomp,
+      onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
+        ociVersion: record.ociVersion, id, status: status, pid: record.pid, bundle: record.bundle, annotations: record.annotations,
+      }, spec.linux?.seccomp?.listenerMetadata),
+    });
     fds.push(spawned.syncFd);
     // READY came just before execve: EOF now means it succeeded.
     const m = a.syncRecv(spawned.syncFd, 60_000);

@@ -15,6 +15,8 @@ export interface SpawnSetup {
   /** Put the first child in the container's cgroup (before it does anything). */
   joinCgroup?: (pid: number) => void;
   seccomp?: Buffer;
+  /** The seccomp notify fd arrived (SCMP_ACT_NOTIFY): hand it to the listener. */
+  onSeccompFd?: (fd: number, pid: number) => void;
   /** The child stopped before pivot_root: run the create-time hooks (pid = the init). */
   onHooks?: (pid: number) => void;
   /** ms to wait for the child at each step */
@@ -48,6 +50,21 @@ function killQuiet(pid: number): void {
   } catch { /* not our child any more */ }
 }
 
+/**
+ * Sends the seccomp notify fd to the agent at listenerPath with the
+ * container's process state (config-linux.md "seccomp", listenerPath).
+ */
+export function sendToSeccompAgent(listenerPath: string, fd: number, pid: number, state: object, metadata?: string): void {
+  const a = addon();
+  const sock = a.connectUnix(listenerPath);
+  try {
+    const msg = { ociVersion: '1.2.0', fds: ['seccompFd'], pid, metadata: metadata ?? '', state };
+    a.sendFd(sock, JSON.stringify(msg), fd);
+  } finally {
+    fs.closeSync(sock);
+  }
+}
+
 export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const a = addon();
   const timeout = setup.timeoutMs ?? 60_000;
@@ -75,6 +92,14 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
         continue;
       }
       if (m.type === SYNC.ERROR) throw childError(m);
+      if (m.type === SYNC.SECCOMP && m.fd !== undefined) {
+        try {
+          setup.onSeccompFd?.(m.fd, pid);
+        } finally {
+          fs.closeSync(m.fd);
+        }
+        continue;
+      }
       if (m.type === SYNC.HOOKS) {
         setup.onHooks?.(pid);
         a.syncSend(syncFd, SYNC.HOOKS_DONE);
