@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ocirun",
-      "sources": ["addon/binding.cc", "addon/child.cc", "addon/seccomp.cc"],
+      "sources": ["addon/binding.cc", "addon/child.cc", "addon/seccomp.cc", "addon/bpf.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

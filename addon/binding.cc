@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "plan.h"
+#include "bpf.h"
 #include "seccomp.h"
 
 namespace ocirun {
@@ -534,6 +535,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   seccomp_init_exports(env, exports);
+  bpf_init_exports(env, exports);
   return exports;
 }
 

@@ -20,6 +20,8 @@ export interface Addon {
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   sendFd(sock: number, text: string, fd: number): void;
+  /** Returns how many old programs were replaced. */
+  attachDeviceFilter(cgroupDir: string, insns: Buffer): number;
   compileSeccomp(profile: object): Buffer;
   seccompKnown(name: string): boolean;
 }

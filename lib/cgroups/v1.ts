@@ -4,13 +4,7 @@ import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
 import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
-
-// The allow list every container gets on top of its config (as runc's
-// specconv adds): mknod of anything, the standard nodes, ptys, tun.
-const DEFAULT_ALLOW = [
-  'c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm',
-  'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm',
-];
+import { DEFAULT_DEVICE_RULES, v1DeviceLine } from './devices';
 
 export class CgroupV1 implements CgroupManager {
   readonly version = 1 as const;
@@ -110,17 +104,9 @@ export class CgroupV1 implements CgroupManager {
 
   private applyDevices(rules: NonNullable<Resources['devices']>, initial: boolean): void {
     const d = this.dir('devices')!;
-    const lines: [string, string][] = [];
-    for (const rule of rules) {
-      const type = rule.type ?? 'a';
-      const major = rule.major === undefined || rule.major < 0 ? '*' : rule.major;
-      const minor = rule.minor === undefined || rule.minor < 0 ? '*' : rule.minor;
-      const access = rule.access ?? 'rwm';
-      const line = type === 'a' && major === '*' && minor === '*' ? 'a' : `${type} ${major}:${minor} ${access}`;
-      lines.push([rule.allow ? 'devices.allow' : 'devices.deny', line]);
+    for (const rule of initial ? [...rules, ...DEFAULT_DEVICE_RULES] : rules) {
+      writeValue(d, rule.allow ? 'devices.allow' : 'devices.deny', v1DeviceLine(rule));
     }
-    if (initial) for (const a of DEFAULT_ALLOW) lines.push(['devices.allow', a]);
-    for (const [file, line] of lines) writeValue(d, file, line);
   }
 
   addProcess(pid: number): void {

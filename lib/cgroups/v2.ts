@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
 import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
+import { DEFAULT_DEVICE_RULES } from './devices';
 
 /** cpu.shares [2, 262144] -> cpu.weight [1, 10000] (the formula runc and crun share). */
 export function sharesToWeight(shares: number): number {
@@ -74,6 +75,12 @@ export class CgroupV2 implements CgroupManager {
     if (r.pids?.limit !== undefined) set('pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
     if (r.blockIO?.weight !== undefined) set('io.weight', `default ${blkioToIoWeight(r.blockIO.weight)}`);
     for (const h of r.hugepageLimits ?? []) set(`hugetlb.${h.pageSize}.max`, h.limit);
+    if (r.devices) {
+      // The same default allow list as on v1 (the container's standard nodes, ptys, tun).
+      const { deviceFilter } = require('./devices-bpf') as typeof import('./devices-bpf');
+      const { addon } = require('../addon') as typeof import('../addon');
+      addon().attachDeviceFilter(this.dir, deviceFilter([...r.devices, ...DEFAULT_DEVICE_RULES]));
+    }
     for (const [k, v] of Object.entries(r.unified ?? {})) {
       if (k.includes('/')) throw new Error(`linux.resources.unified: invalid key "${k}"`);
       set(k, v);
