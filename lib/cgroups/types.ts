@@ -1,4 +1,5 @@
 import type { Resources } from '../config/types';
+import type { Stats } from './stats';
 
 /** One container's cgroup, whatever the cgroup version. */
 export interface CgroupManager {
@@ -18,6 +19,8 @@ export interface CgroupManager {
   killAll(signal: number): void;
   /** Removes the cgroup; kills what is left in it first. */
   destroy(): void;
+  /** Usage numbers for `events` and `ps`-like tools. */
+  stats(): Stats;
 }
 
 export class CgroupError extends Error {

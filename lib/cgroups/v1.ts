@@ -5,6 +5,7 @@ import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
 import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES, v1DeviceLine } from './devices';
+import { blkioEntries, keyValues, num, type MemoryEntry, type Stats } from './stats';
 
 export class CgroupV1 implements CgroupManager {
   readonly version = 1 as const;
@@ -158,6 +159,35 @@ export class CgroupV1 implements CgroupManager {
     } finally {
       if (canFreeze) this.thaw();
     }
+  }
+
+  stats(): Stats {
+    const f = (controller: string, file: string) => `${this.dir(controller) ?? '/nonexistent'}/${file}`;
+    const cpuStat = keyValues(f('cpu', 'cpu.stat'));
+    const acct = keyValues(f('cpuacct', 'cpuacct.stat'));
+    const tick = 1e9 / 100; // USER_HZ ticks -> ns
+    let percpu: number[] | undefined;
+    try {
+      percpu = fs.readFileSync(f('cpuacct', 'cpuacct.usage_percpu'), 'utf8').trim().split(/\s+/).map(Number);
+    } catch { /* missing */ }
+    const mem = (prefix: string): MemoryEntry => ({
+      limit: num(f('memory', `${prefix}.limit_in_bytes`)), usage: num(f('memory', `${prefix}.usage_in_bytes`)),
+      max: num(f('memory', `${prefix}.max_usage_in_bytes`)), failcnt: num(f('memory', `${prefix}.failcnt`)),
+    });
+    const raw = keyValues(f('memory', 'memory.stat'));
+    return {
+      cpu: {
+        usage: { total: num(f('cpuacct', 'cpuacct.usage')), percpu, kernel: (acct.system ?? 0) * tick, user: (acct.user ?? 0) * tick },
+        throttling: { periods: cpuStat.nr_periods ?? 0, throttledPeriods: cpuStat.nr_throttled ?? 0, throttledTime: cpuStat.throttled_time ?? 0 },
+      },
+      memory: { cache: raw.cache ?? 0, usage: mem('memory'), swap: mem('memory.memsw'), kernel: mem('memory.kmem'), raw },
+      pids: { current: num(f('pids', 'pids.current')), limit: num(f('pids', 'pids.max')) },
+      blkio: {
+        ioServiceBytesRecursive: blkioEntries(f('blkio', 'blkio.throttle.io_service_bytes_recursive')),
+        ioServicedRecursive: blkioEntries(f('blkio', 'blkio.throttle.io_serviced_recursive')),
+      },
+      oomKills: keyValues(f('memory', 'memory.oom_control')).oom_kill ?? 0,
+    };
   }
 
   destroy(): void {

@@ -6,6 +6,7 @@ import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
 import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES } from './devices';
+import { blkioEntries, keyValues, num, type Stats } from './stats';
 
 /** cpu.shares [2, 262144] -> cpu.weight [1, 10000] (the formula runc and crun share). */
 export function sharesToWeight(shares: number): number {
@@ -123,6 +124,31 @@ export class CgroupV2 implements CgroupManager {
       return;
     }
     killPids(this.pids(), signal);
+  }
+
+  stats(): Stats {
+    const f = (file: string) => `${this.dir}/${file}`;
+    const cpu = keyValues(f('cpu.stat'));
+    const raw = keyValues(f('memory.stat'));
+    const io = blkioEntries(f('io.stat'));
+    return {
+      cpu: {
+        usage: { total: (cpu.usage_usec ?? 0) * 1000, kernel: (cpu.system_usec ?? 0) * 1000, user: (cpu.user_usec ?? 0) * 1000 },
+        throttling: { periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0, throttledTime: (cpu.throttled_usec ?? 0) * 1000 },
+      },
+      memory: {
+        cache: raw.file ?? 0,
+        usage: { limit: num(f('memory.max')), usage: num(f('memory.current')), max: num(f('memory.peak')), failcnt: keyValues(f('memory.events')).max ?? 0 },
+        swap: { limit: num(f('memory.swap.max')), usage: num(f('memory.swap.current')), max: 0, failcnt: 0 },
+        raw,
+      },
+      pids: { current: num(f('pids.current')), limit: num(f('pids.max')) },
+      blkio: {
+        ioServiceBytesRecursive: io.filter((e) => e.op === 'rbytes' || e.op === 'wbytes').map((e) => ({ ...e, op: e.op === 'rbytes' ? 'Read' : 'Write' })),
+        ioServicedRecursive: io.filter((e) => e.op === 'rios' || e.op === 'wios').map((e) => ({ ...e, op: e.op === 'rios' ? 'Read' : 'Write' })),
+      },
+      oomKills: keyValues(f('memory.events')).oom_kill ?? 0,
+    };
   }
 
   destroy(): void {

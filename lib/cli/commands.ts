@@ -115,6 +115,14 @@ export const COMMANDS: CommandSpec[] = [
     ],
     module: 'update',
   },
+  {
+    name: 'events', describe: 'print container statistics and OOM notices as JSON lines', positionals: ['id'],
+    options: [
+      { name: 'stats', type: 'boolean', default: false, describe: 'print one stats event and exit' },
+      { name: 'interval', type: 'string', default: '5s', describe: 'time between stats events' },
+    ],
+    module: 'events',
+  },
   { name: 'features', describe: 'print what this runtime supports (JSON)', positionals: [], options: [], module: 'features' },
   {
     name: 'list', describe: 'list containers', positionals: [],
