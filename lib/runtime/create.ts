@@ -18,6 +18,7 @@ import { runContainerHooks, runHostHooks } from './hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
+import { testPoint } from '../util/testpoint';
 
 const trace = tracer('create');
 
@@ -95,18 +96,21 @@ export function create(store: Store, o: CreateOptions): Created {
     startTime: '',
     phase: 'creating',
     cgroup: cgroupLoc,
+    creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
   };
   const fds: number[] = [];
   let cg: CgroupManager | undefined;
   let initPid = 0;
   try {
     store.write(record);
+    testPoint('create:state-dir');
     // exec, update and the hooks of later commands read the config from here:
     // the bundle may change or go away.
     fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
     cg = openCgroup(cgroupLoc);
     cg.create(spec.linux?.resources);
     trace('cgroup ready');
+    testPoint('create:cgroup');
 
     const joinFds = ns.joins.map((j) => {
       try {
@@ -136,7 +140,11 @@ export function create(store: Store, o: CreateOptions): Created {
     const spawned = spawnContainer(plan, {
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
-      joinCgroup: (pid) => cg!.addProcess(pid),
+      joinCgroup: (pid) => {
+        testPoint('create:clone');
+        cg!.addProcess(pid);
+        testPoint('create:cgroup-joined');
+      },
       seccomp,
       onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
         ociVersion: spec.ociVersion, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations,
@@ -146,16 +154,20 @@ export function create(store: Store, o: CreateOptions): Created {
         runHostHooks('prestart', spec.hooks?.prestart, state);
         runHostHooks('createRuntime', spec.hooks?.createRuntime, state);
         runContainerHooks('createContainer', spec.hooks?.createContainer, state, pid);
+        testPoint('create:hooks');
       },
     });
     fds.push(spawned.syncFd);
     initPid = spawned.pid;
+    testPoint('create:ready');
 
     record.pid = initPid;
     record.startTime = procStat(initPid)?.startTime ?? '';
-    record.phase = 'created';
-    store.write(record);
     if (o.pidFile) writePidFile(o.pidFile, initPid);
+    testPoint('create:pid-file');
+    record.phase = 'created';
+    delete record.creator;
+    store.write(record);
     trace('created pid %d', initPid);
     return { record, spec };
   } catch (e) {

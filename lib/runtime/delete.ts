@@ -8,6 +8,7 @@ import { initAlive } from '../state/status';
 import { sleepMs } from '../cgroups/util';
 import { load, notExist } from './container';
 import { RuntimeError } from '../util/errors';
+import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
 import { readSpec } from './exec';
 import { runHostHooks } from './hooks';
@@ -51,12 +52,14 @@ export function del(store: Store, id: string, force: boolean): void {
       if (status === 'paused') cg?.thaw();
       for (let i = 0; i < 1000 && initAlive(record); i++) sleepMs(1);
     }
+    testPoint('delete:killed');
     try {
       cg?.destroy();
     } catch (e) {
       logWarn((e as Error).message);
       if (!force) throw e;
     }
+    testPoint('delete:cgroup');
     store.remove(id);
     // poststop: after the container is gone; a failure is only a warning.
     try {

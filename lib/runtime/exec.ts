@@ -14,6 +14,7 @@ import { load, notExist } from './container';
 import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { RuntimeError } from '../util/errors';
+import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
 
 export interface ExecOptions {
@@ -59,7 +60,10 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     plan.seccompFlags = sc.flags;
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
     const spawned = spawnContainer(plan, {
-      joinCgroup: cg ? (pid) => cg.addProcess(pid) : undefined,
+      joinCgroup: (pid) => {
+        testPoint('exec:clone');
+        cg?.addProcess(pid);
+      },
       seccomp,
       onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
         ociVersion: record.ociVersion, id, status: status, pid: record.pid, bundle: record.bundle, annotations: record.annotations,

@@ -7,6 +7,7 @@ import { childError } from './spawn';
 import { readSpec } from './exec';
 import { runContainerHooks, runHostHooks } from './hooks';
 import { RuntimeError } from '../util/errors';
+import { testPoint } from '../util/testpoint';
 
 export function start(store: Store, id: string): void {
   const lock = store.lock(id);
@@ -25,6 +26,7 @@ export function start(store: Store, id: string): void {
     try {
       // From here on the container counts as running (no socket, no "created").
       fs.unlinkSync(sock);
+      testPoint('start:release');
       const err = a.release(fd);
       if (err) throw childError(err);
     } finally {

@@ -26,7 +26,11 @@ export function initAlive(r: Record): boolean {
 }
 
 export function status(r: Record, startSocket: string): Status {
-  if (r.phase === 'creating') return 'creating';
+  if (r.phase === 'creating') {
+    // Still being created, unless the creating process is gone (killed midway).
+    const c = r.creator && procStat(r.creator.pid);
+    return c && c.startTime === r.creator!.startTime && c.state !== 'Z' ? 'creating' : 'stopped';
+  }
   if (!initAlive(r)) return 'stopped';
   if (r.cgroup && openCgroup(r.cgroup).isFrozen()) return 'paused';
   return fs.existsSync(startSocket) ? 'created' : 'running';

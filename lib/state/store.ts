@@ -24,6 +24,8 @@ export interface Record {
   startTime: string;
   /** "creating" until create finished. */
   phase: 'creating' | 'created';
+  /** The `create` process, while phase is "creating": if it died, the container is stopped. */
+  creator?: { pid: number; startTime: string };
   cgroup?: CgroupLocation;
   /** Namespaces the container made itself: their /proc/<pid>/ns names. */
   namespaces?: string[];
