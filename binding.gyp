@@ -1,7 +1,21 @@
 {
   "targets": [
     {
+      "target_name": "ocirun-exec",
+      "type": "none",
+      "actions": [
+        {
+          "action_name": "trampoline",
+          "inputs": ["addon/trampoline.c"],
+          "outputs": ["<(PRODUCT_DIR)/ocirun-exec"],
+          "action": ["cc", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-builtin",
+                     "-O2", "-s", "-Wl,--build-id=none", "-o", "<(PRODUCT_DIR)/ocirun-exec", "addon/trampoline.c"]
+        }
+      ]
+    },
+    {
       "target_name": "ocirun",
+      "dependencies": ["ocirun-exec"],
       "sources": ["addon/binding.cc", "addon/child.cc", "addon/seccomp.cc", "addon/bpf.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,7 +45,7 @@ Napi::Error sys_error(Napi::Env env, int err, const std::string& what) {
 struct PlanStore {
   Plan plan{};
   std::deque<std::string> strings;
-  std::vector<const char*> argv, envp, path_dirs;
+  std::vector<const char*> argv, envp, path_dirs, tramp_argv;
   std::vector<MountOp> mounts, late_mounts;
   std::vector<DeviceOp> devices;
   std::vector<SymlinkOp> symlinks;
@@ -162,6 +163,12 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   fill_strings(s, get_arr(o, "env"), s.envp);
   fill_strings(s, get_arr(o, "pathDirs"), s.path_dirs);
   p.arg0 = s.argv[0] ? s.argv[0] : "";
+  p.tramp_fd = (int)get_num(o, "trampolineFd", -1);
+  s.tramp_argv.push_back("ocirun-exec");
+  s.tramp_argv.push_back(nullptr);  // errfd, filled by the child
+  s.tramp_argv.push_back(nullptr);  // path, filled by the child
+  for (const char* a : s.argv) s.tramp_argv.push_back(a);  // ends with the argv's NULL
+  p.tramp_argv = s.tramp_argv.data();
   p.uid = (uid_t)get_num(o, "uid");
   p.gid = (gid_t)get_num(o, "gid");
   Napi::Array groups = get_arr(o, "groups");
@@ -500,6 +507,33 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// trampolineFd(path) -> fd: the exec trampoline copied into a sealed memfd,
+// made once per process. Sealed: no write, grow or shrink, ever, so the
+// container can't change what /proc/<pid>/exe points to.
+Napi::Value TrampolineFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  static int cached = -1;
+  if (cached >= 0) return Napi::Number::New(env, cached);
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src < 0) throw sys_error(env, errno, "open " + path);
+  std::vector<char> buf;
+  char chunk[16384];
+  ssize_t n;
+  while ((n = read(src, chunk, sizeof chunk)) > 0) buf.insert(buf.end(), chunk, chunk + n);
+  close(src);
+  int fd = memfd_create("ocirun-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw sys_error(env, errno, "memfd_create");
+  if (write(fd, buf.data(), buf.size()) != (ssize_t)buf.size() || fchmod(fd, 0555) < 0 ||
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno;
+    close(fd);
+    throw sys_error(env, e, "seal the exec trampoline");
+  }
+  cached = fd;
+  return Napi::Number::New(env, fd);
+}
+
 // setWinsize(fd, rows, cols)
 Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   struct winsize ws;
@@ -534,6 +568,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
+  exports.Set("trampolineFd", Napi::Function::New(env, TrampolineFd));
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);
   return exports;

@@ -703,9 +703,22 @@ void load_seccomp() {
     send_msg(SYNC_READY, 0, 0, nullptr);
     // sync_fd is CLOEXEC: the parent sees EOF once execve succeeded.
   }
-  execve(exe, (char* const*)P->argv, (char* const*)P->envp);
+  // Through the trampoline (addon/trampoline.c): from here on /proc/self/exe
+  // is a sealed memfd, never the host's node binary.
+  int errfd = conn >= 0 ? conn : P->sync_fd;
+  char errbuf[16]; errbuf[0] = 0;
+  scat_int(errbuf, sizeof errbuf, errfd);
+  P->tramp_argv[1] = errbuf;
+  P->tramp_argv[2] = exe;
+  fcntl(errfd, F_SETFD, 0);  // the trampoline reports through it, then closes it on exec
+  syscall(SYS_execveat, P->tramp_fd, "", (char* const*)P->tramp_argv, (char* const*)P->envp, AT_EMPTY_PATH);
+  if (errno == EPERM || errno == ENOSYS) {
+    // A seccomp profile without execveat: the same file through /proc.
+    FdPath tp = fdpath(P->tramp_fd);
+    execve(tp.s, (char* const*)P->tramp_argv, (char* const*)P->envp);
+  }
 
-  // execve failed: tell whoever is waiting (start, or the parent).
+  // Could not exec: tell whoever is waiting (start, or the parent).
   int e = errno;
   if (conn >= 0) {
     SyncMsg m;
@@ -743,6 +756,7 @@ void reset_signals() {
 void close_inherited() {
   int keep[8 + 16]; int n = 0;
   keep[n++] = P->sync_fd;
+  if (P->tramp_fd >= 0) keep[n++] = P->tramp_fd;
   if (P->start_fd >= 0) keep[n++] = P->start_fd;
   if (P->console_fd >= 0) keep[n++] = P->console_fd;
   for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;

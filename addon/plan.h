@@ -144,6 +144,11 @@ struct Plan {
   int stdin_fd;              // dup'ed to 0 first thing (hooks get the state JSON), -1 = leave
   const char* exe_path;      // run this file instead of looking up argv[0] (hooks); NULL = lookup
 
+  // exec trampoline (addon/trampoline.c) in a sealed memfd, and its argv:
+  // [ "ocirun-exec", <errfd slot>, <path slot>, argv... ] (slots filled by the child)
+  int tramp_fd;
+  const char** tramp_argv;
+
   // start barrier
   int start_fd;              // listening unix socket; -1 = exec right after READY (exec --detach/foreground)
   int is_exec;               // joining an existing container (ocirun exec)

@@ -20,6 +20,7 @@ export interface Addon {
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   sendFd(sock: number, text: string, fd: number): void;
+  trampolineFd(path: string): number;
   /** Returns how many old programs were replaced. */
   attachDeviceFilter(cgroupDir: string, insns: Buffer): number;
   compileSeccomp(profile: object): Buffer;
@@ -27,6 +28,11 @@ export interface Addon {
 }
 
 let cached: Addon | undefined;
+
+/** The exec trampoline's sealed memfd (made once per process). */
+export function trampolineFd(): number {
+  return addon().trampolineFd(path.join(__dirname, '..', 'build', 'Release', 'ocirun-exec'));
+}
 
 export function addon(): Addon {
   // dist/addon.js -> ../build/Release/ocirun.node

@@ -93,6 +93,8 @@ export interface SpawnPlan {
   seccompFlags: number;
 
   hooksPause: boolean;
+  /** The sealed memfd holding the exec trampoline (addon/trampoline.c). */
+  trampolineFd?: number;
   stdinFd: number;
   exePath?: string;
   startFd: number;

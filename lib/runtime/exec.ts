@@ -72,7 +72,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     fds.push(spawned.syncFd);
     // READY came just before execve: EOF now means it succeeded.
     const m = a.syncRecv(spawned.syncFd, 60_000);
-    if (m && m.type === SYNC.ERROR) throw childError(m);
+    if (m && m.type === SYNC.ERROR) throw childError(m.msg === 'exec' ? { ...m, msg: `exec: "${o.process.args?.[0] ?? ''}"` } : m);
     if (o.pidFile) writePidFile(o.pidFile, spawned.pid);
     return { pid: spawned.pid };
   } finally {

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type { IDMapping } from '../config/types';
 import type { SpawnPlan } from '../plan/types';
-import { addon, SYNC, type SyncMessage } from '../addon';
+import { addon, trampolineFd, SYNC, type SyncMessage } from '../addon';
 import { RuntimeError, errnoText } from '../util/errors';
 import { tracer } from '../util/debug';
 
@@ -69,7 +69,7 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const a = addon();
   const timeout = setup.timeoutMs ?? 60_000;
   trace('clone');
-  const { pid: first, syncFd } = a.spawn(plan, setup.seccomp);
+  const { pid: first, syncFd } = a.spawn({ ...plan, trampolineFd: trampolineFd() }, setup.seccomp);
   let pid = first;
   try {
     if (setup.uidMappings?.length) {

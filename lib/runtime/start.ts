@@ -28,7 +28,8 @@ export function start(store: Store, id: string): void {
       fs.unlinkSync(sock);
       testPoint('start:release');
       const err = a.release(fd);
-      if (err) throw childError(err);
+      // The trampoline only knows it failed to exec: name the program.
+      if (err) throw childError(err.msg === 'exec' ? { ...err, msg: `exec: "${spec.process?.args?.[0] ?? ''}"` } : err);
     } finally {
       fs.closeSync(fd);
     }
