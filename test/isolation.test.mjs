@@ -5,7 +5,7 @@
 //
 //   npx tap --disable-coverage test/isolation.test.mjs
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -143,6 +143,7 @@ t.test('the default container seen from inside', async (t) => {
   const script = `
 echo "== pid"; echo $$
 echo "== hostname"; hostname
+echo "== domainname"; cat /proc/sys/kernel/domainname
 echo "== mountinfo"; cat /proc/self/mountinfo
 echo "== ns"; for n in net ipc uts mnt pid user; do echo "$n $(readlink /proc/self/ns/$n)"; done
 echo "== env"; env
@@ -162,6 +163,7 @@ echo "== status"; exec cat /proc/self/status
 `;
   const r = runScript(t, root, script, (c) => {
     c.hostname = 'probe-host';
+    c.domainname = 'probe.domain';
     c.process.env.push('FOO=bar baz', 'EMPTY=', 'MULTI=a=b=c');
     c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1234, hard: 1500 }];
     c.mounts.push(
@@ -182,8 +184,9 @@ echo "== status"; exec cat /proc/self/status
     t.equal(st.Name, 'cat', '/proc/self/status belongs to the program');
   });
 
-  t.test('hostname', async (t) => {
+  t.test('hostname, domainname', async (t) => {
     t.equal(s.hostname, 'probe-host');
+    t.equal(s.domainname, 'probe.domain');
     t.not(os.hostname(), 'probe-host', 'the host kept its name');
   });
 
@@ -341,20 +344,24 @@ t.test('root: the bundle rootfs, readonly or not, cwd created', async (t) => {
   });
 });
 
-t.test('user, groups', async (t) => {
+t.test('user, groups, umask, oomScoreAdj', async (t) => {
   const root = makeRoot(t);
-  const r = runScript(t, root, 'id; grep -E "^(Uid|Gid|Groups):" /proc/self/status', (c) => {
-    c.process.user = { uid: 1000, gid: 1001, additionalGids: [1002, 1003] };
+  const r = runScript(t, root, 'echo "== id"; id; echo "== status"; grep -E "^(Uid|Gid|Groups):" /proc/self/status; echo "== umask"; umask; echo "== oom"; cat /proc/self/oom_score_adj', (c) => {
+    c.process.user = { uid: 1000, gid: 1001, additionalGids: [1002, 1003], umask: 0o027 };
+    c.process.oomScoreAdj = 123;
   });
   t.equal(r.status, 0, { stderr: r.stderr });
-  const [idLine, ...rest] = r.stdout.trim().split('\n');
+  const s = sections(r.stdout);
+  const idLine = s.id ?? '';
   t.match(idLine, /^uid=1000(\(\w+\))? gid=1001(\(\w+\))? /, 'id: uid 1000 gid 1001');
   const groups = (/groups=(\S+)/.exec(idLine)?.[1] ?? '').split(',').map((g) => g.replace(/\(.*\)/, '')).sort();
   t.same(groups, ['1002', '1003'], 'id: supplementary groups 1002,1003');
-  const st = statusFields(rest.join('\n'));
+  const st = statusFields(s.status ?? '');
   t.equal(st.Uid, '1000\t1000\t1000\t1000', 'Uid line: real, effective, saved, fs');
   t.equal(st.Gid, '1001\t1001\t1001\t1001', 'Gid line');
-  t.same(st.Groups.split(/\s+/).filter(Boolean).sort(), ['1002', '1003'], 'Groups line');
+  t.same((st.Groups ?? '').split(/\s+/).filter(Boolean).sort(), ['1002', '1003'], 'Groups line');
+  t.equal(s.umask, '0027', 'process.user.umask');
+  t.equal(s.oom, '123', 'process.oomScoreAdj');
 
   t.test('no additionalGids: no supplementary groups', async (t) => {
     const r2 = runScript(t, root, 'grep -E "^Groups:" /proc/self/status', (c) => {
@@ -535,4 +542,25 @@ t.test('fds', async (t) => {
     t.equal(fs.readFileSync(path.join(dir, 'f4'), 'utf8'), 'four\n', 'writes to fd 4 reach the file');
     t.equal(fs.readFileSync(path.join(dir, 'f5'), 'utf8'), '', 'fd 5 untouched');
   });
+});
+
+// Last: every container of this file is gone, processes included (a killed
+// init is reaped by the host's init a little later: wait for it), so the
+// suite's leak check after the run finds nothing of ours.
+t.test('nothing of this file is left behind', async (t) => {
+  const mine = new RegExp(`/${PREFIX}-(iso)-${process.pid}-\\d+`);
+  const procs = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return mine.test(fs.readFileSync(`/proc/${p}/cgroup`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+  await waitFor(() => procs().length === 0, 5000, 50);
+  t.same(procs(), [], 'no process in a cgroup of ours');
+  const dirs = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+  t.equal(dirs, '', 'no cgroup dir of ours');
+  t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
 });

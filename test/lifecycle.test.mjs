@@ -4,7 +4,7 @@
 //
 //   npx tap --disable-coverage test/lifecycle.test.mjs
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,6 +99,14 @@ function cgroupPids(pid) {
   }
 }
 
+/** cgroup dirs whose name matches the find -name glob `pattern`. */
+function cgroupDirs(pattern) {
+  const out = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', pattern], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+  return out ? out.split('\n') : [];
+}
+
 const statusOf = (root, id) => state(root, id)?.status;
 
 /**
@@ -181,6 +189,18 @@ t.test('create -> created, start -> running, exit -> stopped, delete -> gone', a
   t.equal(after.status, 1, 'state after delete exits 1');
   t.match(after.stderr, /does not exist/, 'state after delete: does not exist');
   t.notOk(fs.existsSync(path.join(root, id)), 'state dir removed');
+  t.same(cgroupDirs(id), [], 'its cgroups removed');
+});
+
+t.test('--pid-file relative to the cwd', async (t) => {
+  const root = makeRoot(t);
+  const id = uniqueId('lc');
+  cleanupContainer(t, root, id);
+  const cwd = hostDir(t);
+  const c = rtf(t, root, ['create', '--pid-file', 'rel.pid', '--bundle', bundleFor(t, ['sleep', '1000']), id], { cwd });
+  t.equal(c.status, 0, 'create', { stderr: c.stderr });
+  const pid = state(root, id)?.pid;
+  t.equal(fs.readFileSync(path.join(cwd, 'rel.pid'), 'utf8'), String(pid), 'pid file written relative to the cwd');
 });
 
 t.test('start errors', async (t) => {
@@ -257,6 +277,29 @@ t.test('kill', async (t) => {
     t.ok(await waitFor(() => procs.every(procGone)), 'every process is gone');
   });
 
+  t.test('kill of a created (not started) container', async (t) => {
+    const id = uniqueId('lc');
+    cleanupContainer(t, root, id);
+    const c = rtf(t, root, ['create', '--bundle', bundleFor(t, ['sleep', '1000']), id]);
+    t.equal(c.status, 0, 'create', { stderr: c.stderr });
+    const pid = state(root, id).pid;
+    const r = rt(root, ['kill', id, 'KILL']);
+    t.equal(r.status, 0, 'kill KILL of a created container exits 0 (as runc)', { stderr: r.stderr });
+    t.ok(await stopped(root, id, pid), 'state -> stopped');
+    const s2 = rt(root, ['start', id]);
+    t.equal(s2.status, 1, 'start afterwards fails');
+    t.match(s2.stderr, /stopped/, 'because it stopped');
+  });
+
+  t.test('an init killed behind the runtime\'s back', async (t) => {
+    const { id, pid } = startContainer(t, root, ['sleep', '1000']);
+    process.kill(pid, 'SIGKILL');
+    t.ok(await stopped(root, id, pid), 'state -> stopped');
+    t.equal(state(root, id)?.pid, 0, 'pid 0');
+    const d = rt(root, ['delete', id]);
+    t.equal(d.status, 0, 'delete without --force works', { stderr: d.stderr });
+  });
+
   t.test('kill of a stopped container', async (t) => {
     const { id } = startContainer(t, root, ['true']);
     t.ok(await stopped(root, id), 'stops');
@@ -309,6 +352,33 @@ t.test('delete', async (t) => {
     t.equal(rt(root, ['state', id]).status, 1, 'state fails afterwards');
   });
 
+  t.test('stopped container with processes left in its cgroup', async (t) => {
+    // No pid namespace: the init can exit while a child lives on.
+    const id = uniqueId('lc');
+    cleanupContainer(t, root, id);
+    const bundle = bundleFor(t, sh('sleep 1000 & echo $! > /dev/shm/x; exit 0'), (c) => {
+      c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'pid');
+    });
+    const c = rtf(t, root, ['create', '--bundle', bundle, id]);
+    t.equal(c.status, 0, 'create', { stderr: c.stderr });
+    const pid = state(root, id).pid;
+    t.equal(rt(root, ['start', id]).status, 0, 'start');
+    t.ok(await stopped(root, id, pid), 'the init exited: stopped');
+    const sleepers = fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').some((l) => l.endsWith(`/${id}`))
+          && !procGone(Number(p));
+      } catch {
+        return false;
+      }
+    }).map(Number);
+    t.equal(sleepers.length, 1, 'the background sleep is still in the container\'s cgroup');
+    const d = rt(root, ['delete', id]);
+    t.equal(d.status, 0, 'delete (no --force) of the stopped container exits 0', { stderr: d.stderr });
+    t.ok(await waitFor(() => sleepers.every(procGone)), 'the leftover process was killed');
+    t.same(cgroupDirs(id), [], 'cgroups removed');
+  });
+
   t.test('unknown id', async (t) => {
     const id = uniqueId('nosuch');
     const f = rt(root, ['delete', '--force', id]);
@@ -340,7 +410,40 @@ t.test('ids', async (t) => {
     t.equal(statusOf(root, id), 'running');
   });
 
-  for (const [name, bad] of [['a slash', `${uniqueId('bad')}/x`], ['..', '..'], ['.', '.'], ['empty', '']]) {
+  t.test('run with an existing id', async (t) => {
+    const id = uniqueId('lc');
+    cleanupContainer(t, root, id);
+    t.equal(rtf(t, root, ['create', '--bundle', bundleFor(t, ['sleep', '1000']), id]).status, 0, 'create');
+    const before = state(root, id);
+    const r = rtf(t, root, ['run', '--bundle', bundleFor(t, ['true']), id]);
+    t.equal(r.status, 1, 'run with the same id exits 1');
+    t.match(r.stderr, /already exists/, '"already exists"');
+    t.same(state(root, id), before, 'the existing container is untouched (not deleted by run\'s cleanup)');
+    t.notOk(procGone(before.pid), 'its init is alive');
+  });
+
+  t.test('concurrent creates of one id: exactly one wins', async (t) => {
+    const id = uniqueId('lc');
+    cleanupContainer(t, root, id);
+    const bundle = bundleFor(t, ['sleep', '1000']);
+    const one = () => new Promise((resolve) => {
+      const p = spawn(OCIRUN, ['--root', root, 'create', '--bundle', bundle, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      // the winner's init inherits stderr: do not wait for its EOF
+      p.on('exit', (code) => setTimeout(() => resolve({ code, err }), 50));
+    });
+    const rs = await Promise.all([one(), one(), one()]);
+    t.same(rs.map((r) => r.code).sort(), [0, 1, 1], 'one create succeeds, the others exit 1');
+    for (const r of rs.filter((x) => x.code === 1)) t.match(r.err, /already exists/, 'the losers say "already exists"');
+    const st = state(root, id);
+    t.equal(st?.status, 'created', 'the winner is created');
+    t.notOk(procGone(st?.pid), 'and its init is alive');
+    t.equal(rt(root, ['start', id]).status, 0, 'and it starts');
+  });
+
+  const badTag = uniqueId('bad');
+  for (const [name, bad] of [['a slash', `${badTag}/x`], ['a leading slash', `/${badTag}`], ['..', '..'], ['.', '.'], ['empty', '']]) {
     t.test(`an id with ${name}`, async (t) => {
       const r = rtf(t, root, ['create', '--bundle', bundleFor(t, ['true']), bad]);
       t.equal(r.status, 1, 'create exits 1');
@@ -350,6 +453,7 @@ t.test('ids', async (t) => {
       const run = rtf(t, root, ['run', '--bundle', bundleFor(t, ['true']), bad]);
       t.equal(run.status, 1, 'run exits 1 too');
       t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], 'nothing created under root');
+      t.same(cgroupDirs(`${badTag}*`), [], 'no cgroup created');
     });
   }
 });
@@ -396,6 +500,21 @@ t.test('run', async (t) => {
     t.equal(r.status, 128 + os.constants.signals.SIGUSR1, 'run exits 128+SIGUSR1', { stderr: r.stderr });
   });
 
+  t.test('run forwards signals to the container', async (t) => {
+    const id = uniqueId('lc');
+    cleanupContainer(t, root, id);
+    const bundle = bundleFor(t, sh('trap "exit 42" TERM; while :; do sleep 0.1; done'));
+    const p = spawn(OCIRUN, ['--root', root, 'run', '--bundle', bundle, id], { stdio: 'ignore' });
+    const done = new Promise((resolve) => p.on('close', (code, signal) => resolve({ code, signal })));
+    t.ok(await waitFor(() => statusOf(root, id) === 'running'), 'running');
+    const pid = state(root, id).pid;
+    t.ok(await waitFor(() => (sigCaught(pid) & (1n << 14n)) !== 0n), 'the TERM trap is installed');
+    p.kill('SIGTERM');
+    const r = await done;
+    t.same(r, { code: 42, signal: null }, 'SIGTERM to `run` reached the container: its trap exited 42');
+    t.equal(rt(root, ['state', id]).status, 1, 'and the container was deleted');
+  });
+
   t.test('--detach', async (t) => {
     const id = uniqueId('lc');
     cleanupContainer(t, root, id);
@@ -415,15 +534,19 @@ t.test('list', async (t) => {
   cleanupContainer(t, root, idC);
   t.equal(rtf(t, root, ['create', '--bundle', bundleFor(t, ['sleep', '1000']), idC]).status, 0, 'create one');
   const { id: idR } = startContainer(t, root, ['sleep', '1000']);
+  const { id: idS } = startContainer(t, root, ['true']);
   const pidC = state(root, idC).pid;
   const pidR = state(root, idR).pid;
+  t.ok(await stopped(root, idS), 'the third one stopped');
 
   const table = rt(root, ['list']);
   t.equal(table.status, 0, 'list exits 0', { stderr: table.stderr });
   const lines = table.stdout.trim().split('\n');
   t.match(lines[0], /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER/, 'table header');
   const rows = Object.fromEntries(lines.slice(1).map((l) => l.trim().split(/\s+/)).map((f) => [f[0], f]));
-  t.same(Object.keys(rows).sort(), [idC, idR].sort(), 'one row per container');
+  t.same(Object.keys(rows).sort(), [idC, idR, idS].sort(), 'one row per container');
+  t.equal(rows[idS]?.[1], '0', 'stopped container pid 0');
+  t.equal(rows[idS]?.[2], 'stopped', 'stopped container status');
   t.equal(rows[idC]?.[1], String(pidC), 'created container pid');
   t.equal(rows[idC]?.[2], 'created', 'created container status');
   t.equal(rows[idR]?.[1], String(pidR), 'running container pid');
@@ -439,11 +562,13 @@ t.test('list', async (t) => {
   t.equal(byId[idC]?.pid, pidC);
   t.equal(byId[idR]?.status, 'running');
   t.equal(byId[idR]?.pid, pidR);
-  t.equal(arr?.length, 2, 'two entries');
+  t.equal(byId[idS]?.status, 'stopped');
+  t.equal(byId[idS]?.pid, 0);
+  t.equal(arr?.length, 3, 'three entries');
 
   const q = rt(root, ['list', '-q']);
   t.equal(q.status, 0);
-  t.same(q.stdout.trim().split('\n').sort(), [idC, idR].sort(), 'list -q: ids only');
+  t.same(q.stdout.trim().split('\n').sort(), [idC, idR, idS].sort(), 'list -q: ids only');
 
   const empty = rt(makeRoot(t), ['list', '--format', 'json']);
   t.equal(empty.status, 0, 'list of an empty root');
@@ -520,4 +645,25 @@ t.test('stdio (terminal false)', async (t) => {
     t.equal(fs.readFileSync(c.outFile, 'utf8'), 'hello-out\n', 'stdout went to create\'s stdout');
     t.equal(fs.readFileSync(c.errFile, 'utf8'), 'hello-err\n', 'stderr went to create\'s stderr');
   });
+});
+
+// Last: every container of this file is gone, processes included (a killed
+// init is reaped by the host's init a little later: wait for it), so the
+// suite's leak check after the run finds nothing of ours.
+t.test('nothing of this file is left behind', async (t) => {
+  const mine = new RegExp(`/${PREFIX}-(lc|bad|nosuch)-${process.pid}-\\d+`);
+  const procs = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return mine.test(fs.readFileSync(`/proc/${p}/cgroup`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+  await waitFor(() => procs().length === 0, 5000, 50);
+  t.same(procs(), [], 'no process in a cgroup of ours');
+  const dirs = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+  t.equal(dirs, '', 'no cgroup dir of ours');
+  t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
 });

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import type { Process } from '../config/types';
 import type { Store } from '../state/store';
-import { exec, readSpec } from '../runtime/exec';
+import { exec } from '../runtime/exec';
 import { readJson } from '../config/load';
 import { validateProcess } from '../config/validate';
 import { addon } from '../addon';
@@ -26,7 +26,7 @@ function processFrom(a: ExecArgs, s: Store): Process {
   const command = a.command?.length ? a.command : a._.slice(1).map(String);
   if (!command.length) throw new RuntimeError('exec: a command or --process is required');
   // As runc: the container's own process settings, overridden by the flags.
-  const base = structuredClone(readSpec(s, a.id).process) ?? { cwd: '/', user: { uid: 0, gid: 0 } };
+  const base = structuredClone(s.readSpec(a.id).process) ?? { cwd: '/', user: { uid: 0, gid: 0 } };
   const p: Process = { ...base, args: command, terminal: a.tty };
   if (a.cwd) p.cwd = a.cwd;
   if (a.env.length) p.env = [...(p.env ?? []), ...a.env];

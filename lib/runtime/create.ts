@@ -14,7 +14,7 @@ import { procStat } from '../state/status';
 import { addon } from '../addon';
 import { sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
-import { runContainerHooks, runHostHooks } from './hooks';
+import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
@@ -151,9 +151,9 @@ export function create(store: Store, o: CreateOptions): Created {
       }, spec.linux?.seccomp?.listenerMetadata),
       onHooks: (pid) => {
         const state = { ociVersion: spec.ociVersion, id: o.id, status: 'creating' as const, pid, bundle, annotations: spec.annotations };
-        runHostHooks('prestart', spec.hooks?.prestart, state);
-        runHostHooks('createRuntime', spec.hooks?.createRuntime, state);
-        runContainerHooks('createContainer', spec.hooks?.createContainer, state, pid);
+        hostHooks(spec.hooks, 'prestart', state);
+        hostHooks(spec.hooks, 'createRuntime', state);
+        containerHooks(spec.hooks, 'createContainer', state, pid);
         testPoint('create:hooks');
       },
     });

@@ -10,9 +10,8 @@ import { load, notExist } from './container';
 import { RuntimeError } from '../util/errors';
 import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
-import { readSpec } from './exec';
-import { runHostHooks } from './hooks';
-import type { Hook } from '../config/types';
+import { hostHooks } from './run-hooks';
+import type { Hooks } from '../config/types';
 
 export function del(store: Store, id: string, force: boolean): void {
   let lock: number | undefined;
@@ -41,9 +40,9 @@ export function del(store: Store, id: string, force: boolean): void {
       throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
-    let poststop: Hook[] | undefined;
+    let hooks: Hooks | undefined;
     try {
-      poststop = readSpec(store, id).hooks?.poststop;
+      hooks = store.readSpec(id).hooks;
     } catch { /* no config copy (create died early): no hooks */ }
     if (record.pid && initAlive(record)) {
       try {
@@ -63,7 +62,7 @@ export function del(store: Store, id: string, force: boolean): void {
     store.remove(id);
     // poststop: after the container is gone; a failure is only a warning.
     try {
-      runHostHooks('poststop', poststop, { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations });
+      hostHooks(hooks, 'poststop', { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations });
     } catch (e) {
       logWarn((e as Error).message);
     }

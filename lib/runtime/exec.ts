@@ -3,7 +3,7 @@
 // applies the process' settings exactly as for an init (lib/plan/build.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Process, Spec } from '../config/types';
+import type { Process } from '../config/types';
 import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { planProcess } from '../plan/build';
@@ -29,10 +29,6 @@ export interface Execed {
   pid: number;
 }
 
-export function readSpec(store: Store, id: string): Spec {
-  return JSON.parse(fs.readFileSync(store.configFile(id), 'utf8')) as Spec;
-}
-
 export function exec(store: Store, id: string, o: ExecOptions): Execed {
   // No lock held while the process runs: exec only reads the container.
   const lock = store.lock(id);
@@ -42,7 +38,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const { record, status } = load(store, id);
     if (status === 'paused') throw new RuntimeError('cannot exec in a paused container (resume it first)');
     if (status !== 'running' && status !== 'created') throw new RuntimeError(`cannot exec in a container that is ${status}`);
-    const spec = readSpec(store, id);
+    const spec = store.readSpec(id);
     const a = addon();
 
     let consoleFd = -1;

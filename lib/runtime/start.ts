@@ -4,8 +4,7 @@ import { Store } from '../state/store';
 import { addon } from '../addon';
 import { load, notExist } from './container';
 import { childError } from './spawn';
-import { readSpec } from './exec';
-import { runContainerHooks, runHostHooks } from './hooks';
+import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { testPoint } from '../util/testpoint';
 
@@ -16,10 +15,10 @@ export function start(store: Store, id: string): void {
     const { record, status } = load(store, id);
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
     if (status !== 'created') throw new RuntimeError(`cannot start a container that is ${status}, only a created one`);
-    const spec = readSpec(store, id);
+    const spec = store.readSpec(id);
     const state = { ociVersion: record.ociVersion, id, status: 'created' as const, pid: record.pid, bundle: record.bundle, annotations: record.annotations };
     // startContainer hooks: in the container, before the user's program.
-    runContainerHooks('startContainer', spec.hooks?.startContainer, state, record.pid);
+    containerHooks(spec.hooks, 'startContainer', state, record.pid);
     const sock = store.startSocket(id);
     const a = addon();
     const fd = a.connectUnix(sock);
@@ -34,7 +33,7 @@ export function start(store: Store, id: string): void {
       fs.closeSync(fd);
     }
     // poststart: the program has started. A failure fails start (runtime-spec 1.3).
-    runHostHooks('poststart', spec.hooks?.poststart, { ...state, status: 'running' });
+    hostHooks(spec.hooks, 'poststart', { ...state, status: 'running' });
   } finally {
     fs.closeSync(lock);
   }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
 import type { CgroupLocation } from '../cgroups';
+import type { Spec } from '../config/types';
 
 export const DEFAULT_ROOT = '/run/ocirun';
 
@@ -115,6 +116,11 @@ export class Store {
 
   configFile(id: string): string {
     return path.join(this.dir(id), 'config.json');
+  }
+
+  /** The config the container was created with (a copy kept in its state dir). */
+  readSpec(id: string): Spec {
+    return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
   }
 
   startSocket(id: string): string {

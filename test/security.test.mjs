@@ -1,0 +1,1100 @@
+// process/linux security fields, read from inside real containers: what the
+// container's process sees in /proc/self/status, /proc/self/limits, mountinfo,
+// ... for each field of config.json. Needs root; runs ocirun only (the same
+// fields against runc: conformance/run.mjs --compare).
+//
+//   npx tap --disable-coverage test/security.test.mjs
+//
+// Every test builds its bundle from the busybox rootfs (makeBundle + an edit;
+// a private copy of the rootfs when the test needs to change it) and asserts on
+// what the container printed. Host-side fixtures (hook scripts, decoy files,
+// a shared tmpfs for propagation) live in PREFIX-named temp dirs and are
+// removed (and unmounted) at teardown.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  REPO, OCIRUN, PREFIX, makeBundle, makeRoot, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor,
+} from './lib/harness.mjs';
+
+const ROOT = makeRoot(t);
+const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
+const CONSOLE_RECEIVER = path.join(REPO, 'test/lib/console-receiver.py');
+
+// ------------------------------------------------------------------ helpers
+
+const CAP_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID',
+  'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW',
+  'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT',
+  'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD',
+  'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG',
+  'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+];
+const caps = (...names) => names.map((n) => `CAP_${n}`);
+/** The /proc/<pid>/status hex mask of a list of capability names. */
+const capMask = (list) => list.reduce((m, n) => m | (1n << BigInt(CAP_NAMES.indexOf(n.replace(/^CAP_/, '')))), 0n)
+  .toString(16).padStart(16, '0');
+
+const sh = (c, script) => { c.process.args = ['sh', '-c', script]; };
+const withoutNs = (c, type) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== type); };
+const addTmpfs = (c, dest, options = ['nosuid', 'nodev']) => c.mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options });
+const userns = (c) => {
+  c.linux.namespaces.push({ type: 'user' });
+  c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+};
+/** "Key:\tvalue" lines of a /proc/<pid>/status-like text -> { Key: value } */
+const statusFields = (text) => Object.fromEntries(text.split('\n').filter((l) => l.includes(':'))
+  .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+const lines = (s) => s.split('\n').map((l) => l.replace(/\r$/, '')).filter(Boolean);
+
+/**
+ * The environment ocirun runs with: ours without tap's instrumentation (tap
+ * preloads a module into every node child through NODE_OPTIONS, and it would
+ * add _TAPJS_* variables to everything ocirun spawns, e.g. hooks).
+ */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS')));
+const ocirun = (args, opts = {}) => rt(ROOT, args, { env: ENV, ...opts });
+
+/**
+ * Runs ocirun with stdout/stderr going to files, not pipes: a created or
+ * detached container inherits the runtime's stdio and keeps it open, so a
+ * pipe would not see EOF before the container exits.
+ */
+function rtFiles(tt, args, { extraFds = [] } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-io-`));
+  tt.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const o = fs.openSync(path.join(dir, 'out'), 'w');
+  const e = fs.openSync(path.join(dir, 'err'), 'w');
+  try {
+    const r = spawnSync(OCIRUN, ['--root', ROOT, ...args], { stdio: ['ignore', o, e, ...extraFds], timeout: 30_000, env: ENV });
+    return {
+      status: r.status, signal: r.signal,
+      stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8'),
+    };
+  } finally {
+    fs.closeSync(o);
+    fs.closeSync(e);
+  }
+}
+
+/** `run`s a container (bundle from `edit`) to completion: { status, stdout, stderr, id, bundle }. */
+function runIn(tt, edit, { copy = false, runArgs = [], tag = 'sec', timeout, prepare } = {}) {
+  const bundle = makeBundle(tt, edit, { copyRootfs: copy });
+  prepare?.(bundle);
+  const id = uniqueId(tag);
+  cleanupContainer(tt, ROOT, id);
+  return { ...ocirun(['run', ...runArgs, '-b', bundle, id], { timeout }), id, bundle };
+}
+
+/** `run -d` of a long-running container; returns its id and host pid. */
+function runDetached(tt, edit, opts = {}) {
+  const bundle = makeBundle(tt, edit, { copyRootfs: opts.copy });
+  opts.prepare?.(bundle);
+  const id = uniqueId(opts.tag ?? 'secd');
+  cleanupContainer(tt, ROOT, id);
+  const r = rtFiles(tt, ['run', '-d', '-b', bundle, id]);
+  const st = state(ROOT, id);
+  return { r, id, bundle, pid: st?.pid ?? 0 };
+}
+
+/** Host processes whose cgroups name `id`, zombies aside (already dead, waiting for pid 1 to reap them). */
+function processesOf(id) {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      return st.slice(st.lastIndexOf(')') + 2)[0] !== 'Z' && fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id);
+    } catch { return false; }
+  });
+}
+
+/** A host temp dir (PREFIX-named) removed at teardown. */
+function hostDir(tt, tag) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
+  tt.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** Host mountinfo lines that mention `p`. */
+const hostMountsOf = (p) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(p));
+
+/** A mountinfo line of `mountPoint` from the container's output: { opt: optional fields } */
+function mountLine(out, mountPoint) {
+  const l = lines(out).find((x) => x.split(' ')[4] === mountPoint);
+  if (!l) return undefined;
+  const [pre] = l.split(' - ');
+  const f = pre.split(' ');
+  return { line: l, opts: f[5], optional: f.slice(6).join(' ') };
+}
+
+// ------------------------------------------------------------ capabilities
+
+t.test('capabilities', async (t) => {
+  t.test('all five sets, non-root user, ambient within permitted and inheritable', async (t) => {
+    const set = {
+      bounding: caps('CHOWN', 'NET_BIND_SERVICE', 'KILL', 'NET_RAW', 'SETUID'),
+      effective: caps('NET_BIND_SERVICE', 'KILL'),
+      permitted: caps('NET_BIND_SERVICE', 'KILL', 'NET_RAW'),
+      inheritable: caps('NET_BIND_SERVICE', 'NET_RAW', 'CHOWN'),
+      ambient: caps('NET_BIND_SERVICE', 'NET_RAW'),
+    };
+    const r = runIn(t, (c) => {
+      c.process.user = { uid: 1000, gid: 1000 };
+      c.process.capabilities = set;
+      sh(c, 'grep ^Cap /proc/self/status');
+    });
+    t.equal(r.status, 0, r.stderr);
+    const s = statusFields(r.stdout);
+    // After execve of a program without file capabilities, a non-root
+    // process keeps its ambient set as permitted and effective (capabilities(7)).
+    t.same(
+      { CapBnd: s.CapBnd, CapInh: s.CapInh, CapAmb: s.CapAmb, CapPrm: s.CapPrm, CapEff: s.CapEff },
+      {
+        CapBnd: capMask(set.bounding), CapInh: capMask(set.inheritable), CapAmb: capMask(set.ambient),
+        CapPrm: capMask(set.ambient), CapEff: capMask(set.ambient),
+      },
+    );
+  });
+
+  t.test('root with one list in every set: all five masks equal it', async (t) => {
+    const list = caps('CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'AUDIT_WRITE');
+    const r = runIn(t, (c) => {
+      c.process.capabilities = { bounding: list, effective: list, permitted: list, inheritable: list, ambient: list };
+      sh(c, 'grep ^Cap /proc/self/status');
+    });
+    t.equal(r.status, 0, r.stderr);
+    const s = statusFields(r.stdout);
+    for (const k of ['CapBnd', 'CapEff', 'CapPrm', 'CapInh', 'CapAmb']) t.equal(s[k], capMask(list), k);
+  });
+
+  t.test('an unknown capability is a warning naming it; the container still runs', async (t) => {
+    const r = runIn(t, (c) => {
+      c.process.capabilities.bounding.push('CAP_FOO');
+      c.process.capabilities.effective.push('CAP_FOO');
+      c.process.capabilities.permitted.push('CAP_FOO');
+      sh(c, 'echo alive; grep ^CapBnd /proc/self/status');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^alive$/m);
+    t.match(r.stderr, /CAP_FOO/, 'the warning names the capability');
+    t.match(statusFields(r.stdout).CapBnd, capMask(caps('AUDIT_WRITE', 'KILL', 'NET_BIND_SERVICE')));
+  });
+
+  t.test('all sets empty: every mask is 0', async (t) => {
+    const r = runIn(t, (c) => {
+      c.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
+      sh(c, 'grep ^Cap /proc/self/status');
+    });
+    t.equal(r.status, 0, r.stderr);
+    const s = statusFields(r.stdout);
+    for (const k of ['CapBnd', 'CapEff', 'CapPrm', 'CapInh', 'CapAmb']) t.equal(s[k], '0000000000000000', k);
+  });
+});
+
+// ------------------------------------------------------------ process fields
+
+t.test('noNewPrivileges', async (t) => {
+  for (const nnp of [true, false]) {
+    const r = runIn(t, (c) => { c.process.noNewPrivileges = nnp; sh(c, 'grep ^NoNewPrivs /proc/self/status'); });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(statusFields(r.stdout).NoNewPrivs, nnp ? '1' : '0', `noNewPrivileges: ${nnp}`);
+  }
+});
+
+t.test('rlimits', async (t) => {
+  t.test('several limits are applied', async (t) => {
+    const r = runIn(t, (c) => {
+      c.process.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 100, hard: 200 },
+        { type: 'RLIMIT_CORE', soft: 0, hard: 1000 },
+        { type: 'RLIMIT_NPROC', soft: 50, hard: 60 },
+        { type: 'RLIMIT_STACK', soft: 1048576, hard: 2097152 },
+        { type: 'RLIMIT_MEMLOCK', soft: 4096, hard: 8192 },
+        { type: 'RLIMIT_MSGQUEUE', soft: 1000, hard: 2000 },
+      ];
+      sh(c, 'cat /proc/self/limits');
+    });
+    t.equal(r.status, 0, r.stderr);
+    const lim = (name) => r.stdout.split('\n').find((l) => l.startsWith(name))?.slice(26).trim().split(/\s+/).slice(0, 2);
+    t.same(lim('Max open files'), ['100', '200']);
+    t.same(lim('Max core file size'), ['0', '1000']);
+    t.same(lim('Max processes'), ['50', '60']);
+    t.same(lim('Max stack size'), ['1048576', '2097152']);
+    t.same(lim('Max locked memory'), ['4096', '8192']);
+    t.same(lim('Max msgqueue size'), ['1000', '2000']);
+  });
+
+  t.test('an unknown type is an error naming process.rlimits[i].type', async (t) => {
+    const r = runIn(t, (c) => {
+      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }, { type: 'RLIMIT_FOO', soft: 1, hard: 2 }];
+    });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /process\.rlimits\[1\]\.type/);
+    t.match(r.stderr, /RLIMIT_FOO/);
+    t.equal(state(ROOT, r.id), undefined, 'no container left');
+  });
+
+  t.test('soft greater than hard is an error', async (t) => {
+    const r = runIn(t, (c) => { c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 300, hard: 200 }]; });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /process\.rlimits\[0\]/);
+    t.match(r.stderr, /soft|hard/);
+  });
+});
+
+t.test('user: uid, gid, umask, additionalGids', async (t) => {
+  const r = runIn(t, (c) => {
+    c.process.user = { uid: 1000, gid: 1000, umask: 0o077, additionalGids: [5, 65534] };
+    sh(c, 'id; umask; grep -E "^(Uid|Gid|Groups)" /proc/self/status');
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^uid=1000\(user\) gid=1000\(user\) groups=5\(tty\),65534\(nogroup\)$/m);
+  t.match(r.stdout, /^0077$/m);
+  const s = statusFields(r.stdout);
+  t.equal(s.Uid, '1000\t1000\t1000\t1000');
+  t.equal(s.Gid, '1000\t1000\t1000\t1000');
+  t.equal(s.Groups, '5 65534');
+});
+
+t.test('oomScoreAdj', async (t) => {
+  const r = runIn(t, (c) => { c.process.oomScoreAdj = 500; sh(c, 'cat /proc/self/oom_score_adj'); });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '500');
+});
+
+t.test('ioPriority', async (t) => {
+  for (const [cls, prio, want] of [['IOPRIO_CLASS_BE', 6, 'best-effort: prio 6'], ['IOPRIO_CLASS_IDLE', 0, 'idle']]) {
+    const r = runIn(t, (c) => { c.process.ioPriority = { class: cls, priority: prio }; sh(c, 'ionice -p $$'); });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout.trim(), new RegExp(`^${want}`), cls);
+  }
+});
+
+t.test('scheduler: SCHED_BATCH with nice', async (t) => {
+  const r = runIn(t, (c) => {
+    c.process.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+    sh(c, 'grep -E "^(policy|prio) " /proc/self/sched; echo "stat $(cut -d" " -f19,41 /proc/self/stat)"');
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^policy\s+:\s+3$/m, 'SCHED_BATCH = 3');
+  t.match(r.stdout, /^prio\s+:\s+125$/m, 'static prio 120 + nice 5');
+  t.match(r.stdout, /^stat 5 3$/m, 'nice 5, policy 3 in /proc/self/stat');
+});
+
+t.test('personality LINUX32', async (t) => {
+  const r = runIn(t, (c) => { c.linux.personality = { domain: 'LINUX32' }; sh(c, 'cat /proc/self/personality'); });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '00000008');
+});
+
+t.test('execCPUAffinity final', async (t) => {
+  const r = runIn(t, (c) => { c.process.execCPUAffinity = { final: '0' }; sh(c, 'grep Cpus_allowed_list /proc/self/status'); });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(statusFields(r.stdout).Cpus_allowed_list, '0');
+});
+
+t.test('linux.sysctl', async (t) => {
+  t.test('net.* with a network namespace, kernel.shm* with an ipc namespace', async (t) => {
+    const hostFwd = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    const hostShm = fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8').trim();
+    const r = runIn(t, (c) => {
+      c.linux.sysctl = { 'net.ipv4.ip_forward': hostFwd === '1' ? '0' : '1', 'kernel.shmmni': '1234' };
+      sh(c, 'echo "fwd=$(cat /proc/sys/net/ipv4/ip_forward) shmmni=$(cat /proc/sys/kernel/shmmni)"');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout.trim(), `fwd=${hostFwd === '1' ? '0' : '1'} shmmni=1234`);
+    t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), hostFwd, 'host ip_forward unchanged');
+    t.equal(fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8').trim(), hostShm, 'host shmmni unchanged');
+  });
+
+  t.test('net.* without a network namespace is an error naming the key', async (t) => {
+    const r = runIn(t, (c) => { withoutNs(c, 'network'); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /linux\.sysctl\.net\.ipv4\.ip_forward/);
+  });
+
+  t.test('kernel.shmmni without an ipc namespace is an error', async (t) => {
+    const r = runIn(t, (c) => { withoutNs(c, 'ipc'); c.linux.sysctl = { 'kernel.shmmni': '1234' }; });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /linux\.sysctl\.kernel\.shmmni/);
+  });
+
+  t.test('a key that is not namespaced (vm.swappiness) is an error', async (t) => {
+    const before = fs.readFileSync('/proc/sys/vm/swappiness', 'utf8');
+    const r = runIn(t, (c) => { c.linux.sysctl = { 'vm.swappiness': '13' }; });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /linux\.sysctl\.vm\.swappiness/);
+    t.equal(fs.readFileSync('/proc/sys/vm/swappiness', 'utf8'), before, 'host value unchanged');
+  });
+});
+
+t.test('LSM labels on a host without AppArmor/SELinux are ignored', async (t) => {
+  t.test('apparmorProfile', async (t) => {
+    const r = runIn(t, (c) => { c.process.apparmorProfile = 'docker-default'; c.process.args = ['echo', 'ran']; });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout.trim(), 'ran');
+  });
+  t.test('selinuxLabel', async (t) => {
+    const r = runIn(t, (c) => {
+      c.process.selinuxLabel = 'system_u:system_r:container_t:s0:c124,c675';
+      c.process.args = ['echo', 'ran'];
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout.trim(), 'ran');
+  });
+});
+
+// ------------------------------------------------------------------ seccomp
+
+t.test('seccomp', async (t) => {
+  const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
+
+  t.test('SCMP_ACT_ERRNO with errnoRet; unknown names skipped; Seccomp: 2', async (t) => {
+    for (const [errnoRet, text] of [[1, 'Operation not permitted'], [13, 'Permission denied']]) {
+      const r = runIn(t, (c) => {
+        addTmpfs(c, '/tmp');
+        c.linux.seccomp = allowBut([{ names: ['mkdir', 'mkdirat', 'not_a_syscall_xyz'], action: 'SCMP_ACT_ERRNO', errnoRet }]);
+        sh(c, 'grep -E "^Seccomp(_filters)?:" /proc/self/status; mkdir /tmp/x; echo "mkdir=$?"; touch /tmp/y && echo touched');
+      });
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^mkdir=1$/m, `errnoRet ${errnoRet}`);
+      t.match(r.stderr, new RegExp(`can't create directory '/tmp/x': ${text}`));
+      t.match(r.stdout, /^touched$/m, 'other syscalls are allowed');
+      t.match(r.stdout, /^Seccomp:\s+2$/m, 'filter mode');
+    }
+  });
+
+  t.test('defaultErrnoRet', async (t) => {
+    const p = structuredClone(SECCOMP_DEFAULT);
+    p.defaultErrnoRet = 13;
+    p.syscalls[0].names = p.syscalls[0].names.filter((n) => !n.startsWith('mkdir'));
+    const r = runIn(t, (c) => {
+      addTmpfs(c, '/tmp');
+      c.linux.seccomp = p;
+      sh(c, 'mkdir /tmp/x; echo "mkdir=$?"; touch /tmp/y && echo touched');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^mkdir=1$/m);
+    t.match(r.stderr, /can't create directory '\/tmp\/x': Permission denied/);
+    t.match(r.stdout, /^touched$/m);
+  });
+
+  t.test('argument filter SCMP_CMP_EQ: personality(8) denied, personality(0) allowed', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = allowBut([{ names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] }]);
+      sh(c, 'linux32 true; echo "l32=$?"; linux64 true; echo "l64=$?"');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^l32=1$/m);
+    t.match(r.stderr, /personality\(0x8\): Operation not permitted/);
+    t.match(r.stdout, /^l64=0$/m);
+  });
+
+  t.test('argument filter SCMP_CMP_MASKED_EQ: (arg0 & 0xffff) == 8', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = allowBut([{
+        names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 13,
+        args: [{ index: 0, value: 0xffff, valueTwo: 8, op: 'SCMP_CMP_MASKED_EQ' }],
+      }]);
+      // linux32 -R: personality(PER_LINUX32 | ADDR_NO_RANDOMIZE) = 0x40008
+      sh(c, 'linux32 true; echo "a=$?"; linux32 -R true; echo "b=$?"; linux64 true; echo "c=$?"; linux64 -R true; echo "d=$?"');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.same(lines(r.stdout), ['a=1', 'b=1', 'c=0', 'd=0']);
+    t.match(r.stderr, /personality\(0x40008\): Permission denied/);
+  });
+
+  t.test('two conditions on the same argument match either (as runc)', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = allowBut([{
+        names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 13,
+        args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }, { index: 0, value: 0x40008, op: 'SCMP_CMP_EQ' }],
+      }]);
+      sh(c, 'linux32 true; echo "a=$?"; linux32 -R true; echo "b=$?"; linux64 true; echo "c=$?"');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.same(lines(r.stdout), ['a=1', 'b=1', 'c=0']);
+  });
+
+  t.test('SCMP_ACT_KILL_PROCESS: the container dies of SIGSYS', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = allowBut([{ names: ['uname'], action: 'SCMP_ACT_KILL_PROCESS' }]);
+      c.process.args = ['uname', '-a'];
+    });
+    t.equal(r.status, 128 + os.constants.signals.SIGSYS, `exit 159, stderr: ${r.stderr}`);
+    t.equal(r.stdout, '');
+  });
+
+  t.test('SCMP_ACT_TRAP: SIGSYS for the caller', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = allowBut([{ names: ['sync'], action: 'SCMP_ACT_TRAP' }]);
+      sh(c, 'sync; echo "sync=$?"; echo after');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^sync=159$/m);
+    t.match(r.stdout, /^after$/m);
+  });
+
+  t.test('SCMP_ACT_LOG: the call is allowed', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = allowBut([{ names: ['uname'], action: 'SCMP_ACT_LOG' }]);
+      sh(c, 'uname -s; echo "uname=$?"');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.same(lines(r.stdout), ['Linux', 'uname=0']);
+  });
+
+  t.test('a realistic default profile (docker default, ERRNO by default)', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = SECCOMP_DEFAULT;
+      sh(c, [
+        'ls / >/dev/null && echo ls-ok',
+        'sh -c "echo nested-ok"',
+        'cat /etc/hostname',
+        'grep -E "^Seccomp:" /proc/self/status',
+        'unshare -U true; echo "unshare=$?"',
+        'mount -t tmpfs none /tmp; echo "mount=$?"',
+      ].join('; '));
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^ls-ok$/m);
+    t.match(r.stdout, /^nested-ok$/m);
+    t.match(r.stdout, /^ocirun$/m, 'cat works');
+    t.match(r.stdout, /^Seccomp:\s+2$/m);
+    t.match(r.stdout, /^unshare=1$/m);
+    t.match(r.stderr, /unshare.*Operation not permitted/);
+    t.match(r.stdout, /^mount=(?!0$)\d+$/m, 'mount fails');
+  });
+
+  t.test('the default profile with noNewPrivileges false and a non-root user', async (t) => {
+    const r = runIn(t, (c) => {
+      c.linux.seccomp = SECCOMP_DEFAULT;
+      c.process.noNewPrivileges = false;
+      c.process.user = { uid: 1000, gid: 1000 };
+      sh(c, 'id -u; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status');
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^1000$/m);
+    t.match(r.stdout, /^Seccomp:\s+2$/m);
+    t.match(r.stdout, /^NoNewPrivs:\s+0$/m);
+  });
+});
+
+// --------------------------------------------------------- user namespaces
+
+t.test('user namespace with pid, mount, uts, ipc and network namespaces', async (t) => {
+  const prepare = (b) => {
+    // The container's root (host uid 100000) must be able to reach its rootfs.
+    fs.chmodSync(b, 0o755);
+    fs.writeFileSync(`${b}/rootfs/owned`, 'x');
+    fs.chownSync(`${b}/rootfs/owned`, 100000, 100000);
+    fs.writeFileSync(`${b}/rootfs/owned-7`, 'x');
+    fs.chownSync(`${b}/rootfs/owned-7`, 100007, 100008);
+  };
+  const r = runIn(t, (c) => {
+    userns(c);
+    sh(c, [
+      'echo "uid_map: $(cat /proc/self/uid_map)"', 'echo "gid_map: $(cat /proc/self/gid_map)"', 'id',
+      'stat -c "owned %u %g" /owned', 'stat -c "owned-7 %u %g" /owned-7',
+      'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T" /dev/$d; done',
+      'echo x > /dev/null && echo devnull-writable', 'head -c 4 /dev/zero | wc -c',
+      'hostname', 'ls /sys/kernel >/dev/null && echo sys-ok',
+      'for n in mnt pid uts ipc net user; do readlink /proc/self/ns/$n; done',
+    ].join('; '));
+  }, { copy: true, prepare });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^uid_map:\s+0\s+100000\s+65536$/m);
+  t.match(r.stdout, /^gid_map:\s+0\s+100000\s+65536$/m);
+  t.match(r.stdout, /^uid=0\(root\) gid=0\(root\)/m);
+  t.match(r.stdout, /^owned 0 0$/m, 'host uid 100000 is root inside');
+  t.match(r.stdout, /^owned-7 7 8$/m);
+  for (const [d, mm] of [['null', '1:3'], ['zero', '1:5'], ['full', '1:7'], ['random', '1:8'], ['urandom', '1:9'], ['tty', '5:0']]) {
+    t.match(r.stdout, new RegExp(`^/dev/${d} character special file ${mm}$`, 'm'), `/dev/${d}`);
+  }
+  t.match(r.stdout, /^devnull-writable$/m);
+  t.match(r.stdout, /^4$/m, '/dev/zero readable');
+  t.match(r.stdout, /^ocirun$/m, 'hostname in the uts namespace');
+  t.match(r.stdout, /^sys-ok$/m);
+  for (const n of ['mnt', 'pid', 'uts', 'ipc', 'net', 'user']) {
+    const host = fs.readlinkSync(`/proc/self/ns/${n}`);
+    t.ok(lines(r.stdout).some((l) => l.startsWith(`${n}:[`) && l !== host), `own ${n} namespace`);
+  }
+
+  t.test('the container process is host uid 100000', async (t) => {
+    const d = runDetached(t, (c) => { userns(c); c.process.args = ['sleep', '30']; }, { copy: true, prepare });
+    t.equal(d.r.status, 0, d.r.stderr);
+    t.ok(d.pid > 0);
+    t.equal(fs.statSync(`/proc/${d.pid}`).uid, 100000);
+    t.match(fs.readFileSync(`/proc/${d.pid}/status`, 'utf8'), /^Uid:\s+100000\s+100000\s+100000\s+100000$/m);
+    t.equal(rt(ROOT, ['delete', '--force', d.id]).status, 0);
+  });
+});
+
+t.test('user namespace without a network namespace: /sys is the host\'s, bound', async (t) => {
+  const r = runIn(t, (c) => {
+    userns(c);
+    withoutNs(c, 'network');
+    sh(c, 'ls /sys/kernel >/dev/null && echo sys-ok; grep " /sys " /proc/self/mountinfo');
+  }, { copy: true, prepare: (b) => fs.chmodSync(b, 0o755) });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^sys-ok$/m);
+  const m = mountLine(r.stdout, '/sys');
+  t.ok(m, '/sys is mounted');
+  t.match(m?.opts ?? '', /(^|,)ro(,|$)/, 'read-only as configured');
+});
+
+// ------------------------------------------------------------------ devices
+
+t.test('linux.devices: c, b and p with fileMode, uid, gid', async (t) => {
+  const r = runIn(t, (c) => {
+    c.linux.devices = [
+      { path: '/dev/mychar', type: 'c', major: 1, minor: 3, fileMode: 0o640, uid: 1000, gid: 5 },
+      { path: '/dev/sub/myblk', type: 'b', major: 7, minor: 0, fileMode: 0o600, uid: 0, gid: 6 },
+      { path: '/dev/myfifo', type: 'p', fileMode: 0o644, uid: 1000, gid: 1000 },
+    ];
+    sh(c, 'for d in /dev/mychar /dev/sub/myblk /dev/myfifo; do stat -c "%n|%F|%a|%u|%g|%t|%T" $d; done');
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.same(lines(r.stdout), [
+    '/dev/mychar|character special file|640|1000|5|1|3',
+    '/dev/sub/myblk|block special file|600|0|6|7|0',
+    '/dev/myfifo|fifo|644|1000|1000|0|0',
+  ]);
+});
+
+t.test('/dev/pts is a new devpts instance with the configured ptmxmode', async (t) => {
+  const r = runIn(t, (c) => {
+    c.mounts.find((m) => m.destination === '/dev/pts').options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0600', 'mode=0620', 'gid=5'];
+    sh(c, 'grep " /dev/pts " /proc/self/mountinfo; stat -c "ptmx %a %t:%T" /dev/pts/ptmx; readlink /dev/ptmx');
+  });
+  t.equal(r.status, 0, r.stderr);
+  const m = mountLine(r.stdout, '/dev/pts');
+  t.match(m?.line ?? '', / - devpts devpts .*ptmxmode=600/);
+  t.match(m?.line ?? '', /mode=620/);
+  t.match(r.stdout, /^ptmx 600 5:2$/m);
+  t.match(r.stdout, /^pts\/ptmx$/m);
+});
+
+// ------------------------------------------------------ masked / readonly
+
+// The first of the default config's masked /proc files this kernel has.
+const DEFAULT_MASKED = ['/proc/kcore', '/proc/keys', '/proc/timer_list'].find((p) => fs.existsSync(p));
+
+t.test('maskedPaths and readonlyPaths', async (t) => {
+  const r = runIn(t, (c) => {
+    c.root.readonly = false;
+    addTmpfs(c, '/data');
+    c.linux.maskedPaths.push('/etc/group', '/home');
+    c.linux.readonlyPaths.push('/data');
+    sh(c, [
+      'echo "group=[$(cat /etc/group)]"', 'echo "home=[$(ls -A /home)]"',
+      'touch /home/x 2>/dev/null; echo "home-write=$?"',
+      'touch /data/x; echo "data-write=$?"', 'touch /etc/writable && echo root-writable',
+      `echo "masked-default-size=$(wc -c < ${DEFAULT_MASKED})"`,
+      'echo 1 > /proc/sys/kernel/domainname 2>/dev/null; echo "procsys-write=$?"',
+    ].join('; '));
+  }, { copy: true });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^group=\[\]$/m, 'a masked file reads empty');
+  t.match(r.stdout, /^home=\[\]$/m, 'a masked dir lists empty');
+  t.match(r.stdout, /^home-write=1$/m, 'a masked dir is read-only');
+  t.match(r.stdout, /^data-write=1$/m, 'a readonly path rejects writes');
+  t.match(r.stderr, /touch: \/data\/x: Read-only file system/);
+  t.match(r.stdout, /^root-writable$/m, 'the rest of the rootfs is writable');
+  t.match(r.stdout, /^masked-default-size=0$/m, `default masked ${DEFAULT_MASKED}`);
+  t.match(r.stdout, /^procsys-write=[1-9]\d*$/m, 'default readonly /proc/sys');
+});
+
+t.test('symlinks in the rootfs pointing out of it never reach the host', async (t) => {
+  /** A decoy on the host; the same path exists inside the rootfs copy too, where `inRoot`. */
+  const setup = (tt) => {
+    const decoy = hostDir(tt, 'decoy');
+    fs.writeFileSync(`${decoy}/secret`, 'HOST-SECRET\n');
+    fs.mkdirSync(`${decoy}/dir`);
+    fs.writeFileSync(`${decoy}/dir/host-file`, 'HOST\n');
+    fs.writeFileSync(`${decoy}/target`, 'HOST-TARGET\n');
+    return decoy;
+  };
+  const hostUnchanged = (tt, decoy) => {
+    tt.equal(fs.readFileSync(`${decoy}/secret`, 'utf8'), 'HOST-SECRET\n', 'host file unchanged');
+    tt.same(fs.readdirSync(`${decoy}/dir`), ['host-file'], 'host dir unchanged');
+    tt.equal(fs.readFileSync(`${decoy}/target`, 'utf8'), 'HOST-TARGET\n', 'host bind target unchanged');
+    tt.same(hostMountsOf(decoy), [], 'no host mount on the decoy');
+  };
+
+  t.test('maskedPaths and readonlyPaths through absolute symlinks', async (t) => {
+    const decoy = setup(t);
+    const r = runIn(t, (c) => {
+      c.root.readonly = false;
+      c.linux.maskedPaths.push('/etc/evil', '/etc/evildir');
+      c.linux.readonlyPaths.push('/etc/evilro');
+      sh(c, [
+        `echo "evil=[$(cat /etc/evil)]"`, `echo "copy=[$(cat ${decoy}/secret)]"`,
+        'echo "evildir=[$(ls -A /etc/evildir/)]"',
+        `touch ${decoy}/ro/x 2>/dev/null; echo "ro-write=$?"`,
+      ].join('; '));
+    }, {
+      copy: true,
+      prepare: (b) => {
+        // The rootfs has its own copy of the decoy path: resolved inside the
+        // root, the symlinks lead there.
+        const inRoot = `${b}/rootfs${decoy}`;
+        fs.mkdirSync(`${inRoot}/dir`, { recursive: true });
+        fs.mkdirSync(`${inRoot}/ro`);
+        fs.writeFileSync(`${inRoot}/secret`, 'ROOTFS-COPY\n');
+        fs.writeFileSync(`${inRoot}/dir/rootfs-file`, 'x');
+        fs.symlinkSync(`${decoy}/secret`, `${b}/rootfs/etc/evil`);
+        fs.symlinkSync(`${decoy}/dir`, `${b}/rootfs/etc/evildir`);
+        fs.symlinkSync(`${decoy}/ro`, `${b}/rootfs/etc/evilro`);
+      },
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^evil=\[\]$/m, 'the in-root target is masked');
+    t.match(r.stdout, /^copy=\[\]$/m);
+    t.match(r.stdout, /^evildir=\[\]$/m);
+    t.match(r.stdout, /^ro-write=1$/m, 'the in-root target is read-only');
+    hostUnchanged(t, decoy);
+    fs.writeFileSync(`${decoy}/rw-check`, 'x');
+    t.pass('the host decoy dir is still writable');
+  });
+
+  t.test('maskedPaths through a symlink whose target exists only on the host', async (t) => {
+    const decoy = setup(t);
+    const r = runIn(t, (c) => {
+      c.linux.maskedPaths.push('/etc/evil', '/etc/evildir');
+      sh(c, 'echo ran');
+    }, {
+      copy: true,
+      prepare: (b) => {
+        fs.symlinkSync(`${decoy}/secret`, `${b}/rootfs/etc/evil`);
+        fs.symlinkSync(`${decoy}/dir`, `${b}/rootfs/etc/evildir`);
+      },
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout.trim(), 'ran');
+    hostUnchanged(t, decoy);
+  });
+
+  t.test('a bind mount destination that is an absolute symlink to a host path', async (t) => {
+    const decoy = setup(t);
+    const src = hostDir(t, 'src');
+    fs.writeFileSync(`${src}/payload`, 'PAYLOAD\n');
+    const r = runIn(t, (c) => {
+      c.mounts.push({ destination: '/etc/evilbind', type: 'bind', source: `${src}/payload`, options: ['rbind', 'ro'] });
+      sh(c, 'cat /etc/evilbind');
+    }, { copy: true, prepare: (b) => fs.symlinkSync(`${decoy}/target`, `${b}/rootfs/etc/evilbind`) });
+    hostUnchanged(t, decoy);
+    // As runc: the symlink is followed inside the rootfs, the target created there.
+    t.equal(r.status, 0, `container runs (stderr: ${r.stderr.trim()})`);
+    t.equal(r.stdout, 'PAYLOAD\n');
+  });
+
+  t.test('a bind mount destination that is a dangling relative symlink (/etc/resolv.conf in Ubuntu images)', async (t) => {
+    const src = hostDir(t, 'src');
+    fs.writeFileSync(`${src}/resolv`, 'nameserver 10.9.8.7\n');
+    const r = runIn(t, (c) => {
+      c.mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: `${src}/resolv`, options: ['rbind', 'ro'] });
+      sh(c, 'cat /etc/resolv.conf; ls /run/systemd/resolve/');
+    }, {
+      copy: true,
+      prepare: (b) => {
+        fs.unlinkSync(`${b}/rootfs/etc/resolv.conf`);
+        fs.symlinkSync('../run/systemd/resolve/stub-resolv.conf', `${b}/rootfs/etc/resolv.conf`);
+      },
+    });
+    t.equal(r.status, 0, `container runs (stderr: ${r.stderr.trim()})`);
+    t.same(lines(r.stdout), ['nameserver 10.9.8.7', 'stub-resolv.conf']);
+    t.same(hostMountsOf('stub-resolv.conf'), []);
+  });
+});
+
+// ------------------------------------------------------------- propagation
+
+/**
+ * A host tmpfs (made shared) with a tmpfs submount at sub/: the source for
+ * propagation and rro tests. Unmounted at teardown.
+ */
+function sharedHostMount(tt) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-prop-`));
+  const run = (...a) => {
+    const r = spawnSync(a[0], a.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${a.join(' ')}: ${r.stderr}`);
+  };
+  run('mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', d);
+  tt.teardown(() => {
+    spawnSync('umount', ['-R', '-l', d]);
+    fs.rmSync(d, { recursive: true, force: true });
+  });
+  run('mount', '--make-shared', d);
+  fs.mkdirSync(`${d}/sub`);
+  run('mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', `${d}/sub`);
+  const line = hostMountsOf(d).find((l) => l.split(' ')[4] === d);
+  const group = /shared:(\d+)/.exec(line ?? '')?.[1];
+  return { dir: d, group };
+}
+
+t.test('mount propagation per mount', async (t) => {
+  const host = sharedHostMount(t);
+  t.ok(host.group, 'the host source is shared');
+  const r = runIn(t, (c) => {
+    for (const p of ['rshared', 'rslave', 'rprivate', 'runbindable']) {
+      c.mounts.push({ destination: `/mnt/${p}`, type: 'bind', source: host.dir, options: ['rbind', p] });
+    }
+    sh(c, 'cat /proc/self/mountinfo');
+  }, { copy: true });
+  t.equal(r.status, 0, r.stderr);
+  const got = Object.fromEntries(['rshared', 'rslave', 'rprivate', 'runbindable'].map((p) => [p, mountLine(r.stdout, `/mnt/${p}`)?.optional]));
+  t.match(got.rshared, /shared:\d+/, `rshared: got "${got.rshared}"`);
+  t.match(got.rslave, new RegExp(`master:${host.group}`), `rslave: got "${got.rslave}"`);
+  t.notMatch(got.rslave, /shared:/, 'rslave: not shared');
+  t.equal(got.rprivate, '', `rprivate: no optional fields, got "${got.rprivate}"`);
+  t.match(got.runbindable, /unbindable/, `runbindable: got "${got.runbindable}"`);
+});
+
+t.test('rootfsPropagation', async (t) => {
+  t.test('shared: / is shared; a mount with its own rprivate stays private', async (t) => {
+    const src = hostDir(t, 'src');
+    const r = runIn(t, (c) => {
+      c.linux.rootfsPropagation = 'shared';
+      c.mounts.push({ destination: '/mnt/own', type: 'bind', source: src, options: ['rbind', 'rprivate'] });
+      sh(c, 'cat /proc/self/mountinfo');
+    }, { copy: true });
+    t.equal(r.status, 0, r.stderr);
+    t.match(mountLine(r.stdout, '/')?.optional, /shared:\d+/, '/ is shared');
+    t.equal(mountLine(r.stdout, '/mnt/own')?.optional, '', 'the mount\'s own rprivate wins');
+  });
+
+  t.test('rshared: a mount with its own rprivate stays private', async (t) => {
+    const src = hostDir(t, 'src');
+    const r = runIn(t, (c) => {
+      c.linux.rootfsPropagation = 'rshared';
+      c.mounts.push({ destination: '/mnt/own', type: 'bind', source: src, options: ['rbind', 'rprivate'] });
+      sh(c, 'cat /proc/self/mountinfo');
+    }, { copy: true });
+    t.equal(r.status, 0, r.stderr);
+    t.match(mountLine(r.stdout, '/')?.optional, /shared:\d+/, '/ is shared');
+    const own = mountLine(r.stdout, '/mnt/own')?.optional;
+    t.equal(own, '', `the mount's own rprivate wins over rootfsPropagation: got "${own}"`);
+  });
+
+  t.test('private: / has no propagation', async (t) => {
+    const r = runIn(t, (c) => { c.linux.rootfsPropagation = 'private'; sh(c, 'cat /proc/self/mountinfo'); });
+    t.equal(r.status, 0, r.stderr);
+    t.equal(mountLine(r.stdout, '/')?.optional, '');
+  });
+});
+
+t.test('root.readonly', async (t) => {
+  for (const ro of [true, false]) {
+    const r = runIn(t, (c) => {
+      c.root.readonly = ro;
+      sh(c, 'touch /etc/x 2>/dev/null; echo "write=$?"; cat /proc/self/mountinfo');
+    }, { copy: !ro });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, ro ? /^write=1$/m : /^write=0$/m, `readonly: ${ro}`);
+    t.match(mountLine(r.stdout, '/')?.opts ?? '', ro ? /(^|,)ro(,|$)/ : /(^|,)rw(,|$)/);
+  }
+});
+
+t.test('rro makes submounts of a bind read-only too (plain ro does not)', async (t) => {
+  const host = sharedHostMount(t);
+  const r = runIn(t, (c) => {
+    c.mounts.push({ destination: '/mnt/rro', type: 'bind', source: host.dir, options: ['rbind', 'rro'] });
+    c.mounts.push({ destination: '/mnt/ro', type: 'bind', source: host.dir, options: ['rbind', 'ro'] });
+    sh(c, [
+      'touch /mnt/rro/a 2>/dev/null; echo "rro-top=$?"', 'touch /mnt/rro/sub/a 2>/dev/null; echo "rro-sub=$?"',
+      'touch /mnt/ro/b 2>/dev/null; echo "ro-top=$?"', 'touch /mnt/ro/sub/b 2>/dev/null; echo "ro-sub=$?"',
+    ].join('; '));
+  }, { copy: true });
+  t.equal(r.status, 0, r.stderr);
+  t.same(lines(r.stdout), ['rro-top=1', 'rro-sub=1', 'ro-top=1', 'ro-sub=0']);
+  t.notOk(fs.existsSync(`${host.dir}/sub/a`), 'nothing written through rro');
+});
+
+// -------------------------------------------------------------------- hooks
+
+const HOOK_SCRIPT = `#!/bin/sh
+# args: LOG PHASE. Records argv, the environment as given, namespaces, stdin.
+log=$1; phase=$2
+env0=$(cat /proc/self/environ | tr '\\0' ' ')
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+st=$(cat)
+echo "phase=$phase|args=$*|env=$env0|mnt=$(readlink /proc/self/ns/mnt)|net=$(readlink /proc/self/ns/net)|pid=$(readlink /proc/self/ns/pid)|state=$st" >> "$log"
+`;
+
+t.test('hooks', async (t) => {
+  const PHASES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
+
+  t.test('every phase in order, in the right namespaces, with the state on stdin', async (t) => {
+    const logdir = hostDir(t, 'hk');
+    fs.chmodSync(logdir, 0o777);
+    fs.writeFileSync(`${logdir}/hook.sh`, HOOK_SCRIPT, { mode: 0o755 });
+    const bundle = makeBundle(t, (c) => {
+      c.mounts.push({ destination: '/hk', type: 'bind', source: logdir, options: ['rbind'] });
+      c.hooks = {};
+      for (const p of PHASES) {
+        // startContainer runs after pivot_root: its path is the container's.
+        const inside = p === 'startContainer';
+        c.hooks[p] = [{
+          path: inside ? '/hook.sh' : `${logdir}/hook.sh`,
+          args: ['hook.sh', inside ? '/hk/log' : `${logdir}/log`, p],
+          env: [`HOOK_ENV=${p}-env`],
+        }];
+      }
+      c.process.args = ['sleep', '30'];
+    }, { copyRootfs: true });
+    fs.copyFileSync(`${logdir}/hook.sh`, `${bundle}/rootfs/hook.sh`);
+    fs.chmodSync(`${bundle}/rootfs/hook.sh`, 0o755);
+    const realBundle = fs.realpathSync(bundle);
+    const id = uniqueId('hk');
+    cleanupContainer(t, ROOT, id);
+
+    const c = rt(ROOT, ['create', '-b', bundle, id]);
+    t.equal(c.status, 0, c.stderr);
+    const pid = state(ROOT, id)?.pid;
+    const ns = (p) => Object.fromEntries(['mnt', 'net', 'pid'].map((n) => [n, fs.readlinkSync(`/proc/${p}/ns/${n}`)]));
+    const hostNs = ns('self');
+    const ctrNs = ns(pid);
+    t.notSame(ctrNs, hostNs);
+    t.equal(rt(ROOT, ['start', id]).status, 0);
+    t.equal(rt(ROOT, ['kill', id, 'KILL']).status, 0);
+    await waitFor(() => state(ROOT, id)?.status === 'stopped');
+    const d = rt(ROOT, ['delete', id]);
+    t.equal(d.status, 0, d.stderr);
+
+    const rec = lines(fs.readFileSync(`${logdir}/log`, 'utf8')).map((l) => Object.fromEntries(l.split('|').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
+    t.same(rec.map((x) => x.phase), PHASES, 'order');
+    const status = { prestart: 'creating', createRuntime: 'creating', createContainer: 'creating', startContainer: 'created', poststart: 'running', poststop: 'stopped' };
+    for (const x of rec) {
+      const inside = x.phase === 'createContainer' || x.phase === 'startContainer';
+      t.same({ mnt: x.mnt, net: x.net, pid: x.pid }, inside ? ctrNs : hostNs, `${x.phase}: ${inside ? 'container' : 'host'} namespaces`);
+      t.match(x.args, new RegExp(`/log ${x.phase}$`), `${x.phase}: argv`);
+      t.equal(x.env.trim(), `HOOK_ENV=${x.phase}-env`, `${x.phase}: exactly the configured env`);
+      let st;
+      t.doesNotThrow(() => { st = JSON.parse(x.state); }, `${x.phase}: state JSON on stdin`);
+      t.equal(st?.id, id, `${x.phase}: id`);
+      t.equal(st?.bundle, realBundle, `${x.phase}: bundle`);
+      t.equal(st?.status, status[x.phase], `${x.phase}: status`);
+      if (x.phase !== 'poststop') t.equal(st?.pid, pid, `${x.phase}: pid`);
+    }
+  });
+
+  const failing = (tt, phase, hook) => {
+    const bundle = makeBundle(tt, (c) => { c.hooks = { [phase]: [hook] }; c.process.args = ['true']; });
+    return bundle;
+  };
+  const leftovers = (id) => {
+    const cg = spawnSync('sh', ['-c', `find /sys/fs/cgroup -maxdepth 6 -type d -name '*${id}*' 2>/dev/null`], { encoding: 'utf8' }).stdout.trim();
+    const procs = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id); } catch { return false; }
+    });
+    return { stateDir: fs.existsSync(path.join(ROOT, id)), cgroups: cg, procs };
+  };
+
+  t.test('a failing createRuntime hook fails create and leaves nothing', async (t) => {
+    const bundle = failing(t, 'createRuntime', { path: '/bin/sh', args: ['sh', '-c', 'echo hook-broke >&2; exit 3'] });
+    const id = uniqueId('hkfail');
+    cleanupContainer(t, ROOT, id);
+    const r = rt(ROOT, ['create', '-b', bundle, id]);
+    t.not(r.status, 0);
+    t.match(r.stderr, /createRuntime/);
+    t.equal(state(ROOT, id), undefined, 'no state');
+    t.same(leftovers(id), { stateDir: false, cgroups: '', procs: [] });
+  });
+
+  t.test('a failing poststop hook: delete still succeeds, with a warning', async (t) => {
+    const bundle = failing(t, 'poststop', { path: '/bin/false', args: ['false'] });
+    const id = uniqueId('hkpost');
+    cleanupContainer(t, ROOT, id);
+    t.equal(rt(ROOT, ['create', '-b', bundle, id]).status, 0);
+    t.equal(rt(ROOT, ['start', id]).status, 0);
+    await waitFor(() => state(ROOT, id)?.status === 'stopped');
+    const d = rt(ROOT, ['delete', id]);
+    t.equal(d.status, 0, d.stderr);
+    t.match(d.stderr, /poststop/i, 'warning names the hook phase');
+    t.equal(state(ROOT, id), undefined);
+    t.same(leftovers(id), { stateDir: false, cgroups: '', procs: [] });
+  });
+
+  for (const phase of ['createRuntime', 'createContainer']) {
+    t.test(`a ${phase} hook over its timeout is killed and create fails`, async (t) => {
+      const bundle = failing(t, phase, { path: '/bin/sleep', args: ['sleep', '5'], timeout: 1 });
+      const id = uniqueId('hkto');
+      cleanupContainer(t, ROOT, id);
+      const t0 = Date.now();
+      const r = rt(ROOT, ['create', '-b', bundle, id]);
+      const took = Date.now() - t0;
+      t.not(r.status, 0);
+      t.match(r.stderr, /time(d)? ?out/i, r.stderr);
+      t.ok(took < 4500, `gave up after ${took} ms`);
+      t.same(leftovers(id), { stateDir: false, cgroups: '', procs: [] });
+    });
+  }
+});
+
+// ----------------------------------------------------------------- terminal
+
+/** Starts the console socket receiver; resolves once it listens. */
+function consoleReceiver(tt, input = '', timeoutS = 15) {
+  const dir = hostDir(tt, 'console');
+  const sock = path.join(dir, 'console.sock');
+  const p = spawn('python3', [CONSOLE_RECEIVER, sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.teardown(() => p.kill('SIGKILL'));
+  let out = '', err = '';
+  p.stderr.on('data', (d) => (err += d));
+  const ready = new Promise((res) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); }));
+  const result = new Promise((res) => p.on('close', () => {
+    const last = out.split('\n').filter(Boolean).pop();
+    try { res(JSON.parse(last)); } catch { res({ error: `receiver: ${out} ${err}` }); }
+  }));
+  return { sock, ready, result };
+}
+
+t.test('terminal', async (t) => {
+  t.test('the pty master arrives on --console-socket and drives the shell', async (t) => {
+    const rcv = consoleReceiver(t, 'echo $((6*7)); tty; exit 3\n');
+    await rcv.ready;
+    const bundle = makeBundle(t, (c) => { c.process.terminal = true; c.process.args = ['sh']; });
+    const id = uniqueId('tty');
+    cleanupContainer(t, ROOT, id);
+    const cr = rt(ROOT, ['create', '--console-socket', rcv.sock, '-b', bundle, id]);
+    t.equal(cr.status, 0, cr.stderr);
+    t.equal(rt(ROOT, ['start', id]).status, 0);
+    const res = await rcv.result;
+    t.equal(res.error, null);
+    const out = lines(res.output ?? '');
+    t.ok(out.includes('42'), 'the shell computed 6*7');
+    t.ok(out.includes('/dev/pts/0'), 'stdin is the pty');
+    t.ok(await waitFor(() => state(ROOT, id)?.status === 'stopped'), 'the shell exited');
+  });
+
+  t.test('consoleSize and /dev/console', async (t) => {
+    const rcv = consoleReceiver(t);
+    await rcv.ready;
+    const bundle = makeBundle(t, (c) => {
+      c.process.terminal = true;
+      c.process.consoleSize = { height: 30, width: 100 };
+      sh(c, 'stty size; stat -c "console %F %t:%T" /dev/console; tty');
+    });
+    const id = uniqueId('tty');
+    cleanupContainer(t, ROOT, id);
+    t.equal(rt(ROOT, ['create', '--console-socket', rcv.sock, '-b', bundle, id]).status, 0);
+    t.equal(rt(ROOT, ['start', id]).status, 0);
+    const res = await rcv.result;
+    t.equal(res.error, null);
+    const out = lines(res.output ?? '');
+    t.ok(out.includes('30 100'), `stty size: ${JSON.stringify(out)}`);
+    // The pty slave is bind-mounted on /dev/console (config-linux.md, default devices).
+    t.ok(out.includes('console character special file 88:0'), `/dev/console is /dev/pts/0 (136:0): ${JSON.stringify(out)}`);
+    await waitFor(() => state(ROOT, id)?.status === 'stopped');
+  });
+
+  t.test('terminal: true without --console-socket on create is a clear error', async (t) => {
+    const bundle = makeBundle(t, (c) => { c.process.terminal = true; });
+    const id = uniqueId('tty');
+    cleanupContainer(t, ROOT, id);
+    const r = rt(ROOT, ['create', '-b', bundle, id]);
+    t.equal(r.status, 1);
+    t.match(r.stderr, /console-socket/);
+    t.match(r.stderr, /terminal/);
+    t.equal(state(ROOT, id), undefined);
+  });
+});
+
+// ------------------------------------------------------------ fd hygiene
+
+t.test('fd hygiene', async (t) => {
+  // `ls /proc/$$/fd` lists the shell's fds (ls's own directory fd is not among them).
+  const script = 'ls -1 /proc/$$/fd; exit 0';
+  const extra = fs.openSync('/etc/hostname', 'r');
+  t.teardown(() => fs.closeSync(extra));
+
+  for (const preserve of [0, 2]) {
+    t.test(`run --preserve-fds ${preserve} with fds 3..5 open in the caller`, async (t) => {
+      const bundle = makeBundle(t, (c) => sh(c, script));
+      const id = uniqueId('fd');
+      cleanupContainer(t, ROOT, id);
+      const r = spawnSync(OCIRUN, ['--root', ROOT, 'run', '--preserve-fds', String(preserve), '-b', bundle, id], {
+        encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe', extra, extra, extra], timeout: 30_000,
+      });
+      t.equal(r.status, 0, r.stderr);
+      t.same(lines(r.stdout), ['0', '1', '2', ...(preserve ? ['3', '4'] : [])]);
+    });
+  }
+
+  t.test('create/start: the started process has only 0-2; exec too', async (t) => {
+    const d = runDetached(t, (c) => { c.process.args = ['sleep', '30']; });
+    t.equal(d.r.status, 0, d.r.stderr);
+    t.same(fs.readdirSync(`/proc/${d.pid}/fd`).sort(), ['0', '1', '2'], 'seen from the host');
+    const e = spawnSync(OCIRUN, ['--root', ROOT, 'exec', d.id, 'sh', '-c', script], {
+      encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe', extra, extra], timeout: 30_000,
+    });
+    t.equal(e.status, 0, e.stderr);
+    t.same(lines(e.stdout), ['0', '1', '2'], 'exec');
+    const e2 = spawnSync(OCIRUN, ['--root', ROOT, 'exec', '--preserve-fds', '1', d.id, 'sh', '-c', script], {
+      encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe', extra, extra], timeout: 30_000,
+    });
+    t.equal(e2.status, 0, e2.stderr);
+    t.same(lines(e2.stdout), ['0', '1', '2', '3'], 'exec --preserve-fds 1');
+  });
+
+  t.test('a created (not started) init is not dumpable', async (t) => {
+    const bundle = makeBundle(t, (c) => { c.process.user = { uid: 1000, gid: 1000 }; c.process.args = ['sleep', '30']; });
+    const id = uniqueId('dump');
+    cleanupContainer(t, ROOT, id);
+    t.equal(rt(ROOT, ['create', '-b', bundle, id]).status, 0);
+    const pid = state(ROOT, id).pid;
+    const asUser = (...cmd) => spawnSync('setpriv', ['--reuid', '1000', '--regid', '1000', '--clear-groups', ...cmd], { encoding: 'utf8' });
+    t.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+1000\s+1000\s+1000\s+1000$/m, 'already uid 1000');
+    t.equal(fs.readlinkSync(`/proc/${pid}/exe`), process.execPath, 'still the runtime (node) before start');
+    t.equal(fs.statSync(`/proc/${pid}/status`).uid, 0, '/proc/<pid> owned by root: non-dumpable');
+    t.not(asUser('ls', `/proc/${pid}/fd`).status, 0, 'the same uid cannot list its fds');
+    t.not(asUser('readlink', `/proc/${pid}/exe`).status, 0, 'nor read its exe link');
+    t.not(asUser('cat', `/proc/${pid}/environ`).status, 0, 'nor its environment');
+    // Control: once the user's program runs it is dumpable again (owned by uid 1000).
+    t.equal(rt(ROOT, ['start', id]).status, 0);
+    t.ok(await waitFor(() => fs.statSync(`/proc/${pid}/status`).uid === 1000), 'dumpable after start');
+    t.equal(asUser('ls', `/proc/${pid}/fd`).status, 0);
+  });
+});
+
+// ----------------------------------------------- time namespace, domainname
+
+t.test('time namespace with timeOffsets', async (t) => {
+  const hostUptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const r = runIn(t, (c) => {
+    c.linux.namespaces.push({ type: 'time' });
+    c.linux.timeOffsets = { monotonic: { secs: 1000, nanosecs: 0 }, boottime: { secs: 2000, nanosecs: 0 } };
+    sh(c, 'cat /proc/self/timens_offsets; echo "uptime $(cut -d" " -f1 /proc/uptime)"');
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^monotonic\s+1000\s+0$/m);
+  t.match(r.stdout, /^boottime\s+2000\s+0$/m);
+  const up = Number(/^uptime (\S+)$/m.exec(r.stdout)?.[1]);
+  t.ok(up >= hostUptime + 2000 && up < hostUptime + 2060, `uptime ${up} ~ host ${hostUptime} + 2000`);
+});
+
+t.test('domainname', async (t) => {
+  const r = runIn(t, (c) => { c.domainname = 'example.org'; sh(c, 'cat /proc/sys/kernel/domainname; hostname'); });
+  t.equal(r.status, 0, r.stderr);
+  t.same(lines(r.stdout), ['example.org', 'ocirun']);
+});
+
+// --------------------------------------------- runtime-spec 1.3 fields
+
+t.test('v1.3 fields this host lacks are clear errors naming the field', async (t) => {
+  const cases = {
+    'linux.intelRdt': (c) => { c.linux.intelRdt = { closID: 'grp1', l3CacheSchema: 'L3:0=f' }; },
+    'linux.memoryPolicy': (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; },
+    'linux.netDevices': (c) => { c.linux.netDevices = { eth9: { name: 'eth1' } }; },
+  };
+  for (const [field, edit] of Object.entries(cases)) {
+    const r = runIn(t, edit);
+    t.equal(r.status, 1, field);
+    t.match(r.stderr, new RegExp(field.replace('.', '\\.')), `${field}: ${r.stderr.trim()}`);
+    t.equal(state(ROOT, r.id), undefined);
+  }
+});
