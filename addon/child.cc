@@ -407,7 +407,14 @@ void setup_rootfs() {
   } else {
     // pivot_root(".", "."): the old root ends up stacked under the new one,
     // then detaching "." removes it without needing a put_old directory.
+    int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (oldroot < 0) die_errno("open old root");
     if (syscall(SYS_pivot_root, ".", ".") < 0) die_errno("pivot_root");
+    // Our cwd is still the new root: "." in mount(2) would change the new
+    // root's tree (turning rshared volumes into slaves). Stand on the old
+    // root, as runc does, so only it becomes rslave.
+    if (fchdir(oldroot) < 0) die_errno("chdir to old root");
+    close(oldroot);
     // Make the old root a slave first so the lazy unmount can't propagate
     // back into the host's mount namespace.
     if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)

@@ -183,6 +183,21 @@ const readPids = (dir) => {
 const statusOf = (root, id) => state(root, id)?.status;
 
 /**
+ * A host dir bind-mounted at /gate: the container waits for /gate/go, so the
+ * test can look at it before it moves on (e.g. before its init exits).
+ */
+function gate(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-gate-`));
+  fs.chmodSync(dir, 0o777);
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return {
+    wait: 'while [ ! -e /gate/go ]; do sleep 0.02; done',
+    mount: (c) => c.mounts.push({ destination: '/gate', type: 'bind', source: dir, options: ['rbind', 'rw'] }),
+    open: () => fs.writeFileSync(path.join(dir, 'go'), ''),
+  };
+}
+
+/**
  * create + start a detached container: { id, pid, dirs(controller) }.
  * `args` is the process; `edit` changes the config further.
  */
@@ -313,11 +328,15 @@ function runTests() {
         t.match(r.stderr, /systemd/, `${cmd}: the error says systemd`);
         t.equal(rt(root, ['state', id]).status, 1, 'no container');
         t.notOk(exists(path.join(root, id)), 'no state dir');
+        // Nothing under any hierarchy's root or our own cgroup: not the
+        // systemd-style unit, not the literal path, not the id.
         const left = [];
         for (const h of HIER) {
-          for (const name of ['system.slice', 'ocirun-x.scope', 'x', id]) {
-            const p = path.join(h.mountPoint, name);
-            if (name !== 'system.slice' ? exists(p) : false) left.push(p);
+          const ownDir = path.join(h.mountPoint, own.get(h.v2 ? '' : h.controllers.join(',')) ?? '/');
+          for (const base of [h.mountPoint, ownDir]) {
+            for (const name of ['system.slice/ocirun-x.scope', 'system.slice:ocirun:x', 'x', id]) {
+              if (exists(path.join(base, name))) left.push(path.join(base, name));
+            }
           }
         }
         t.same(left, [], 'no cgroup dir made');
@@ -736,7 +755,12 @@ function runTests() {
     // when the init exits; runc 1.1 signals whatever is left in the cgroup
     // even though the container is "stopped".
     const root = makeRoot(t);
-    const c = startContainer(t, root, sh('sleep 1000 & sleep 1001 & sleep 0.3; exit 0'), withoutPidNs);
+    const g = gate(t);
+    const c = startContainer(t, root, sh(`sleep 1000 & sleep 1001 & ${g.wait}; exit 0`), (c) => {
+      withoutPidNs(c);
+      g.mount(c);
+    });
+    g.open();
     t.ok(await waitFor(() => procGone(c.pid), 5000) && statusOf(root, c.id) === 'stopped', 'the init exited: stopped');
     const left = readPids(c.dir('pids'));
     t.equal(left.length, 2, 'two processes left in the cgroup');
@@ -776,10 +800,15 @@ function runTests() {
     });
 
     t.test('delete after the init died, leaving children (no pid namespace)', async (t) => {
-      // The init lingers a moment so that its cgroups can be looked up.
-      const c = startContainer(t, root, sh('sleep 1000 & sleep 1001 & sleep 0.3; exit 0'), withoutPidNs);
+      // The init waits at the gate so that its cgroups can be looked up.
+      const g = gate(t);
+      const c = startContainer(t, root, sh(`sleep 1000 & sleep 1001 & ${g.wait}; exit 0`), (c) => {
+        withoutPidNs(c);
+        g.mount(c);
+      });
       const pidsDir = c.dir('pids');
       const dirs = c.dirs;
+      g.open();
       t.ok(await waitFor(() => procGone(c.pid), 5000), 'the init exits');
       t.ok(await waitFor(() => statusOf(root, c.id) === 'stopped', 5000), 'state: stopped');
       const left = readPids(pidsDir);

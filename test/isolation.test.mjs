@@ -5,7 +5,7 @@
 //
 //   npx tap --disable-coverage test/isolation.test.mjs
 import t from 'tap';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -558,9 +558,9 @@ t.test('nothing of this file is left behind', async (t) => {
   });
   await waitFor(() => procs().length === 0, 5000, 50);
   t.same(procs(), [], 'no process in a cgroup of ours');
-  const dirs = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
+  const dirs = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).trim();
+  }).stdout ?? '').trim();
   t.equal(dirs, '', 'no cgroup dir of ours');
   t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
 });

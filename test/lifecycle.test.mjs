@@ -4,7 +4,7 @@
 //
 //   npx tap --disable-coverage test/lifecycle.test.mjs
 import t from 'tap';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -101,9 +101,11 @@ function cgroupPids(pid) {
 
 /** cgroup dirs whose name matches the find -name glob `pattern`. */
 function cgroupDirs(pattern) {
-  const out = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', pattern], {
+  // find exits 1 when a dir vanishes under it (other containers come and
+  // go): only its output matters.
+  const out = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', pattern], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).trim();
+  }).stdout ?? '').trim();
   return out ? out.split('\n') : [];
 }
 
@@ -661,9 +663,9 @@ t.test('nothing of this file is left behind', async (t) => {
   });
   await waitFor(() => procs().length === 0, 5000, 50);
   t.same(procs(), [], 'no process in a cgroup of ours');
-  const dirs = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
+  const dirs = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).trim();
+  }).stdout ?? '').trim();
   t.equal(dirs, '', 'no cgroup dir of ours');
   t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
 });

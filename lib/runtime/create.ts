@@ -76,7 +76,12 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost 
 }
 
 export function create(store: Store, o: CreateOptions): Created {
-  const bundle = fs.realpathSync(path.resolve(o.bundle));
+  let bundle: string;
+  try {
+    bundle = fs.realpathSync(path.resolve(o.bundle));
+  } catch {
+    throw new RuntimeError(`bundle "${o.bundle}" does not exist`);
+  }
   const spec = loadConfig(bundle);
   const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);

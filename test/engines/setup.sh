@@ -13,7 +13,7 @@
 #  podman:     DIR/containers.conf (runtime "ocirun" = bin/ocirun, listed in
 #              runtime_supports_json so conmon passes --log-format=json --log F;
 #              cgroupfs, file events, no network), an image store under
-#              DIR/podman/{root,runroot} holding localhost/busybox:latest,
+#              DIR/podman/root + DIR/run (podman limits the runroot to 50 characters) holding localhost/busybox:latest,
 #              imported from the rootfs of bundles/busybox (no network).
 #  containerd: its own daemon (DIR/containerd/config.toml: own root, state,
 #              socket; the CRI runc runtime has BinaryName = bin/ocirun) and
@@ -64,19 +64,21 @@ bash "$REPO/scripts/setup.sh" >&2
 [[ -d "$REPO/bundles/busybox/rootfs" ]] || bash "$REPO/scripts/make-bundle.sh" >&2
 ROOTFS="$REPO/bundles/busybox/rootfs"
 
-# The sandbox may lack CAP_SYS_RESOURCE: rlimits above our hard limits cannot be
-# set by any runtime (runc fails the same way). podman's defaults for root
-# (nofile 1048576, nproc 4194304) are above them here, so give it ours.
+# The sandbox may lack CAP_SYS_RESOURCE: then no runtime (runc neither) can set
+# an rlimit above the hard limit conmon runs with. podman's defaults for root
+# (nofile 1048576) are above ours here, so give it ours; podman runs conmon
+# with nproc 32768, so no more than that.
 NOFILE="$(ulimit -Hn)"
 NPROC="$(ulimit -Hu)"
 [[ "$NOFILE" == unlimited ]] && NOFILE=1048576
-[[ "$NPROC" == unlimited ]] && NPROC=4194304
-(( NPROC > 65536 )) && NPROC=65536
+[[ "$NPROC" == unlimited ]] && NPROC=32768
+(( NOFILE > 1048576 )) && NOFILE=1048576
+(( NPROC > 32768 )) && NPROC=32768
 
 # ------------------------------------------------------------------ podman ---
 if [[ "$ENGINE" == podman ]]; then
   P="$DIR/podman"
-  mkdir -p "$P/root" "$P/runroot" "$P/tmp"
+  mkdir -p "$P/root" "$DIR/run" "$P/tmp"
   cat >"$DIR/containers.conf" <<EOF
 # Written by test/engines/setup.sh
 [containers]
@@ -91,20 +93,21 @@ events_logfile_path = "$P/events.log"
 tmp_dir = "$P/tmp"
 runtime = "ocirun"
 runtime_supports_json = ["ocirun", "crun", "runc"]
-num_locks = 256
+# File locks under tmp_dir, not the shared /dev/shm/libpod_lock of other podman stores.
+lock_type = "file"
 
 [engine.runtimes]
 ocirun = ["$OCIRUN"]
 runc = ["/usr/sbin/runc", "/usr/bin/runc"]
 EOF
   export CONTAINERS_CONF="$DIR/containers.conf"
-  PODMAN=(podman --root "$P/root" --runroot "$P/runroot" --cgroup-manager cgroupfs --events-backend file)
+  PODMAN=(podman --root "$P/root" --runroot "$DIR/run" --cgroup-manager cgroupfs --events-backend file)
   if ! "${PODMAN[@]}" image exists localhost/busybox:latest; then
     log "importing localhost/busybox:latest into $P"
     tar -C "$ROOTFS" --numeric-owner -c . | "${PODMAN[@]}" import -q - localhost/busybox:latest >/dev/null
   fi
   echo "PODMAN_ROOT=$P/root"
-  echo "PODMAN_RUNROOT=$P/runroot"
+  echo "PODMAN_RUNROOT=$DIR/run"
   echo "CONTAINERS_CONF=$DIR/containers.conf"
   echo "IMAGE=localhost/busybox:latest"
   exit 0
@@ -190,6 +193,7 @@ disabled_plugins = ["io.containerd.internal.v1.tracing", "io.containerd.snapshot
           SystemdCgroup = false
 EOF
 
+echo "$NS" >"$C/namespace"   # for teardown.sh
 ctr_() { ctr -a "$SOCK" -n "$NS" "$@"; }
 
 running() {

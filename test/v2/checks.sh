@@ -19,10 +19,13 @@ set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
 OCIRUN="$REPO/bin/ocirun"
 ROOTFS="$REPO/bundles/busybox/rootfs"
-ROOT=/tmp/ocirun-test-v2-root
-WORK="$REPO/bundles/ocirun-test-v2-$$"
-C1="ocirun-test-v2-lim-$$"
-C2="ocirun-test-v2-oom-$$"
+# OCIRUN_V2_TAG: set by test/cgroups-v2.test.mjs (its pid), so that it can
+# find (and remove) the bundles dir if the VM is killed midway.
+TAG=${OCIRUN_V2_TAG:-$$}
+ROOT=/tmp/ocirun-test-v2-root-$TAG
+WORK="$REPO/bundles/ocirun-test-v2-$TAG"
+C1="ocirun-test-v2-lim-$TAG"
+C2="ocirun-test-v2-oom-$TAG"
 CG=/sys/fs/cgroup
 MiB=1048576
 
@@ -48,7 +51,6 @@ run_ok() {
   return "$rc"
 }
 status_of() { oci state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
-pid_of() { oci state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
 alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
 # wait_until TRIES COMMAND... (0.2 s steps)
 wait_until() { w=$1; shift; while [ "$w" -gt 0 ]; do "$@" && return 0; sleep 0.2; w=$((w - 1)); done; return 1; }
@@ -124,11 +126,11 @@ check "bundles written" "yes" "$([ -f "$WORK/c1/config.json" ] && [ -f "$WORK/c2
 
 # ---------------------------------------------------------- C1: limits etc.
 section "limits, devices, update, events, ps, pause, kill --all, delete"
-run_ok "create with resources (memory, swap, pids, cpu, devices$([ $HAS_IO_WEIGHT = 1 ] && echo ', io weight'))" /dev/null oci create --bundle "$WORK/c1" "$C1"
+run_ok "create with resources (memory, swap, pids, cpu, devices$([ $HAS_IO_WEIGHT = 1 ] && echo ', io weight'))" /dev/null oci create --bundle "$WORK/c1" --pid-file "$WORK/c1/pid" "$C1"
 run_ok "start" /dev/null oci start "$C1"
 D="$CG/$C1"
 truth "the cgroup dir is $D (cgroupsPath unset: the id, under our own cgroup)" "$(ls -d "$CG"/ocirun-test-v2* 2>&1)" test -d "$D"
-P1=$(pid_of "$C1")
+P1=$(cat "$WORK/c1/pid" 2>/dev/null)
 check "the init is in $D" "0::/$C1" "$(cat "/proc/$P1/cgroup" 2>&1)"
 
 # Every value, read inside (cgroup namespace: the container's cgroup is its
@@ -218,7 +220,7 @@ truth "delete removes the cgroup dir" "$(ls -d "$D" 2>&1)" test ! -e "$D"
 
 # -------------------------------------------------------------- C2: OOM
 section "OOM kill under memory.max"
-run_ok "create (memory.max 32 MiB, no swap)" /dev/null oci create --bundle "$WORK/c2" "$C2"
+run_ok "create (memory.max 32 MiB, no swap)" /dev/null oci create --bundle "$WORK/c2" --pid-file "$WORK/c2/pid" "$C2"
 D2="$CG/$C2"
 check "memory.max" "$((32 * MiB))" "$(cat "$D2/memory.max" 2>&1)"
 check "memory.swap.max (swap = limit: none)" "0" "$(cat "$D2/memory.swap.max" 2>&1)"
@@ -226,7 +228,7 @@ oci events --interval 1s "$C2" </dev/null >"$WORK/c2/events" 2>&1 &
 evpid=$!
 has_stats() { grep -q '"type":"stats"' "$WORK/c2/events"; }
 truth "events prints stats while the container is created" "$(cat "$WORK/c2/events")" wait_until 300 has_stats
-P2=$(pid_of "$C2")
+P2=$(cat "$WORK/c2/pid" 2>/dev/null)
 run_ok "start the allocation loop" /dev/null oci start "$C2"
 dead() { ! alive "$P2"; }
 truth "the init dies" "pid $P2" wait_until 300 dead

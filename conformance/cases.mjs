@@ -1,0 +1,572 @@
+// The conformance cases: one (or more) per process/linux security field of
+// the runtime-spec. Each case edits the busybox default config.json, runs a
+// busybox `sh` checker inside the container that prints what it saw, and
+// checks that output (see runCase in ./lib.mjs for the fields of a case).
+// Expectations are the runtime-spec's (and, where the spec leaves it open,
+// runc's documented behaviour), never one runtime's wording: error cases
+// only require a failure that names the offending value.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir } from './lib.mjs';
+
+const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
+
+// ------------------------------------------------------------------ helpers
+
+const CAP_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID',
+  'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW',
+  'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT',
+  'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD',
+  'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG',
+  'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+];
+const caps = (...n) => n.map((x) => `CAP_${x}`);
+const capMask = (list) => list.reduce((m, n) => m | (1n << BigInt(CAP_NAMES.indexOf(n.replace(/^CAP_/, '')))), 0n)
+  .toString(16).padStart(16, '0');
+
+const sh = (c, script) => { c.process.args = ['sh', '-c', Array.isArray(script) ? script.join('; ') : script]; };
+const withoutNs = (c, type) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== type); };
+const addTmpfs = (c, dest) => c.mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] });
+const userns = (c) => {
+  c.linux.namespaces.push({ type: 'user' });
+  c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+};
+const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
+const short = (s, n = 300) => {
+  const x = (s ?? '').trim().replace(/\s+/g, ' ');
+  return x.length > n ? `${x.slice(0, n)}...` : x;
+};
+
+/** Collects problems: the case passes when there are none. */
+function expect(r) {
+  const p = [];
+  const api = {
+    problems: p,
+    ok(cond, what) {
+      if (!cond) p.push(what);
+      return api;
+    },
+    eq(got, want, what) {
+      if (JSON.stringify(got) !== JSON.stringify(want)) p.push(`${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+      return api;
+    },
+    match(got, re, what) {
+      if (!re.test(got ?? '')) p.push(`${what}: expected ${re}, got ${JSON.stringify(short(got, 400))}`);
+      return api;
+    },
+    /** The container ran and exited 0. */
+    ran() {
+      if (r.status !== 0) p.push(`expected exit 0, got ${r.status ?? r.signal}: ${short(r.stderr)}`);
+      return api;
+    },
+    /** The runtime refused: non-zero, the message names `re`, nothing left. */
+    refused(re) {
+      if (r.status === 0) p.push('expected an error, got exit 0');
+      else if (!re.test(r.stderr)) p.push(`error should name ${re}: ${short(r.stderr)}`);
+      if (r.stateAfter) p.push(`a container was left: status ${r.stateAfter.status}`);
+      return api;
+    },
+    out(re, what = 'output') { return api.match(r.stdout, re, what); },
+  };
+  return api;
+}
+
+// -------------------------------------------------------------------- cases
+
+export const cases = [
+  // ---------------------------------------------------------- capabilities
+  {
+    field: 'process.capabilities', name: 'five sets, non-root user, ambient in permitted and inheritable', tag: 'caps',
+    edit: (c) => {
+      c.process.user = { uid: 1000, gid: 1000 };
+      c.process.capabilities = {
+        bounding: caps('CHOWN', 'NET_BIND_SERVICE', 'KILL', 'NET_RAW', 'SETUID'),
+        effective: caps('NET_BIND_SERVICE', 'KILL'),
+        permitted: caps('NET_BIND_SERVICE', 'KILL', 'NET_RAW'),
+        inheritable: caps('NET_BIND_SERVICE', 'NET_RAW', 'CHOWN'),
+        ambient: caps('NET_BIND_SERVICE', 'NET_RAW'),
+      };
+      sh(c, 'grep ^Cap /proc/self/status');
+    },
+    check: (r) => {
+      const s = statusFields(r.stdout);
+      const amb = capMask(caps('NET_BIND_SERVICE', 'NET_RAW'));
+      return expect(r).ran().eq(
+        [s.CapBnd, s.CapInh, s.CapAmb, s.CapPrm, s.CapEff],
+        [capMask(caps('CHOWN', 'NET_BIND_SERVICE', 'KILL', 'NET_RAW', 'SETUID')), capMask(caps('NET_BIND_SERVICE', 'NET_RAW', 'CHOWN')), amb, amb, amb],
+        'CapBnd,CapInh,CapAmb,CapPrm,CapEff',
+      ).problems;
+    },
+  },
+  {
+    field: 'process.capabilities', name: 'all sets empty', tag: 'caps',
+    edit: (c) => {
+      c.process.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
+      sh(c, 'grep ^Cap /proc/self/status');
+    },
+    check: (r) => {
+      const s = statusFields(r.stdout);
+      return expect(r).ran().eq(['CapBnd', 'CapEff', 'CapPrm', 'CapInh', 'CapAmb'].map((k) => s[k]), Array(5).fill('0000000000000000'), 'masks').problems;
+    },
+  },
+  {
+    field: 'process.capabilities', name: 'unknown name: warning naming it, container runs', tag: 'caps',
+    edit: (c) => {
+      for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k].push('CAP_FOO');
+      sh(c, 'echo alive');
+    },
+    check: (r) => expect(r).ran().out(/^alive$/m).match(r.stderr, /CAP_FOO/, 'warning').problems,
+  },
+  // -------------------------------------------------------- process fields
+  {
+    field: 'process.noNewPrivileges', name: 'true -> NoNewPrivs: 1', tag: 'nnp',
+    edit: (c) => { c.process.noNewPrivileges = true; sh(c, 'grep ^NoNewPrivs /proc/self/status'); },
+    check: (r) => expect(r).ran().out(/^NoNewPrivs:\s+1$/m).problems,
+  },
+  {
+    field: 'process.rlimits', name: 'several limits applied', tag: 'rlim',
+    edit: (c) => {
+      c.process.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }, { type: 'RLIMIT_CORE', soft: 0, hard: 1000 },
+        { type: 'RLIMIT_NPROC', soft: 50, hard: 60 }, { type: 'RLIMIT_MEMLOCK', soft: 4096, hard: 8192 },
+      ];
+      sh(c, 'cat /proc/self/limits');
+    },
+    check: (r) => {
+      const lim = (n) => lines(r.stdout).find((l) => l.startsWith(n))?.slice(26).trim().split(/\s+/).slice(0, 2).join('/');
+      return expect(r).ran().eq(
+        ['Max open files', 'Max core file size', 'Max processes', 'Max locked memory'].map(lim),
+        ['100/200', '0/1000', '50/60', '4096/8192'], 'soft/hard',
+      ).problems;
+    },
+  },
+  {
+    field: 'process.rlimits', name: 'unknown type is an error', tag: 'rlim', mode: 'create',
+    edit: (c) => { c.process.rlimits = [{ type: 'RLIMIT_FOO', soft: 1, hard: 2 }]; },
+    check: (r) => expect(r).refused(/RLIMIT_FOO/).problems,
+  },
+  {
+    field: 'process.rlimits', name: 'soft > hard is an error', tag: 'rlim', mode: 'create',
+    edit: (c) => { c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 300, hard: 200 }]; },
+    check: (r) => expect(r).refused(/rlimit|RLIMIT_NOFILE|soft|hard/i).problems,
+  },
+  {
+    field: 'process.user', name: 'uid, gid, umask, additionalGids', tag: 'user',
+    edit: (c) => { c.process.user = { uid: 1000, gid: 1000, umask: 0o077, additionalGids: [5, 65534] }; sh(c, 'id; umask'); },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['uid=1000(user) gid=1000(user) groups=5(tty),65534(nogroup)', '0077'], 'id; umask').problems,
+  },
+  {
+    field: 'process.oomScoreAdj', name: '500', tag: 'oom',
+    edit: (c) => { c.process.oomScoreAdj = 500; sh(c, 'cat /proc/self/oom_score_adj'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), '500', 'oom_score_adj').problems,
+  },
+  {
+    field: 'process.ioPriority', name: 'IOPRIO_CLASS_BE 6', tag: 'ioprio',
+    edit: (c) => { c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 }; sh(c, 'ionice -p $$'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), 'best-effort: prio 6', 'ionice').problems,
+  },
+  {
+    field: 'process.scheduler', name: 'SCHED_BATCH, nice 5', tag: 'sched',
+    edit: (c) => { c.process.scheduler = { policy: 'SCHED_BATCH', nice: 5 }; sh(c, 'grep -E "^(policy|prio) " /proc/self/sched'); },
+    check: (r) => expect(r).ran().out(/^policy\s+:\s+3$/m, 'policy').out(/^prio\s+:\s+125$/m, 'prio').problems,
+  },
+  {
+    field: 'linux.personality', name: 'LINUX32', tag: 'pers',
+    edit: (c) => { c.linux.personality = { domain: 'LINUX32' }; sh(c, 'cat /proc/self/personality'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), '00000008', 'personality').problems,
+  },
+  {
+    field: 'process.execCPUAffinity', name: 'final "0"', tag: 'aff',
+    edit: (c) => { c.process.execCPUAffinity = { final: '0' }; sh(c, 'grep Cpus_allowed_list /proc/self/status'); },
+    check: (r) => expect(r).ran().eq(statusFields(r.stdout).Cpus_allowed_list, '0', 'Cpus_allowed_list').problems,
+  },
+  // ----------------------------------------------------------------- sysctl
+  {
+    field: 'linux.sysctl', name: 'net.* with netns, kernel.shmmni with ipc ns', tag: 'sysctl',
+    edit: (c) => {
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' };
+      sh(c, 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['1', '1234'], 'values').problems,
+  },
+  {
+    field: 'linux.sysctl', name: 'net.* without own netns is an error', tag: 'sysctl', mode: 'create',
+    edit: (c) => { withoutNs(c, 'network'); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; },
+    check: (r) => expect(r).refused(/net\.ipv4\.ip_forward/).problems,
+  },
+  {
+    field: 'linux.sysctl', name: 'vm.swappiness (not namespaced) is an error', tag: 'sysctl', mode: 'create',
+    edit: (c) => { c.linux.sysctl = { 'vm.swappiness': '13' }; },
+    check: (r) => expect(r).refused(/vm\.swappiness/).problems,
+  },
+  // -------------------------------------------------------------------- LSM
+  {
+    field: 'process.apparmorProfile', name: 'ignored when AppArmor is off', tag: 'lsm',
+    edit: (c) => { c.process.apparmorProfile = 'docker-default'; c.process.args = ['echo', 'ran']; },
+    check: (r) => expect(r).ran().out(/^ran$/m).problems,
+  },
+  {
+    field: 'process.selinuxLabel', name: 'ignored when SELinux is off', tag: 'lsm',
+    edit: (c) => { c.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2'; c.process.args = ['echo', 'ran']; },
+    check: (r) => expect(r).ran().out(/^ran$/m).problems,
+  },
+  // ---------------------------------------------------------------- seccomp
+  {
+    field: 'linux.seccomp', name: 'ERRNO errnoRet 13 on mkdir; Seccomp: 2', tag: 'scmp',
+    edit: (c) => {
+      addTmpfs(c, '/tmp');
+      c.linux.seccomp = allowBut([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }]);
+      sh(c, ['grep ^Seccomp: /proc/self/status', 'mkdir /tmp/x; echo "mkdir=$?"', 'touch /tmp/y && echo touched']);
+    },
+    check: (r) => expect(r).ran().out(/^Seccomp:\s+2$/m).out(/^mkdir=1$/m).out(/^touched$/m)
+      .match(r.stderr, /'\/tmp\/x': Permission denied/, 'mkdir error').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'ERRNO without errnoRet is EPERM; unknown names skipped', tag: 'scmp',
+    edit: (c) => {
+      addTmpfs(c, '/tmp');
+      c.linux.seccomp = allowBut([{ names: ['not_a_syscall_xyz', 'mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }]);
+      sh(c, 'mkdir /tmp/x; echo "mkdir=$?"');
+    },
+    check: (r) => expect(r).ran().out(/^mkdir=1$/m).match(r.stderr, /'\/tmp\/x': Operation not permitted/, 'mkdir error').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'defaultErrnoRet', tag: 'scmp',
+    edit: (c) => {
+      const p = structuredClone(SECCOMP_DEFAULT);
+      p.defaultErrnoRet = 13;
+      p.syscalls[0].names = p.syscalls[0].names.filter((n) => !n.startsWith('mkdir'));
+      addTmpfs(c, '/tmp');
+      c.linux.seccomp = p;
+      sh(c, 'mkdir /tmp/x; echo "mkdir=$?"');
+    },
+    check: (r) => expect(r).ran().out(/^mkdir=1$/m).match(r.stderr, /'\/tmp\/x': Permission denied/, 'mkdir error').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'args SCMP_CMP_EQ', tag: 'scmp',
+    edit: (c) => {
+      c.linux.seccomp = allowBut([{ names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] }]);
+      sh(c, 'linux32 true; echo "l32=$?"; linux64 true; echo "l64=$?"');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['l32=1', 'l64=0'], 'personality(8) denied, (0) allowed').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'args SCMP_CMP_MASKED_EQ', tag: 'scmp',
+    edit: (c) => {
+      c.linux.seccomp = allowBut([{ names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 0, value: 0xffff, valueTwo: 8, op: 'SCMP_CMP_MASKED_EQ' }] }]);
+      sh(c, 'linux32 -R true; echo "a=$?"; linux64 -R true; echo "b=$?"');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['a=1', 'b=0'], '(0x40008 & 0xffff) == 8 denied').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'SCMP_ACT_KILL_PROCESS: exit 159 (SIGSYS)', tag: 'scmp',
+    edit: (c) => { c.linux.seccomp = allowBut([{ names: ['uname'], action: 'SCMP_ACT_KILL_PROCESS' }]); c.process.args = ['uname']; },
+    check: (r) => expect(r).eq(r.status, 128 + os.constants.signals.SIGSYS, 'exit status').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'SCMP_ACT_TRAP: SIGSYS for the caller', tag: 'scmp',
+    edit: (c) => { c.linux.seccomp = allowBut([{ names: ['sync'], action: 'SCMP_ACT_TRAP' }]); sh(c, 'sync; echo "sync=$?"'); },
+    check: (r) => expect(r).ran().out(/^sync=159$/m).problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'SCMP_ACT_LOG: allowed', tag: 'scmp',
+    edit: (c) => { c.linux.seccomp = allowBut([{ names: ['uname'], action: 'SCMP_ACT_LOG' }]); sh(c, 'uname -s'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), 'Linux', 'uname').problems,
+  },
+  {
+    field: 'linux.seccomp', name: 'docker default profile: busybox works, unshare/mount fail', tag: 'scmp',
+    edit: (c) => {
+      c.linux.seccomp = SECCOMP_DEFAULT;
+      sh(c, ['ls / >/dev/null && echo ls-ok', 'sh -c "echo nested-ok"', 'cat /etc/hostname',
+        'unshare -U true 2>/dev/null; echo "unshare=$?"', 'mount -t tmpfs none /tmp 2>/dev/null; echo "mount=$?"']);
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout).slice(0, 4), ['ls-ok', 'nested-ok', 'ocirun', 'unshare=1'], 'output')
+      .out(/^mount=[1-9]\d*$/m, 'mount fails').problems,
+  },
+  // -------------------------------------------------------- user namespace
+  {
+    field: 'linux.uidMappings', name: 'user ns + pid/mount/uts/ipc/net: maps, root inside, ownership, devices', tag: 'userns',
+    copyRootfs: true,
+    edit: (c) => {
+      userns(c);
+      sh(c, ['cat /proc/self/uid_map /proc/self/gid_map', 'id -u; id -g', 'stat -c "%u:%g" /owned',
+        'stat -c "%t:%T" /dev/null /dev/zero', 'echo x > /dev/null && echo devnull-ok']);
+    },
+    prepare: (b) => {
+      fs.chmodSync(b, 0o755);
+      fs.writeFileSync(`${b}/rootfs/owned`, 'x');
+      fs.chownSync(`${b}/rootfs/owned`, 100000, 100000);
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout).map((l) => l.trim().replace(/\s+/g, ' ')),
+      ['0 100000 65536', '0 100000 65536', '0', '0', '0:0', '1:3', '1:5', 'devnull-ok'], 'output').problems,
+  },
+  {
+    field: 'linux.uidMappings', name: 'the container process is host uid 100000', tag: 'userns', mode: 'detached', copyRootfs: true,
+    edit: (c) => { userns(c); c.process.args = ['sleep', '30']; },
+    prepare: (b) => fs.chmodSync(b, 0o755),
+    check: (r) => {
+      const e = expect(r).ran().ok(r.pid > 0, 'no pid');
+      if (r.pid > 0) e.eq(fs.statSync(`/proc/${r.pid}`).uid, 100000, 'owner of /proc/<pid>');
+      return e.problems;
+    },
+  },
+  {
+    field: 'mounts (sysfs)', name: 'user ns without netns: /sys bound from the host', tag: 'userns', copyRootfs: true,
+    edit: (c) => { userns(c); withoutNs(c, 'network'); sh(c, 'ls /sys/kernel >/dev/null && echo sys-ok'); },
+    prepare: (b) => fs.chmodSync(b, 0o755),
+    check: (r) => expect(r).ran().out(/^sys-ok$/m).problems,
+  },
+  // ---------------------------------------------------------------- devices
+  {
+    field: 'linux.devices', name: 'c, b, p with fileMode/uid/gid', tag: 'dev',
+    edit: (c) => {
+      c.linux.devices = [
+        { path: '/dev/mychar', type: 'c', major: 1, minor: 3, fileMode: 0o640, uid: 1000, gid: 5 },
+        { path: '/dev/sub/myblk', type: 'b', major: 7, minor: 0, fileMode: 0o600, uid: 0, gid: 6 },
+        { path: '/dev/myfifo', type: 'p', fileMode: 0o644, uid: 1000, gid: 1000 },
+      ];
+      sh(c, 'stat -c "%n|%F|%a|%u|%g|%t|%T" /dev/mychar /dev/sub/myblk /dev/myfifo');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), [
+      '/dev/mychar|character special file|640|1000|5|1|3', '/dev/sub/myblk|block special file|600|0|6|7|0',
+      '/dev/myfifo|fifo|644|1000|1000|0|0'], 'stat').problems,
+  },
+  {
+    field: 'mounts (devpts)', name: 'new instance with ptmxmode=0600', tag: 'dev',
+    edit: (c) => {
+      c.mounts.find((m) => m.destination === '/dev/pts').options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0600', 'mode=0620', 'gid=5'];
+      sh(c, 'stat -c "%a %t:%T" /dev/pts/ptmx; grep " /dev/pts " /proc/self/mountinfo');
+    },
+    check: (r) => expect(r).ran().out(/^600 5:2$/m, 'ptmx').out(/ptmxmode=600/, 'mount options').problems,
+  },
+  // ---------------------------------------------------- masked / readonly
+  {
+    field: 'linux.maskedPaths', name: 'a file reads empty, a dir lists empty and is read-only', tag: 'mask', copyRootfs: true,
+    edit: (c) => {
+      c.root.readonly = false;
+      c.linux.maskedPaths.push('/etc/group', '/home');
+      sh(c, ['echo "group=[$(cat /etc/group)]"', 'echo "home=[$(ls -A /home)]"', 'touch /home/x 2>/dev/null; echo "w=$?"']);
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['group=[]', 'home=[]', 'w=1'], 'output').problems,
+  },
+  {
+    field: 'linux.readonlyPaths', name: 'writes fail, the rest stays writable', tag: 'ro', copyRootfs: true,
+    edit: (c) => {
+      c.root.readonly = false;
+      addTmpfs(c, '/data');
+      c.linux.readonlyPaths.push('/data');
+      sh(c, ['touch /data/x 2>/dev/null; echo "data=$?"', 'touch /etc/x 2>/dev/null; echo "etc=$?"']);
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['data=1', 'etc=0'], 'output').problems,
+  },
+  {
+    field: 'linux.maskedPaths', name: 'a symlink pointing out of the rootfs masks nothing on the host', tag: 'mask', copyRootfs: true,
+    setup: (ctx) => {
+      ctx.decoy = tempDir(ctx.cleanups, 'decoy');
+      fs.writeFileSync(`${ctx.decoy}/secret`, 'HOST-SECRET\n');
+    },
+    edit: (c) => { c.linux.maskedPaths.push('/etc/evil'); sh(c, 'echo "evil=[$(cat /etc/evil 2>/dev/null)]"'); },
+    prepare: (b, ctx) => {
+      fs.mkdirSync(`${b}/rootfs${ctx.decoy}`, { recursive: true });
+      fs.writeFileSync(`${b}/rootfs${ctx.decoy}/secret`, 'ROOTFS-COPY\n');
+      fs.symlinkSync(`${ctx.decoy}/secret`, `${b}/rootfs/etc/evil`);
+    },
+    check: (r, ctx) => expect(r).ran().out(/^evil=\[\]$/m, 'the in-root target is masked')
+      .eq(fs.readFileSync(`${ctx.decoy}/secret`, 'utf8'), 'HOST-SECRET\n', 'host file')
+      .eq(hostMountsOf(ctx.decoy), [], 'host mounts on the decoy').problems,
+  },
+  {
+    field: 'mounts[].destination', name: 'a dangling relative symlink is followed inside the rootfs', tag: 'dest', copyRootfs: true,
+    setup: (ctx) => { fs.writeFileSync(`${ctx.tmp}/resolv`, 'nameserver 10.9.8.7\n'); },
+    edit: (c, ctx) => {
+      c.mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: `${ctx.tmp}/resolv`, options: ['rbind', 'ro'] });
+      sh(c, 'cat /etc/resolv.conf');
+    },
+    prepare: (b) => {
+      fs.unlinkSync(`${b}/rootfs/etc/resolv.conf`);
+      fs.symlinkSync('../run/systemd/resolve/stub-resolv.conf', `${b}/rootfs/etc/resolv.conf`);
+    },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), 'nameserver 10.9.8.7', 'content').problems,
+  },
+  // ------------------------------------------------------------ propagation
+  {
+    field: 'mounts[].options (propagation)', name: 'rshared / rslave / rprivate / runbindable', tag: 'prop', copyRootfs: true,
+    setup: (ctx) => { ctx.host = sharedHostMount(ctx.cleanups); },
+    edit: (c, ctx) => {
+      for (const p of ['rshared', 'rslave', 'rprivate', 'runbindable']) {
+        c.mounts.push({ destination: `/mnt/${p}`, type: 'bind', source: ctx.host.dir, options: ['rbind', p] });
+      }
+      sh(c, 'cat /proc/self/mountinfo');
+    },
+    check: (r, ctx) => {
+      const o = (p) => mountLine(r.stdout, `/mnt/${p}`)?.optional ?? '(missing)';
+      return expect(r).ran().match(o('rshared'), /shared:\d+/, 'rshared')
+        .match(o('rslave'), new RegExp(`^master:${ctx.host.group}$`), 'rslave')
+        .eq(o('rprivate'), '', 'rprivate').match(o('runbindable'), /unbindable/, 'runbindable').problems;
+    },
+  },
+  {
+    field: 'linux.rootfsPropagation', name: 'shared: / is shared', tag: 'prop',
+    edit: (c) => { c.linux.rootfsPropagation = 'shared'; sh(c, 'cat /proc/self/mountinfo'); },
+    check: (r) => expect(r).ran().match(mountLine(r.stdout, '/')?.optional, /shared:\d+/, '/').problems,
+  },
+  {
+    field: 'linux.rootfsPropagation', name: 'rshared does not override a mount\'s own rprivate', tag: 'prop', copyRootfs: true,
+    edit: (c, ctx) => {
+      c.linux.rootfsPropagation = 'rshared';
+      c.mounts.push({ destination: '/mnt/own', type: 'bind', source: ctx.tmp, options: ['rbind', 'rprivate'] });
+      sh(c, 'cat /proc/self/mountinfo');
+    },
+    check: (r) => expect(r).ran().eq(mountLine(r.stdout, '/mnt/own')?.optional, '', '/mnt/own optional fields').problems,
+  },
+  {
+    field: 'root.readonly', name: 'true: / is ro', tag: 'rootro',
+    edit: (c) => { c.root.readonly = true; sh(c, 'touch /etc/x 2>/dev/null; echo "w=$?"; cat /proc/self/mountinfo'); },
+    check: (r) => expect(r).ran().out(/^w=1$/m).match(mountLine(r.stdout, '/')?.opts, /(^|,)ro(,|$)/, '/ options').problems,
+  },
+  {
+    field: 'mounts[].options (rro)', name: 'submounts of a bind are read-only too', tag: 'rro', copyRootfs: true,
+    setup: (ctx) => { ctx.host = sharedHostMount(ctx.cleanups); },
+    edit: (c, ctx) => {
+      c.mounts.push({ destination: '/mnt/rro', type: 'bind', source: ctx.host.dir, options: ['rbind', 'rro'] });
+      sh(c, 'touch /mnt/rro/a 2>/dev/null; echo "top=$?"; touch /mnt/rro/sub/a 2>/dev/null; echo "sub=$?"');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['top=1', 'sub=1'], 'writes').problems,
+  },
+  // ------------------------------------------------------------------ hooks
+  {
+    field: 'hooks', name: 'all six phases in order, host vs container namespaces, state on stdin', tag: 'hooks',
+    mode: 'lifecycle', copyRootfs: true,
+    setup: (ctx) => {
+      fs.chmodSync(ctx.tmp, 0o777);
+      fs.writeFileSync(`${ctx.tmp}/hook.sh`, [
+        '#!/bin/sh', 'log=$1; phase=$2', 'st=$(cat)',
+        'echo "$phase|$(readlink /proc/self/ns/mnt)|$(readlink /proc/self/ns/pid)|$st" >> "$log"', '',
+      ].join('\n'), { mode: 0o755 });
+    },
+    edit: (c, ctx) => {
+      c.mounts.push({ destination: '/hk', type: 'bind', source: ctx.tmp, options: ['rbind'] });
+      c.hooks = {};
+      for (const p of ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']) {
+        const inside = p === 'startContainer'; // runs after pivot_root: a path in the container
+        c.hooks[p] = [{ path: inside ? '/hook.sh' : `${ctx.tmp}/hook.sh`, args: ['hook.sh', inside ? '/hk/log' : `${ctx.tmp}/log`, p] }];
+      }
+      c.process.args = ['true'];
+    },
+    prepare: (b, ctx) => fs.copyFileSync(`${ctx.tmp}/hook.sh`, `${b}/rootfs/hook.sh`),
+    created: (r) => {
+      r.ns = { mnt: fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), pid: fs.readlinkSync(`/proc/${r.pid}/ns/pid`) };
+    },
+    check: (r, ctx) => {
+      const e = expect(r).ran().eq(r.del?.status, 0, 'delete');
+      const rec = lines(fs.existsSync(`${ctx.tmp}/log`) ? fs.readFileSync(`${ctx.tmp}/log`, 'utf8') : '').map((l) => l.split('|'));
+      e.eq(rec.map((x) => x[0]), ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'], 'order');
+      const host = { mnt: fs.readlinkSync('/proc/self/ns/mnt'), pid: fs.readlinkSync('/proc/self/ns/pid') };
+      for (const [phase, mnt, pid, st] of rec) {
+        const want = phase === 'createContainer' || phase === 'startContainer' ? r.ns : host;
+        e.eq({ mnt, pid }, want, `${phase} namespaces`);
+        let s;
+        try {
+          s = JSON.parse(st);
+        } catch {
+          e.ok(false, `${phase}: state is not JSON: ${short(st, 100)}`);
+        }
+        if (s) e.eq([s.id, s.bundle], [ctx.id, fs.realpathSync(ctx.bundle)], `${phase} state id/bundle`);
+      }
+      return e.problems;
+    },
+  },
+  {
+    field: 'hooks', name: 'failing createRuntime: create fails, nothing left', tag: 'hooks', mode: 'create',
+    edit: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; },
+    check: (r, ctx) => {
+      const cg = spawnSync('sh', ['-c', `find /sys/fs/cgroup -maxdepth 6 -type d -name '*${ctx.id}*'`], { encoding: 'utf8' }).stdout.trim();
+      return expect(r).refused(/hook|exit|status/i).eq(cg, '', 'cgroups left').problems;
+    },
+  },
+  {
+    field: 'hooks', name: 'hooks exiting 0 without reading stdin succeed (7 hooks)', tag: 'hooks', mode: 'lifecycle',
+    edit: (c) => {
+      const t = { path: '/bin/true' };
+      c.hooks = { prestart: [t, t], createRuntime: [t, t, t], poststart: [t, t] };
+      c.process.args = ['true'];
+    },
+    check: (r) => expect(r).ran().eq(r.start?.status, 0, 'start').problems,
+  },
+  {
+    field: 'hooks', name: 'timeout: 1 on a hook sleeping 5 -> error', tag: 'hooks', mode: 'create',
+    edit: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '5'], timeout: 1 }] }; },
+    check: (r) => expect(r).refused(/time/i).ok(r.ms < 4500, `took ${r.ms} ms`).problems,
+  },
+  // --------------------------------------------------------------- terminal
+  {
+    field: 'process.terminal', name: 'pty over --console-socket drives a shell', tag: 'tty', mode: 'console',
+    input: 'echo $((6*7)); tty; exit 3\n',
+    edit: (c) => { c.process.terminal = true; c.process.args = ['sh']; },
+    check: (r) => {
+      const out = lines(r.console?.output);
+      return expect(r).ran().eq(r.console?.error ?? null, null, 'receiver').ok(out.includes('42'), `no "42" in ${JSON.stringify(out)}`)
+        .ok(out.includes('/dev/pts/0'), `no "/dev/pts/0" in ${JSON.stringify(out)}`).problems;
+    },
+  },
+  {
+    field: 'process.consoleSize', name: 'stty size 30 100', tag: 'tty', mode: 'console',
+    edit: (c) => { c.process.terminal = true; c.process.consoleSize = { height: 30, width: 100 }; sh(c, 'stty size'); },
+    check: (r) => expect(r).ran().ok(lines(r.console?.output).includes('30 100'), `got ${JSON.stringify(lines(r.console?.output))}`).problems,
+  },
+  {
+    field: 'process.terminal', name: '/dev/console is the pty (136:0)', tag: 'tty', mode: 'console',
+    edit: (c) => { c.process.terminal = true; sh(c, 'stat -c "%F %t:%T" /dev/console'); },
+    check: (r) => expect(r).ran().ok(lines(r.console?.output).includes('character special file 88:0'), `got ${JSON.stringify(lines(r.console?.output))}`).problems,
+  },
+  {
+    field: 'process.terminal', name: 'create without --console-socket is an error', tag: 'tty', mode: 'create',
+    edit: (c) => { c.process.terminal = true; },
+    check: (r) => expect(r).refused(/console/i).problems,
+  },
+  // ------------------------------------------------------------------- fds
+  {
+    field: '--preserve-fds', name: 'only 0-2 plus the preserved fds', tag: 'fds',
+    runArgs: ['--preserve-fds', '1'],
+    setup: (ctx) => {
+      const fd = fs.openSync('/etc/hostname', 'r');
+      ctx.cleanups.push(() => fs.closeSync(fd));
+      ctx.fd = fd;
+    },
+    extraFds: (ctx) => [ctx.fd, ctx.fd, ctx.fd], // fds 3, 4, 5: only 3 may reach the container
+    edit: (c) => sh(c, 'ls -1 /proc/$$/fd; exit 0'),
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['0', '1', '2', '3'], 'fds of the shell').problems,
+  },
+  // ------------------------------------------------------- namespaces misc
+  {
+    field: 'linux.timeOffsets', name: 'time ns: monotonic +1000 s', tag: 'time',
+    edit: (c) => {
+      c.linux.namespaces.push({ type: 'time' });
+      c.linux.timeOffsets = { monotonic: { secs: 1000, nanosecs: 0 } };
+      sh(c, 'cat /proc/self/timens_offsets');
+    },
+    check: (r) => expect(r).ran().out(/^monotonic\s+1000\s+0$/m).problems,
+  },
+  {
+    field: 'domainname', name: 'example.org', tag: 'uts',
+    edit: (c) => { c.domainname = 'example.org'; sh(c, 'cat /proc/sys/kernel/domainname'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), 'example.org', 'domainname').problems,
+  },
+  // -------------------------------------------------------------- v1.3
+  ...[
+    ['linux.intelRdt', (c) => { c.linux.intelRdt = { closID: 'grp1', l3CacheSchema: 'L3:0=f' }; }, /intelRdt|resctrl|rdt/i],
+    ['linux.memoryPolicy', (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }, /memoryPolicy|mempolicy/i],
+    ['linux.netDevices', (c) => { c.linux.netDevices = { eth9: { name: 'eth1' } }; }, /netDevices/i],
+  ].map(([field, edit, re]) => ({
+    field, name: 'unsupported here: a clear error', tag: 'v13', mode: 'create', edit,
+    check: (r) => expect(r).refused(re).problems,
+  })),
+];
+
+/** Only cases whose field or name matches `re` (for --filter). */
+export const selectCases = (re) => (re ? cases.filter((c) => re.test(`${c.field} ${c.name}`)) : cases);
+
