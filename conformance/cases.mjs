@@ -489,10 +489,10 @@ export const cases = [
     },
   },
   {
-    field: 'hooks', name: 'hooks exiting 0 without reading stdin succeed (7 hooks)', tag: 'hooks', mode: 'lifecycle',
+    field: 'hooks', name: 'hooks exiting 0 without reading stdin succeed (12 hooks)', tag: 'hooks', mode: 'lifecycle',
     edit: (c) => {
-      const t = { path: '/bin/true' };
-      c.hooks = { prestart: [t, t], createRuntime: [t, t, t], poststart: [t, t] };
+      const four = Array(4).fill({ path: '/bin/true' });
+      c.hooks = { prestart: four, createRuntime: four, poststart: four };
       c.process.args = ['true'];
     },
     check: (r) => expect(r).ran().eq(r.start?.status, 0, 'start').problems,

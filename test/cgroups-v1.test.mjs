@@ -310,6 +310,9 @@ function runTests() {
     t.test('default: the id, relative (as runc)', async (t) => {
       const c = startContainer(t, root, ['sleep', '1000']);
       const dirs = checkPlacement(t, c.pid, (key) => path.posix.join(own.get(key), c.id));
+      // No cgroup namespace here: /proc/self/cgroup shows host paths.
+      const e = rt(root, ['exec', c.id, 'cat', '/proc/self/cgroup'], { timeout: 20_000 });
+      t.equal(sortLines(e.stdout), sortLines(fs.readFileSync(`/proc/${c.pid}/cgroup`, 'utf8')), 'an exec\'d process joins the same cgroups as the init (every hierarchy)', { stderr: e.stderr });
       const d = rt(root, ['delete', '--force', c.id]);
       t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
       t.same(dirs.filter(exists), [], 'every cgroup dir removed');
@@ -797,6 +800,32 @@ function runTests() {
       t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
       t.ok(await waitFor(() => procs.every(procGone), 5000), 'every process is gone', { left: procs.filter((p) => !procGone(p)) });
       t.same(c.dirs.filter(exists), [], 'the cgroup dir is gone in every hierarchy');
+    });
+
+    t.test('delete of a created (never started) container removes its cgroups', async (t) => {
+      const c = startContainer(t, root, ['sleep', '1000'], () => {}, { start: false });
+      t.equal(c.dirs.length, HIER.length, 'one cgroup dir per hierarchy');
+      t.ok(c.dirs.every(exists), 'they exist after create');
+      const d = rt(root, ['delete', c.id]);
+      t.equal(d.status, 0, 'delete', { stderr: d.stderr });
+      t.ok(await waitFor(() => procGone(c.pid), 5000), 'the init is gone');
+      t.same(c.dirs.filter(exists), [], 'every cgroup dir is gone');
+    });
+
+    t.test('create with an impossible resource rolls back', async (t) => {
+      const id = uniqueId('rb');
+      cleanupContainer(t, root, id);
+      const own = procCgroups('self');
+      const bundle = makeBundle(t, (c) => {
+        c.process.args = ['sleep', '1000'];
+        c.linux.resources.memory = { limit: 64 * MiB };
+        c.linux.resources.cpu = { cpus: '1000-1001' };
+      });
+      const r = rtf(t, root, ['create', '--bundle', bundle, id]);
+      t.equal(r.status, 1, 'create exits 1');
+      t.match(r.stderr, /cpuset\.cpus/, 'the error names cpuset.cpus', { stderr: r.stderr });
+      t.notOk(exists(path.join(root, id)), 'no state left');
+      t.same(HIER.map((h) => path.join(h.mountPoint, own.get(h.v2 ? '' : h.controllers.join(',')) ?? '/', id)).filter(exists), [], 'no cgroup dir left in any hierarchy');
     });
 
     t.test('delete after the init died, leaving children (no pid namespace)', async (t) => {

@@ -12,6 +12,11 @@ export class CgroupV1 implements CgroupManager {
 
   constructor(private readonly dirs: Record<string, string>) {}
 
+  private hasFile(controller: string, file: string): boolean {
+    const d = this.dir(controller);
+    return !!d && fs.existsSync(`${d}/${file}`);
+  }
+
   private dir(controller: string): string | undefined {
     for (const [key, d] of Object.entries(this.dirs)) if (key.split(',').includes(controller)) return d;
     return undefined;
@@ -22,7 +27,7 @@ export class CgroupV1 implements CgroupManager {
       if (key.split(',').includes('cpuset')) this.mkdirCpuset(d);
       else fs.mkdirSync(d, { recursive: true });
     }
-    if (resources) this.apply(resources, true);
+    if (resources) this.apply(resources);
   }
 
   // A new cpuset cgroup starts with no cpus and mems, and no task can join
@@ -36,7 +41,7 @@ export class CgroupV1 implements CgroupManager {
     }
   }
 
-  apply(r: Resources, initial = false): void {
+  apply(r: Resources): void {
     const set = (controller: string, file: string, v: string | number | undefined) => {
       if (v === undefined) return;
       const d = this.dir(controller);
@@ -46,7 +51,8 @@ export class CgroupV1 implements CgroupManager {
     const m = r.memory;
     if (m) {
       // memory.limit must stay <= memory.memsw.limit: order the writes so each is valid.
-      const memsw = m.swap;
+      // An unlimited memory limit without a swap value lifts memsw too (as runc).
+      const memsw = m.limit === -1 && m.swap === undefined && this.hasFile('memory', 'memory.memsw.limit_in_bytes') ? -1 : m.swap;
       const cur = this.dir('memory') ? Number(readValue(this.dir('memory')!, 'memory.limit_in_bytes')) : 0;
       if (memsw !== undefined && m.limit !== undefined && (memsw === -1 || memsw > cur)) {
         set('memory', 'memory.memsw.limit_in_bytes', memsw);
@@ -97,15 +103,16 @@ export class CgroupV1 implements CgroupManager {
     for (const h of r.hugepageLimits ?? []) set('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
     if (r.network?.classID !== undefined) set('net_cls', 'net_cls.classid', r.network.classID);
     for (const p of r.network?.priorities ?? []) set('net_prio', 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
-    if (r.devices && this.dir('devices')) this.applyDevices(r.devices, initial);
+    if (r.devices && this.dir('devices')) this.applyDevices(r.devices);
     if (r.unified && Object.keys(r.unified).length) {
       throw new Error('linux.resources.unified: needs cgroup v2; this host uses cgroup v1');
     }
   }
 
-  private applyDevices(rules: NonNullable<Resources['devices']>, initial: boolean): void {
+  // The config's rules, then the default allow list (also on update, as v2 does).
+  private applyDevices(rules: NonNullable<Resources['devices']>): void {
     const d = this.dir('devices')!;
-    for (const rule of initial ? [...rules, ...DEFAULT_DEVICE_RULES] : rules) {
+    for (const rule of [...rules, ...DEFAULT_DEVICE_RULES]) {
       writeValue(d, rule.allow ? 'devices.allow' : 'devices.deny', v1DeviceLine(rule));
     }
   }

@@ -30,12 +30,17 @@ export function kill(store: Store, id: string, signal: number, all: boolean): vo
   if (lock === undefined) throw notExist(id);
   try {
     const { record, status } = load(store, id);
+    // --all reaches whatever is left in the cgroup, even after the init died
+    // (a container without its own pid namespace keeps its children), as runc.
+    if (all && record.cgroup && status !== 'creating') {
+      const cg = openCgroup(record.cgroup);
+      if (status !== 'stopped' || cg.pids().length) {
+        cg.killAll(signal);
+        return;
+      }
+    }
     // containerd treats "container not running" as already finished.
     if (status === 'stopped' || status === 'creating') throw new RuntimeError('container not running');
-    if (all && record.cgroup) {
-      openCgroup(record.cgroup).killAll(signal);
-      return;
-    }
     try {
       process.kill(record.pid, signal);
     } catch (e) {

@@ -46,7 +46,9 @@ function tests(v) {
   /** Names of detached containers, removed at teardown whatever happened. */
   const detached = [];
   t.teardown(() => {
-    for (const c of detached) pm(['rm', '-f', '-t', '0', c]);
+    // (Only while the store is there: podman would make a new one.)
+    if (!fs.existsSync(v.PODMAN_ROOT)) return;
+    for (const c of detached) if (pm(['container', 'exists', c]).status === 0) pm(['rm', '-f', '-t', '0', c]);
   });
   const runDetached = (tag, flags, cmd) => {
     const c = name(tag);
@@ -277,7 +279,7 @@ function tests(v) {
     t.equal(same.stdout, `${64 << 20}\nsleep 1000 `, 'in the container\'s cgroup and pid namespace');
     const tty = inPty(['podman', ...BASE, 'exec', '-t', c, 'sh', '-c', 'tty; stty size; exit 4'], { env });
     t.equal(tty.status, 4, tty.text);
-    t.match(tty.stdout, /\/dev\/pts\/\d+\r?\n27 91/);
+    t.match(tty.stdout, /\/dev\/pts\/\d+\r*\n27 91\r*\n/);
     const notty = pm(['exec', c, 'sh', '-c', 'tty']);
     t.equal(notty.stdout, 'not a tty\n');
     pm(['rm', '-f', '-t', '0', c]);
@@ -286,7 +288,7 @@ function tests(v) {
   t.test('run -t: a pty of the terminal\'s size', async (t) => {
     const r = inPty(['podman', ...BASE, 'run', '--rm', '-t', IMAGE, 'sh', '-c', 'tty; stty size; exit 2'], { env });
     t.equal(r.status, 2, r.text);
-    t.match(r.stdout, /\/dev\/pts\/0\r?\n27 91/);
+    t.match(r.stdout, /\/dev\/pts\/0\r*\n27 91\r*\n/);
   });
 
   t.test('--preserve-fds 1', async (t) => {

@@ -41,6 +41,9 @@ exec </dev/null
 log() { echo "engines/setup: $*" >&2; }
 
 # ---------------------------------------------------------------- packages ---
+# Both engine test files run this at the same time: one apt-get/build at a time.
+exec 9>/run/lock/ocirun-engines-setup.lock 2>/dev/null || exec 9>/tmp/ocirun-engines-setup.lock
+flock -w 900 9 || { log "could not get the setup lock"; exit 1; }
 need=()
 command -v podman >/dev/null || need+=(podman)
 command -v conmon >/dev/null || need+=(conmon)
@@ -53,9 +56,10 @@ command -v script >/dev/null || need+=(bsdutils)
 if [[ ${#need[@]} -gt 0 ]]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
-    apt-get update -qq >/dev/null 2>&1 || true
-    apt-get install -y -qq "${need[@]}" >/dev/null
+  APT=(apt-get -o DPkg::Lock::Timeout=600)
+  if ! "${APT[@]}" install -y -qq "${need[@]}" >/dev/null 2>&1; then
+    "${APT[@]}" update -qq >/dev/null 2>&1 || true
+    "${APT[@]}" install -y -qq "${need[@]}" >/dev/null
   fi
 fi
 
@@ -63,6 +67,7 @@ fi
 bash "$REPO/scripts/setup.sh" >&2
 [[ -d "$REPO/bundles/busybox/rootfs" ]] || bash "$REPO/scripts/make-bundle.sh" >&2
 ROOTFS="$REPO/bundles/busybox/rootfs"
+flock -u 9; exec 9>&-
 
 # The sandbox may lack CAP_SYS_RESOURCE: then no runtime (runc neither) can set
 # an rlimit above the hard limit conmon runs with. podman's defaults for root
