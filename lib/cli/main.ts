@@ -14,6 +14,16 @@ export const SPEC_VERSION = '1.2.0';
 export type Args = any;
 export type CommandFn = (a: Args, s: Store) => unknown | Promise<unknown>;
 
+// One loader per command module: only the command that runs is loaded (and
+// a bundler can see every module).
+const MODULES: Record<string, () => { default: CommandFn }> = {
+  create: () => require('./create'), start: () => require('./start'), state: () => require('./state'),
+  kill: () => require('./kill'), delete: () => require('./delete'), run: () => require('./run'),
+  exec: () => require('./exec'), pause: () => require('./pause'), resume: () => require('./resume'),
+  ps: () => require('./ps'), update: () => require('./update'), events: () => require('./events'),
+  features: () => require('./features'), list: () => require('./list'), spec: () => require('./spec'),
+};
+
 async function usage(err: UsageError): Promise<void> {
   const { helpText } = require('./help') as typeof import('./help');
   const text = await helpText(err.command);
@@ -27,7 +37,7 @@ async function runCommand(p: Parsed): Promise<void> {
   try {
     if (a.systemdCgroup) throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
     const { Store } = require('../state/store') as typeof import('../state/store');
-    const fn = (require(`./${p.command!.module}`) as { default: CommandFn }).default;
+    const fn = MODULES[p.command!.module]().default;
     const code = await fn(a, new Store(a.root as string));
     process.exitCode = typeof code === 'number' ? code : 0;
   } catch (e) {

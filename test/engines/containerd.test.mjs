@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { OCIRUN, PREFIX } from '../lib/harness.mjs';
 import {
-  setupEngine, teardownEngine, run, inPty, caps, cgroupDirsNamed, foreignPidnsProcesses, processesInCgroups,
+  setupEngine, teardownEngine, run, runAsync, inPty, caps, cgroupDirsNamed, foreignPidnsProcesses, processesInCgroups,
   processesMatching, mountsUnder, waitFor, sleep,
 } from '../lib/engines.mjs';
 
@@ -258,6 +258,15 @@ function tests(v) {
     t.equal(rm.status, 0, rm.stderr);
     t.equal(ctr(['container', 'rm', f.id]).status, 0);
     t.notOk(fs.existsSync(path.join(RUNC_ROOT, f.id)));
+  });
+
+  t.test('6 containers at once', async (t) => {
+    const rs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => runAsync('ctr', [...BASE, 'run', '--rm', '--runc-binary', OCIRUN,
+      '--memory-limit', String(32 << 20), IMAGE, newId('par'), 'sh', '-c', `echo ${i}; exit ${i}`])));
+    rs.forEach((r, i) => {
+      t.equal(r.status, i + 1, r.stderr);
+      t.equal(r.stdout, `${i + 1}\n`);
+    });
   });
 
   t.test('nothing is left', async (t) => {

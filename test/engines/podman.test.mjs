@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { OCIRUN, PREFIX } from '../lib/harness.mjs';
 import {
-  setupEngine, teardownEngine, run, inPty, caps, cgroupDirsNamed, foreignPidnsProcesses, processesInCgroups,
+  setupEngine, teardownEngine, run, runAsync, inPty, caps, cgroupDirsNamed, foreignPidnsProcesses, processesInCgroups,
   processesMatching, mountsUnder, waitFor, sleep, OCIRUN_DEFAULT_ROOT,
 } from '../lib/engines.mjs';
 
@@ -84,6 +84,26 @@ function tests(v) {
     t.match(noexec.stderr, /^Error: \S*ocirun: exec: "\/etc\/passwd": permission denied: OCI permission denied$/m);
     const dir = prun([], ['/tmp']);
     t.equal(dir.status, 126, 'a directory: 126');
+  });
+
+  t.test('conmon passes --log-format=json --log: a failed create leaves one JSON line', async (t) => {
+    const c = name('jsonlog');
+    detached.push(c);
+    const id = pm(['create', '--name', c, IMAGE, 'nosuchcmd']).stdout.trim();
+    t.match(id, /^[0-9a-f]{64}$/);
+    const st = pm(['start', c]);
+    t.not(st.status, 0);
+    t.match(st.stderr, 'exec: "nosuchcmd": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found');
+    const log = fs.readFileSync(path.join(v.PODMAN_RUNROOT, 'overlay-containers', id, 'userdata/oci-log'), 'utf8');
+    const lines = log.split('\n').filter(Boolean);
+    t.equal(lines.length, 1, 'one line: podman parses the whole file as one object');
+    const e = JSON.parse(lines[0]);
+    t.same(Object.keys(e).sort(), ['level', 'msg', 'time']);
+    t.equal(e.level, 'error');
+    t.equal(e.msg, 'exec: "nosuchcmd": executable file not found in $PATH');
+    t.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/, 'RFC 3339');
+    t.equal(pm(['rm', '-f', c]).status, 0);
+    t.notOk(fs.existsSync(path.join(OCIRUN_DEFAULT_ROOT, id)), 'no state left by the failed create');
   });
 
   t.test('stdout, stderr and stdin', async (t) => {
@@ -277,7 +297,9 @@ function tests(v) {
     t.equal(u.stdout, '1000:1000 /tmp y\n', u.stderr);
     const same = pm(['exec', c, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; tr "\\0" " " < /proc/1/cmdline']);
     t.equal(same.stdout, `${64 << 20}\nsleep 1000 `, 'in the container\'s cgroup and pid namespace');
-    const tty = inPty(['podman', ...BASE, 'exec', '-t', c, 'sh', '-c', 'tty; stty size; exit 4'], { env });
+    // conmon sets the size once the exec'd process runs (as with runc): wait for it.
+    const tty = inPty(['podman', ...BASE, 'exec', '-t', c, 'sh', '-c',
+      'tty; for i in $(seq 50); do [ "$(stty size 2>/dev/null)" = "27 91" ] && break; sleep 0.1; done; stty size; exit 4'], { env });
     t.equal(tty.status, 4, tty.text);
     t.match(tty.stdout, /\/dev\/pts\/\d+\r*\n27 91\r*\n/);
     const notty = pm(['exec', c, 'sh', '-c', 'tty']);
@@ -376,6 +398,15 @@ function tests(v) {
 
   t.test('--oom-score-adj', async (t) => {
     t.equal(prun(['--oom-score-adj', '300'], ['cat', '/proc/self/oom_score_adj']).stdout, '300\n');
+  });
+
+  t.test('6 containers at once', async (t) => {
+    const rs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) =>
+      runAsync('podman', [...BASE, 'run', '--rm', '--memory', '32m', IMAGE, 'sh', '-c', `echo ${i}; exit ${i}`], { env })));
+    rs.forEach((r, i) => {
+      t.equal(r.status, i + 1, r.stderr);
+      t.equal(r.stdout, `${i + 1}\n`);
+    });
   });
 
   t.test('update --memory, stats --no-stream, top', async (t) => {

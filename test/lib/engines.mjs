@@ -1,7 +1,7 @@
 // Helpers for test/engines/*.test.mjs: set up a real engine (podman, or a
 // containerd of our own) that uses bin/ocirun as its runtime, run engine
 // commands, look at what is left on the host afterwards.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -46,6 +46,21 @@ export function run(cmd, args, { env, timeout = 120_000, input, stdio, cwd } = {
     status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '',
     error: r.error, text: `${r.stdout ?? ''}${r.stderr ?? ''}`,
   };
+}
+
+/** Like run(), without blocking: resolves to { status, signal, stdout, stderr }. */
+export function runAsync(cmd, args, { env, timeout = 120_000 } = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeout);
+    p.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
 }
 
 /** A shell-quoted word. */
