@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "plan.h"
+#include "scm.h"
 #include "bpf.h"
 #include "seccomp.h"
 
@@ -493,17 +494,7 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   int sock = info[0].As<Napi::Number>().Int32Value();
   std::string text = info[1].As<Napi::String>().Utf8Value();
   int fd = info[2].As<Napi::Number>().Int32Value();
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct iovec iov = {(void*)text.data(), text.size()};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) throw sys_error(env, errno, "send fd");
+  if (send_with_fd(sock, text.data(), text.size(), fd) < 0) throw sys_error(env, errno, "send fd");
   return env.Undefined();
 }
 

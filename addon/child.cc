@@ -11,6 +11,7 @@
 // the parent turns them into one-line messages.
 
 #include "plan.h"
+#include "scm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -292,19 +293,29 @@ void do_mount(int rootfd, const MountOp& m) {
   set_propagation(rootfd, m.target, m.propagation);
 }
 
-void make_device(int rootfd, const DeviceOp& d) {
-  // Parent directory first (/dev/net/tun needs /dev/net).
-  char dir[4096]; dir[0] = 0;
-  scat(dir, sizeof dir, d.path);
+// Opens (creating it if needed) the directory holding `path` inside the
+// root, as a real directory fd for the *at() calls; `name` gets the last
+// component. Dies with a message naming `path` on failure.
+int open_parent_in_root(int rootfd, const char* path, char (&dir)[4096], const char** name) {
+  dir[0] = 0;
+  scat(dir, sizeof dir, path);
   char* slash = nullptr;
   for (char* q = dir; *q; q++) if (*q == '/') slash = q;
-  const char* name = slash ? slash + 1 : dir;
+  *name = slash ? slash + 1 : dir;
   if (slash) *slash = 0;
   int dfd = mkpath_in_root(rootfd, dir[0] ? dir : "/", TARGET_DIR);
-  if (dfd < 0) die_errno("create device dir for ", d.path);
+  if (dfd < 0) die_errno("create the directory of ", path);
   int wd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   close(dfd);
-  if (wd < 0) die_errno("open device dir for ", d.path);
+  if (wd < 0) die_errno("open the directory of ", path);
+  return wd;
+}
+
+void make_device(int rootfd, const DeviceOp& d) {
+  // Parent directory first (/dev/net/tun needs /dev/net).
+  char dir[4096];
+  const char* name;
+  int wd = open_parent_in_root(rootfd, d.path, dir, &name);
 
   if (d.bind) {
     // In a user namespace mknod is not allowed: bind the host's node onto an
@@ -331,17 +342,9 @@ void make_device(int rootfd, const DeviceOp& d) {
 }
 
 void make_symlink(int rootfd, const SymlinkOp& s) {
-  char dir[4096]; dir[0] = 0;
-  scat(dir, sizeof dir, s.path);
-  char* slash = nullptr;
-  for (char* q = dir; *q; q++) if (*q == '/') slash = q;
-  const char* name = slash ? slash + 1 : dir;
-  if (slash) *slash = 0;
-  int dfd = mkpath_in_root(rootfd, dir[0] ? dir : "/", TARGET_DIR);
-  if (dfd < 0) die_errno("create dir for ", s.path);
-  int wd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  close(dfd);
-  if (wd < 0) die_errno("open dir for ", s.path);
+  char dir[4096];
+  const char* name;
+  int wd = open_parent_in_root(rootfd, s.path, dir, &name);
   if (symlinkat(s.target, wd, name) < 0 && errno != EEXIST) die_errno("symlink ", s.path);
   close(wd);
 }
@@ -455,17 +458,7 @@ void setup_console() {
 
   // Send the master over the console socket; the payload is the pty's name,
   // as runc sends it.
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct iovec iov = {name, slen(name)};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  if (sendmsg(P->console_fd, &mh, MSG_NOSIGNAL) < 0) die_errno("send pty master to console socket");
+  if (send_with_fd(P->console_fd, name, slen(name), master) < 0) die_errno("send pty master to console socket");
   close(master);
   close(P->console_fd);
 
@@ -605,18 +598,8 @@ void load_seccomp() {
     SyncMsg m;
     memset(&m, 0, sizeof m);
     m.type = SYNC_SECCOMP;
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    memset(cbuf, 0, sizeof cbuf);
-    struct iovec iov = {&m, sizeof m};
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov; mh.msg_iovlen = 1;
-    mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
     int nfd = (int)fd;
-    memcpy(CMSG_DATA(c), &nfd, sizeof(int));
-    if (sendmsg(P->sync_fd, &mh, MSG_NOSIGNAL) < 0) die_errno("send seccomp notify fd");
+    if (send_with_fd(P->sync_fd, &m, sizeof m, nfd) < 0) die_errno("send seccomp notify fd");
     close(nfd);
   }
 }

@@ -10,6 +10,7 @@ import { validateProcess } from '../config/validate';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
 import type { TtyProxy } from '../runtime/tty';
+import { waitForeground } from '../runtime/foreground';
 
 interface ExecArgs {
   _: (string | number)[];
@@ -17,8 +18,6 @@ interface ExecArgs {
   pidFile?: string; cwd?: string; env: string[]; user?: string; additionalGids: (string | number)[];
   cap: string[]; noNewPrivs: boolean; preserveFds: number;
 }
-
-const FORWARD: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 function processFrom(a: ExecArgs, s: Store): Process {
   if (a.process) return validateProcess(readJson(a.process, 'exec --process'));
@@ -65,23 +64,7 @@ async function main(a: ExecArgs, s: Store): Promise<number> {
     pair?.forEach((fd) => fs.closeSync(fd));
   }
   if (a.detach) return 0;
-  const handlers = FORWARD.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(pid, sig);
-      } catch { /* exited */ }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  const status = await new Promise<number>((resolve, reject) =>
-    ad.waitPid(pid, (err, st) => (err ? reject(err) : resolve(st))));
-  for (const [sig, h] of handlers) process.off(sig, h);
-  if (proxy) {
-    await Promise.race([proxy.done, new Promise((r) => setTimeout(r, 500))]);
-    proxy.stop();
-  }
-  return status;
+  return waitForeground(pid, proxy);
 }
 
 export default async function (a: ExecArgs, s: Store): Promise<number> {

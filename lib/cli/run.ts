@@ -11,8 +11,7 @@ import { del } from '../runtime/delete';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
 import type { TtyProxy } from '../runtime/tty';
-
-const FORWARD: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+import { waitForeground } from '../runtime/foreground';
 
 interface RunArgs {
   id: string; bundle: string; pidFile?: string; consoleSocket?: string; detach: boolean;
@@ -54,24 +53,7 @@ export default async function (a: RunArgs, s: Store): Promise<number> {
     throw e;
   }
   if (a.detach) return 0;
-
-  const handlers = FORWARD.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(pid, sig);
-      } catch { /* exited */ }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  const status = await new Promise<number>((resolve, reject) =>
-    ad.waitPid(pid, (err, st) => (err ? reject(err) : resolve(st))));
-  for (const [sig, h] of handlers) process.off(sig, h);
-  if (proxy) {
-    // Let the last output through, but don't hang on a pty someone else holds.
-    await Promise.race([proxy.done, new Promise((r) => setTimeout(r, 500))]);
-    proxy.stop();
-  }
+  const status = await waitForeground(pid, proxy);
   if (!a.keep) del(s, id, true);
   return status;
 }
