@@ -146,7 +146,7 @@ int open_in_root(int rootfd, const char* path, int extra = 0) {
 // and a missing component is created in the directory fd that resolution
 // gave: a single name, no path walk of our own. Returns an O_PATH fd to the
 // target, or -1 with errno set.
-int mkpath_in_root(int rootfd, const char* path, int target_kind, mode_t mode = 0755) {
+int mkpath_in_root(int rootfd, const char* path, int target_kind, mode_t mode = 0755, int depth = 0) {
   int fd = open_in_root(rootfd, path);
   if (fd >= 0 || errno != ENOENT || target_kind == TARGET_NONE) return fd;
 
@@ -168,6 +168,26 @@ int mkpath_in_root(int rootfd, const char* path, int target_kind, mode_t mode = 
     char save = *end; *end = 0;
     int next = open_in_root(rootfd, buf);  // the whole prefix, from the root
     if (next < 0 && errno == ENOENT) {
+      // A dangling symlink (e.g. etc/resolv.conf -> ../run/...): create what
+      // it points to, still inside the root: restart on "<dir>/<link>/<rest>".
+      char link[4096];
+      ssize_t ln = readlinkat(dirfd, p, link, sizeof link - 1);
+      if (ln > 0) {
+        link[ln] = 0;
+        if (depth >= 40) { close(dirfd); errno = ELOOP; return -1; }
+        char again[4096]; again[0] = 0;
+        if (link[0] != '/') {
+          char* slash = nullptr;
+          for (char* q = buf; q < p; q++) if (*q == '/') slash = q;
+          if (slash) { *slash = 0; scat(again, sizeof again, buf); *slash = '/'; }
+          scat(again, sizeof again, "/");
+        }
+        scat(again, sizeof again, link);
+        *end = save;
+        scat(again, sizeof again, end);
+        close(dirfd);
+        return mkpath_in_root(rootfd, again, target_kind, mode, depth + 1);
+      }
       // mkdirat/openat need a real directory fd, not O_PATH.
       int wd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (wd < 0) { int e = errno; close(dirfd); errno = e; return -1; }
@@ -462,6 +482,13 @@ void setup_console() {
   close(master);
   close(P->console_fd);
 
+  // /dev/console is the pty too (as runc), when we built the /dev ourselves.
+  if (P->setup_rootfs) {
+    int f = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (f >= 0) close(f);
+    if (mount(name, "/dev/console", nullptr, MS_BIND, nullptr) < 0) die_errno("bind ", name, " to /dev/console");
+  }
+
   // The slave becomes stdio and the controlling terminal (we are a session leader).
   if (ioctl(slave, TIOCSCTTY, 0) < 0) die_errno("set controlling terminal");
   for (int i = 0; i < 3; i++) if (dup3(slave, i, 0) < 0) die_errno("dup pty to stdio");
@@ -481,7 +508,11 @@ void apply_credentials() {
     // Keep the permitted set across the uid change below.
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) die_errno("prctl keepcaps");
   }
-  if (P->set_groups && setgroups(P->ngroups, P->groups) < 0) die_errno("setgroups");
+  // Raw syscalls for all id changes: glibc's wrappers (setgroups, setuid, ...)
+  // in a process it believes multithreaded broadcast the change to every
+  // thread and wait for them (setxid): our clone has none of them and would
+  // hang forever.
+  if (P->set_groups && syscall(SYS_setgroups, P->ngroups, P->groups) < 0) die_errno("setgroups");
   if (syscall(SYS_setresgid, P->gid, P->gid, P->gid) < 0) die_errno("setgid");
   if (syscall(SYS_setresuid, P->uid, P->uid, P->uid) < 0) die_errno("setuid");
   if (P->set_caps) {
@@ -804,12 +835,22 @@ void child_main(const Plan* plan) {
     write_file("/proc/self/timens_offsets", P->timens_offsets);
 
   if (P->fork_needed) {
+    // The real init must not say anything (READY, HOOKS, SECCOMP) before the
+    // parent knows its pid: it waits for EOF on `gate`, i.e. for us to have
+    // sent PID and exited. Else an exec that is quick to get ready would have
+    // our pid written to --pid-file, and the engine would reap us (status 0).
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) < 0) die_errno("pipe");
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid < 0) die_errno("clone init");
     if (pid > 0) {
       send_msg(SYNC_PID, pid, 0, nullptr);
       _exit(0);
     }
+    close(gate[1]);
+    char c;
+    while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
+    close(gate[0]);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   }
   run_init();

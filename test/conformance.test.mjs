@@ -6,11 +6,25 @@
 //   npx tap --disable-coverage test/conformance.test.mjs
 //   node conformance/run.mjs --compare        # the same, as a table
 import t from 'tap';
-import { makeRoot, hasRunc } from './lib/harness.mjs';
+import * as fs from 'node:fs';
+import { makeRoot, hasRunc, waitFor, PREFIX } from './lib/harness.mjs';
 import { OCIRUN, RUNC, runCase } from '../conformance/lib.mjs';
 import { cases } from '../conformance/cases.mjs';
 
 const root = makeRoot(t);
+
+// A container's init that died is reparented to pid 1, which may reap it a
+// little later; until then the zombie still shows its (deleted) cgroup. Let
+// that happen before the suite's leak check looks.
+const ours = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+  try {
+    const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
+    return cg.includes(`${PREFIX}-conf-`) && cg.includes(`-${process.pid}-`);
+  } catch {
+    return false;
+  }
+});
+t.teardown(() => waitFor(() => ours().length === 0, 15_000));
 
 t.test('ocirun', async (t) => {
   for (const c of cases) {

@@ -20,6 +20,10 @@ import {
 } from './lib/harness.mjs';
 
 const ROOT = makeRoot(t);
+// A container's init that died is reparented to pid 1, which may reap it a
+// little later; until then the zombie still shows its (deleted) cgroup. Let
+// that happen before the suite's leak check looks.
+t.teardown(() => waitFor(() => processesOf(`-${process.pid}-`, { zombies: true }).length === 0, 15_000));
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
 const CONSOLE_RECEIVER = path.join(REPO, 'test/lib/console-receiver.py');
 
@@ -111,12 +115,17 @@ function runDetached(tt, edit, opts = {}) {
   return { r, id, bundle, pid: st?.pid ?? 0 };
 }
 
-/** Host processes whose cgroups name `id`, zombies aside (already dead, waiting for pid 1 to reap them). */
-function processesOf(id) {
+/**
+ * Host processes whose cgroups name `id`; zombies (already dead, waiting for
+ * pid 1 to reap them) only with `zombies`.
+ */
+function processesOf(id, { zombies = false } = {}) {
   return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
       const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      return st.slice(st.lastIndexOf(')') + 2)[0] !== 'Z' && fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id);
+      if (!zombies && st.slice(st.lastIndexOf(')') + 2)[0] === 'Z') return false;
+      const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
+      return cg.includes(PREFIX) && cg.includes(id);
     } catch { return false; }
   });
 }

@@ -35,11 +35,12 @@ export interface PlanOptions {
 /** The process part of the plan, shared by create and exec. `homeOf` looks
  * the user's home up in the container's /etc/passwd (HOME when env has none, as runc). */
 export function planProcess(p: Process, capLast: number, warn: (m: string) => void, where = 'process',
-  homeOf: (uid: number) => string | undefined = () => undefined) {
+  homeOf: ((uid: number) => string | undefined) | null = () => undefined) {
   if (!p.args || p.args.length === 0) throw new PlanError(`${where}.args`, 'must be a non-empty array');
   if (!p.cwd || !path.posix.isAbsolute(p.cwd)) throw new PlanError(`${where}.cwd`, 'must be an absolute path');
   let env = p.env ?? [];
-  if (!env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${homeOf(p.user.uid) ?? '/'}`];
+  // HOME from the container's passwd when the env has none (as runc); not for hooks (homeOf null).
+  if (homeOf && !env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${homeOf(p.user.uid) ?? '/'}`];
   const pathVar = env.find((e) => e.startsWith('PATH='));
   // No capabilities object means no capabilities at all (as runc).
   const caps = capMasks(p.capabilities ?? {}, capLast, warn);

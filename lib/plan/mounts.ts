@@ -189,8 +189,9 @@ export function planMounts(
   return {
     mounts, lateMounts: late, devices, symlinks,
     // "/" gets the configured propagation before anything is mounted (default
-    // rslave, as runc), and again on the new root after pivot_root.
+    // rslave, as runc), and the new root gets it after pivot_root, without
+    // MS_REC: each mount keeps the propagation its own options gave it.
     rootPropagation: prop ? propFlags : MS.SLAVE | MS.REC,
-    finalPropagation: propFlags,
+    finalPropagation: propFlags & ~MS.REC,
   };
 }

@@ -41,7 +41,8 @@ export function runHostHooks(phase: HookPhase, hooks: Hook[] | undefined, state:
       timeout: h.timeout ? h.timeout * 1000 : undefined, killSignal: 'SIGKILL', stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out = `${(r.stderr || r.stdout || '').trim().split('\n').pop() ?? ''}`.slice(0, 200);
-    if (r.error) {
+    // A hook need not read its stdin: EPIPE on writing the state is fine.
+    if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') {
       const code = (r.error as NodeJS.ErrnoException).code;
       throw hookError(phase, i, h, code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message);
     }
@@ -65,7 +66,7 @@ export function runContainerHooks(phase: HookPhase, hooks: Hook[] | undefined, s
     try {
       const proc = planProcess({
         args: h.args ?? [h.path], env: h.env ?? [], cwd: '/', user: { uid: 0, gid: 0 },
-      }, 63, () => {});
+      }, 63, () => {}, 'hook', null);
       // Hooks run with the runtime's privileges, not the container process'.
       const plan = joinPlan(initPid, { ...proc, setCaps: false }, { stdinFd: theirs, exePath: h.path }, fds);
       const { pid, syncFd } = spawnContainer(plan, {});

@@ -69,7 +69,13 @@ export class Store {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id "${id}" already exists`);
       throw e;
     }
-    return this.lock(id)!;
+    try {
+      return this.lock(id)!;
+    } catch (e) {
+      // Nothing is in it yet: don't leave an id that "already exists".
+      fs.rmSync(d, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** Locks the container's dir; undefined if it does not exist (any more). */

@@ -170,6 +170,11 @@ function tests(v) {
     const e1 = ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'echo "in $(cat /proc/1/comm)"; exit 5']);
     t.equal(e1.status, 5, e1.stderr);
     t.equal(e1.stdout, 'in sh\n');
+    // The pid in --pid-file must be the exec'd process even when it is ready
+    // before the runtime's intermediate process has reported it.
+    const codes = [];
+    for (let i = 0; i < 10; i++) codes.push(ctr(['task', 'exec', '--exec-id', `q${i}`, id, 'sh', '-c', `exit ${i + 10}`]).status);
+    t.same(codes, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 'exit codes of quick execs');
     const e2 = ctr(['task', 'exec', '--exec-id', 'e2', id, 'nosuchcmd']);
     t.not(e2.status, 0);
     t.match(e2.stderr, /ctr: OCI runtime exec failed: exec: "nosuchcmd": executable file not found in \$PATH: unknown/);

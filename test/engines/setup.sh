@@ -69,6 +69,15 @@ bash "$REPO/scripts/setup.sh" >&2
 ROOTFS="$REPO/bundles/busybox/rootfs"
 flock -u 9; exec 9>&-
 
+# With OCIRUN_ENGINE_OWNER_PID set (the tests set their own pid), a watcher
+# runs teardown.sh DIR once that process is gone, even if it was killed before
+# its own teardown: no containerd or container outlives a test run.
+if [[ -n "${OCIRUN_ENGINE_OWNER_PID:-}" && ! -f "$DIR/.watcher" ]]; then
+  touch "$DIR/.watcher"
+  ( exec setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [[ -d "$2" ]] && bash "$3" "$2"' \
+      watcher "$OCIRUN_ENGINE_OWNER_PID" "$DIR" "$REPO/test/engines/teardown.sh" </dev/null >/dev/null 2>&1 ) &
+fi
+
 # The sandbox may lack CAP_SYS_RESOURCE: then no runtime (runc neither) can set
 # an rlimit above the hard limit conmon runs with. podman's defaults for root
 # (nofile 1048576) are above ours here, so give it ours; podman runs conmon

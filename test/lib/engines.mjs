@@ -17,7 +17,9 @@ export const TEARDOWN = path.join(REPO, 'test/engines/teardown.sh');
 export function setupEngine(engine, extraEnv = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${engine === 'podman' ? 'pm' : 'ctd'}-`));
   const r = spawnSync('bash', [SETUP, engine, dir], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000, env: { ...process.env, ...extraEnv },
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000,
+    // setup.sh tears DIR down by itself once this process is gone (killed before its teardown).
+    env: { ...process.env, OCIRUN_ENGINE_OWNER_PID: String(process.pid), ...extraEnv },
   });
   const vars = {};
   for (const line of (r.stdout ?? '').split('\n')) {

@@ -92,3 +92,137 @@ export async function waitFor(pred, timeoutMs = 5000, stepMs = 20) {
 export function hasRunc() {
   return spawnSync('runc', ['--version']).status === 0;
 }
+
+// ------------------------------------------------------------------------
+// Helpers for the crash, fuzz, concurrency and escape tests: ocirun through
+// `env -i` (tap preloads a module into every node child through NODE_OPTIONS
+// and patches spawn to add _TAPJS_* variables, so a plain `env` option can't
+// drop them), output to files (a created container keeps the runtime's stdout
+// open), and the checks that nothing of a container is left behind.
+
+/** This process' environment without tap's instrumentation, as KEY=VALUE. */
+export const CLEAN_ENV = Object.entries(process.env)
+  .filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS'))
+  .map(([k, v]) => `${k}=${v}`);
+
+/** argv for /usr/bin/env running ocirun with a clean environment (+ `extraEnv`: { K: V }). */
+export function cleanArgv(root, args, extraEnv = {}) {
+  return ['-i', ...CLEAN_ENV, ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`), OCIRUN, '--root', root, ...args];
+}
+
+/** A PREFIX-named temp dir removed at teardown. */
+export function tempDir(t, tag = 'tmp') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
+  t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/**
+ * Runs ocirun synchronously (clean env) with stdout/stderr going to files:
+ * { status, signal, stdout, stderr, outFile, errFile }. `dir` holds the files
+ * (a fresh temp dir under `t` when not given).
+ */
+export function rtFiles(t, root, args, { env = {}, timeout = 60_000, input, extraFds = [], cwd, dir } = {}) {
+  const io = dir ?? tempDir(t, 'io');
+  fs.mkdirSync(io, { recursive: true });
+  const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const outFile = path.join(io, `out-${tag}`);
+  const errFile = path.join(io, `err-${tag}`);
+  const o = fs.openSync(outFile, 'w');
+  const e = fs.openSync(errFile, 'w');
+  let inFd = 'ignore';
+  if (input !== undefined) {
+    fs.writeFileSync(path.join(io, `in-${tag}`), input);
+    inFd = fs.openSync(path.join(io, `in-${tag}`), 'r');
+  }
+  try {
+    const r = spawnSync('/usr/bin/env', cleanArgv(root, args, env), { stdio: [inFd, o, e, ...extraFds], timeout, cwd });
+    return {
+      status: r.status, signal: r.signal, error: r.error,
+      stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'), outFile, errFile,
+    };
+  } finally {
+    fs.closeSync(o);
+    fs.closeSync(e);
+    if (typeof inFd === 'number') fs.closeSync(inFd);
+  }
+}
+
+/**
+ * Starts ocirun asynchronously (clean env), stdout/stderr to files in `dir`.
+ * Returns { child, pid, outFile, errFile, exited } where `exited` resolves
+ * to { status, signal, stdout, stderr } when the ocirun process exits (not
+ * when its stdio closes: a container may hold it).
+ */
+export function spawnFiles(root, args, { env = {}, dir, stdin = 'ignore', cwd } = {}) {
+  fs.mkdirSync(dir, { recursive: true });
+  const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const outFile = path.join(dir, `out-${tag}`);
+  const errFile = path.join(dir, `err-${tag}`);
+  const o = fs.openSync(outFile, 'w');
+  const e = fs.openSync(errFile, 'w');
+  const child = spawn('/usr/bin/env', cleanArgv(root, args, env), { stdio: [stdin, o, e], cwd });
+  fs.closeSync(o);
+  fs.closeSync(e);
+  const exited = new Promise((resolve) => {
+    child.on('exit', (status, signal) => resolve({
+      status, signal, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'),
+    }));
+    child.on('error', (err) => resolve({ status: null, signal: null, stdout: '', stderr: String(err), error: err }));
+  });
+  return { child, pid: child.pid, outFile, errFile, exited };
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, T, Z, ...), or '' if gone. */
+export function procState(pid) {
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return st.slice(st.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return '';
+  }
+}
+
+/** Live (non-zombie) host processes whose /proc/<pid>/cgroup names `id` as a path component. */
+export function processesIn(id) {
+  const found = [];
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const s = procState(p);
+      if (s === 'Z' || s === 'X' || s === '') continue;
+      const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
+      if (cg.split('\n').some((l) => l.endsWith(`/${id}`) || l.includes(`/${id}/`) || l.includes(`/${id} (deleted)`))) found.push(Number(p));
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+/** cgroup dirs under /sys/fs/cgroup whose name matches the find -name glob `pattern`. */
+export function cgroupDirsNamed(pattern) {
+  // find exits 1 when a dir vanishes under it: only its output matters.
+  const out = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', pattern], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).stdout ?? '').trim();
+  return out ? out.split('\n') : [];
+}
+
+/** Host mountinfo lines that mention `s`. */
+export function mountsMentioning(s) {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(s));
+}
+
+/**
+ * Asserts that nothing of container `id` is left: no process in its cgroup,
+ * no cgroup dir named after it, no state dir (nor init.sock), no mount of
+ * the bundle or naming the id.
+ */
+export async function assertNothingLeft(t, root, id, bundle, what = '') {
+  const w = what ? `${what}: ` : '';
+  await waitFor(() => processesIn(id).length === 0, 5000, 50);
+  t.same(processesIn(id), [], `${w}no process in the container's cgroup`);
+  t.same(cgroupDirsNamed(`*${id}*`), [], `${w}no cgroup dir named after the id`);
+  t.notOk(fs.existsSync(path.join(root, id)), `${w}no state dir`);
+  t.notOk(fs.existsSync(path.join(root, id, 'init.sock')), `${w}no init.sock`);
+  if (bundle) t.same(mountsMentioning(bundle), [], `${w}no mount of the bundle`);
+  t.same(mountsMentioning(id), [], `${w}no mount naming the id`);
+}
