@@ -100,6 +100,7 @@ void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
     op.recursive = get_bool(m, "recursive");
     op.remount = get_bool(m, "remount");
     op.rro = get_bool(m, "rro");
+    op.idmap_userns_fd = (int)get_num(m, "idmapUsernsFd", -1);
     out.push_back(op);
   }
 }
@@ -498,6 +499,45 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// usernsFd(uidMap, gidMap) -> fd of a new user namespace with these maps
+// ("0 100000 65536\n" text), for idmapped mounts. A child is cloned into the
+// namespace only to hold it while we write its maps and open it.
+Napi::Value UsernsFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string umap = info[0].As<Napi::String>().Utf8Value();
+  std::string gmap = info[1].As<Napi::String>().Utf8Value();
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) throw sys_error(env, errno, "pipe");
+  long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    // Async-signal-safe from here: wait until the parent closes the pipe.
+    char c;
+    close(p[1]);
+    while (read(p[0], &c, 1) < 0 && errno == EINTR) {}
+    _exit(0);
+  }
+  int err = errno;
+  close(p[0]);
+  if (pid < 0) { close(p[1]); throw sys_error(env, err, "clone user namespace"); }
+  auto write_file = [](const std::string& path, const std::string& text) {
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int e = write(fd, text.data(), text.size()) == (ssize_t)text.size() ? 0 : errno;
+    close(fd);
+    return e;
+  };
+  std::string base = "/proc/" + std::to_string(pid);
+  int e = write_file(base + "/uid_map", umap);
+  if (!e) e = write_file(base + "/gid_map", gmap);
+  int fd = e ? -1 : open((base + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  if (!e && fd < 0) e = errno;
+  close(p[1]);
+  int st;
+  while (waitpid((pid_t)pid, &st, 0) < 0 && errno == EINTR) {}
+  if (e) throw sys_error(env, e, "write id maps of an idmapped mount");
+  return Napi::Number::New(env, fd);
+}
+
 // trampolineFd(path) -> fd: the exec trampoline copied into a sealed memfd,
 // made once per process. Sealed: no write, grow or shrink, ever, so the
 // container can't change what /proc/<pid>/exe points to.
@@ -560,6 +600,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("trampolineFd", Napi::Function::New(env, TrampolineFd));
+  exports.Set("usernsFd", Napi::Function::New(env, UsernsFd));
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);
   return exports;

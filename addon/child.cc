@@ -19,6 +19,12 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -284,7 +290,23 @@ void do_mount(int rootfd, const MountOp& m) {
   int fd = mkpath_in_root(rootfd, m.target, m.target_kind);
   if (fd < 0) die_errno("create mount target ", m.target);
   FdPath fp = fdpath(fd);
-  if (m.kind == MOUNT_BIND) {
+  if (m.kind == MOUNT_BIND && m.idmap_userns_fd >= 0) {
+    // Idmapped bind: clone the source tree detached, give it the mount's id
+    // mapping, then move it onto the target (new mount API, Linux >= 5.12).
+    unsigned int rec = m.recursive ? AT_RECURSIVE : 0;
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, m.source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+    if (tree < 0) die_errno("mount ", m.source, " to rootfs at ", m.target, ": open_tree");
+    struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x00100000 /* MOUNT_ATTR_IDMAP */, 0, 0,
+                                                                   (uint64_t)m.idmap_userns_fd};
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+      die_errno("idmap mount ", m.source, " (the filesystem may not support idmapped mounts)");
+    if (syscall(SYS_move_mount, tree, "", fd, "", 0x00000004 /* F_EMPTY_PATH */ | 0x00000040 /* T_EMPTY_PATH */) < 0)
+      die_errno("move idmapped mount to ", m.target);
+    close(tree);
+    close(fd);
+    close(m.idmap_userns_fd);
+    if (m.remount) remount_bind(rootfd, m.target, m.flags);
+  } else if (m.kind == MOUNT_BIND) {
     // The source is the host's (config author's) path, opened here too so
     // that the mount call only sees fds.
     int src = open(m.source, O_PATH | O_CLOEXEC);
@@ -775,12 +797,14 @@ void reset_signals() {
 // state lock of the runtime: an flock lives as long as any process holds the
 // open file description, so an init keeping it would deadlock `start`.
 void close_inherited() {
-  int keep[8 + 16]; int n = 0;
+  int keep[8 + 16 + 64]; int n = 0;
   keep[n++] = P->sync_fd;
   if (P->tramp_fd >= 0) keep[n++] = P->tramp_fd;
   if (P->start_fd >= 0) keep[n++] = P->start_fd;
   if (P->console_fd >= 0) keep[n++] = P->console_fd;
   for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;
+  for (int i = 0; i < P->nmounts && n < (int)(sizeof keep / sizeof keep[0]); i++)
+    if (P->mounts[i].idmap_userns_fd >= 0) keep[n++] = P->mounts[i].idmap_userns_fd;
   // insertion sort: a handful of fds
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }

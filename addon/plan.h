@@ -32,6 +32,7 @@ struct MountOp {
   int recursive;        // for binds: MS_REC
   int remount;          // for binds: flags need a MS_REMOUNT pass
   int rro;              // recursive read-only (mount_setattr AT_RECURSIVE)
+  int idmap_userns_fd;  // >= 0: an idmapped bind (open_tree + MOUNT_ATTR_IDMAP with this user ns)
 };
 
 struct DeviceOp {

@@ -21,6 +21,7 @@ export interface Addon {
   setWinsize(fd: number, rows: number, cols: number): void;
   sendFd(sock: number, text: string, fd: number): void;
   trampolineFd(path: string): number;
+  usernsFd(uidMap: string, gidMap: string): number;
   /** Returns how many old programs were replaced. */
   attachDeviceFilter(cgroupDir: string, insns: Buffer): number;
   compileSeccomp(profile: object): Buffer;

@@ -133,20 +133,26 @@ function variants(seed) {
   const pick = (a) => a[Math.floor(rnd() * a.length)];
   const int = (n) => Math.floor(rnd() * n);
   const out = [];
-  const add = (name, edit) => out.push({
+  const add = (name, edit, { mustFail } = {}) => out.push({
     name,
+    mustFail,
     make: (id) => {
       const c = baseConfig();
       const r = edit(c, id);
       return typeof r === 'string' ? r : JSON.stringify(r ?? c);
     },
   });
-  const set = (p, values) => values.forEach((v) => add(`${p} = ${JSON.stringify(v)?.slice(0, 50)}`, (c) => {
+  const set = (p, values, mustFail = () => undefined) => values.forEach((v) => add(`${p} = ${JSON.stringify(v)?.slice(0, 50)}`, (c) => {
     const keys = p.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
     let cur = c;
     for (const k of keys.slice(0, -1)) cur = cur[k] ??= {};
     cur[keys[keys.length - 1]] = v;
-  }));
+  }, { mustFail: mustFail(v) }));
+  // A NUL byte can't reach a system call: C would see a different (cut)
+  // string than the one validated. Such a config must be rejected.
+  const NUL = (v) => (JSON.stringify(v).includes('\\u0000') ? 'a NUL byte would cut the string the kernel sees' : undefined);
+  // (uid_t)-1 means "unchanged" to setresuid/setresgid: the process would stay root.
+  const MINUS1 = (v) => (v === 4294967295 ? '(uid_t)-1 leaves the id unchanged (root); runc: "uids and gids must be in range 0-2147483647"' : undefined);
 
   // -- the document itself
   const raw = (name, text) => add(`raw: ${name}`, () => text);
@@ -180,7 +186,7 @@ function variants(seed) {
   raw('constructor key', JSON.stringify(baseConfig()).replace('{', '{"constructor":{"prototype":{"x":1}},'));
   raw('invalid UTF-8', Buffer.concat([Buffer.from('{"ociVersion":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]).toString('latin1'));
   raw('lone surrogate escape', JSON.stringify(baseConfig()).replace('"hostname":"ocirun"', '"hostname":"\\ud800"'));
-  raw('NUL escape in hostname', JSON.stringify(baseConfig()).replace('"hostname":"ocirun"', '"hostname":"a\\u0000b"'));
+  add('raw: NUL escape in hostname', () => JSON.stringify(baseConfig()).replace('"hostname":"ocirun"', '"hostname":"a\\u0000b"'), { mustFail: 'a NUL byte would cut the string the kernel sees' });
 
   // -- deep nesting inside the document
   for (const depth of [100, 1000, 10_000, 100_000]) {
@@ -232,13 +238,13 @@ function variants(seed) {
 
   // -- targeted values
   set('ociVersion', ['2.0.0', '', '1.0.0-rc1', 1.0, '1.2.0\u0000', '0.0.1', '1.99.0']);
-  set('process.user.uid', [-1, 4294967295, 4294967296, 2 ** 53, 1.5, '0', null, -(2 ** 31)]);
-  set('process.user.gid', [-1, 4294967295, 4294967296, 1e20, '0']);
+  set('process.user.uid', [-1, 4294967295, 4294967296, 2 ** 53, 1.5, '0', null, -(2 ** 31)], MINUS1);
+  set('process.user.gid', [-1, 4294967295, 4294967296, 1e20, '0'], MINUS1);
   set('process.user.umask', [-1, 0o10000, 2 ** 32, '022', 1.5]);
   set('process.user.additionalGids', [[-1], [2 ** 32], ['a'], 5, [1.5]]);
   set('process.user.username', [5, '', 'root\u0000']);
-  set('process.args', [[], [''], ['\u0000'], ['nonexistent-binary'], ['/'], ['/etc/passwd'], ['../../../bin/sh'], [1], 'sh', null, ['/proc/self/exe'], ['/dev/null']]);
-  set('process.env', [['=x'], ['A'], ['\u0000=1'], [1], 'PATH=/bin', [''], ['PATH']]);
+  set('process.args', [[], [''], ['\u0000'], ['nonexistent-binary'], ['/'], ['/etc/passwd'], ['../../../bin/sh'], [1], 'sh', null, ['/proc/self/exe'], ['/dev/null'], ['sleep\u0000x', '1']], NUL);
+  set('process.env', [['=x'], ['A'], ['\u0000=1'], [1], 'PATH=/bin', [''], ['PATH'], ['A=b\u0000c']], NUL);
   set('process.cwd', ['', 'relative', '/../../..', '/proc/self/fd/7', '/nonexistent/deep/dir', '/etc/passwd', '\u0000', '/fuzz-loop', '/fuzz-magic', '/fuzz-dangling', '/bin/busybox/x', 5]);
   set('process.capabilities.bounding', [['CAP_FOO'], ['cap_kill'], [1], 'CAP_KILL', [''], ['CAP_']]);
   set('process.capabilities.ambient', [['CAP_SYS_ADMIN'], ['CAP_NOPE']]);
@@ -258,15 +264,16 @@ function variants(seed) {
     [{ type: 'RLIMIT_NOFILE' }], [{ type: 'RLIMIT_NOFILE', hard: '1', soft: '1' }], [{ hard: 1, soft: 1 }],
     [{ type: 'RLIMIT_NOFILE', hard: 1.5, soft: 1 }],
   ]);
-  set('hostname', ['', 'a'.repeat(65), '\u0000', 123, 'a/b', '💥']);
+  set('hostname', ['', 'a'.repeat(65), '\u0000', 123, 'a/b', '💥'], NUL);
   set('domainname', ['a'.repeat(65), 5]);
   set('root', [null, {}, { path: '' }, { path: '/nonexistent/rootfs' }, { path: 5 }, { path: ROOTFS, readonly: 'yes' },
     { path: path.join(BUSYBOX_BUNDLE, 'config.json') }, { path: 'no/such/rel' }, { path: '\u0000' }, { path: `${ROOTFS}/fuzz-loop` }]);
   set('mounts', [null, {}, 'x', [1], [null], [{}]]);
   const mount = (name, m) => add(`mount: ${name}`, (c) => { c.mounts.push(m); });
   for (const d of ['tmp', '', '/../../../etc/x', '/proc/self/root/x', '/fuzz-abs/x', '/fuzz-rel/x', '/fuzz-loop/x',
-    '/fuzz-magic/x', '/fuzz-dangling', '/bin/busybox/x', '\u0000', '/a\u0000/../../../b', '/', '/proc', '/dev/null', '/.//./x/../y']) {
-    mount(`tmpfs at ${JSON.stringify(d)}`, { destination: d, type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] });
+    '/fuzz-magic/x', '/fuzz-dangling', '/bin/busybox/x', '\u0000', '/a\u0000/../../../b', '/etc\u0000x', '/', '/proc', '/dev/null', '/.//./x/../y']) {
+    // ("/a\0/../../../b" is cleaned to "/b" before it reaches the kernel)
+    add(`mount: tmpfs at ${JSON.stringify(d)}`, (c) => { c.mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] }); }, { mustFail: d.includes('/../') ? undefined : NUL(d) });
   }
   mount('type nosuchfs', { destination: '/x', type: 'nosuchfs', source: 'x' });
   mount('bind without source', { destination: '/x', type: 'bind', options: ['rbind'] });
@@ -349,6 +356,7 @@ function variants(seed) {
   seccomp('missing listener socket', { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/nonexistent/sock', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }] });
   seccomp('empty names', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [], action: 'SCMP_ACT_ERRNO' }] });
   seccomp('name ""', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [''], action: 'SCMP_ACT_ERRNO' }] });
+  // (cut at the NUL as runc does: the filter only gets stricter)
   seccomp('name NUL', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid\u0000x'], action: 'SCMP_ACT_ERRNO' }] });
   seccomp('KILL everything (init dies before ready)', { defaultAction: 'SCMP_ACT_KILL' });
   seccomp('ERRNO everything', { defaultAction: 'SCMP_ACT_ERRNO' });
@@ -369,7 +377,7 @@ function variants(seed) {
   dev('through an absolute symlink', { path: '/fuzz-abs/fuzz-dev', type: 'c', major: 1, minor: 3 });
   dev('through a loop', { path: '/fuzz-loop/x', type: 'c', major: 1, minor: 3 });
   dev('over a directory', { path: '/etc', type: 'c', major: 1, minor: 3 });
-  set('linux.maskedPaths', [['relative'], ['/../../etc/fuzz-masked'], ['\u0000'], ['/proc/self/root/etc'], [1], '/proc', ['/fuzz-loop'], ['/fuzz-magic/etc'], ['/fuzz-abs/hostname']]);
+  set('linux.maskedPaths', [['relative'], ['/../../etc/fuzz-masked'], ['\u0000'], ['/etc/hostname\u0000x'], ['/proc/self/root/etc'], [1], '/proc', ['/fuzz-loop'], ['/fuzz-magic/etc'], ['/fuzz-abs/hostname']], NUL);
   set('linux.readonlyPaths', [['relative'], ['/../../etc'], ['/proc/self/root/etc'], [null], ['/fuzz-loop'], ['/fuzz-magic'], ['/fuzz-rel'], ['/fuzz-dangling']]);
   set('linux.rootfsPropagation', ['foo', 1, '', 'RSLAVE']);
   set('linux.mountLabel', [5]);
@@ -392,7 +400,7 @@ function variants(seed) {
   const arrayPaths = basePaths.filter(([, v]) => Array.isArray(v) && v.length);
   const mutators = [
     // wrong type (weighted: most variants should fail fast in validation)
-    [5, () => {
+    [7, () => {
       const [p, v] = pick(basePaths);
       let w = pick(WRONG_VALUES);
       for (let i = 0; i < 5 && typeof w === typeof v && Array.isArray(w) === Array.isArray(v); i++) w = pick(WRONG_VALUES);
@@ -435,8 +443,8 @@ function variants(seed) {
     }],
   ];
   const weighted = mutators.flatMap(([w, f]) => Array(w).fill(f));
-  for (let i = 0; i < 960; i++) {
-    const n = i < 640 ? 1 : 2 + int(2);
+  for (let i = 0; i < 560; i++) {
+    const n = i < 400 ? 1 : 2 + int(2);
     const ms = Array.from({ length: n }, () => pick(weighted)());
     add(`random: ${ms.map((m) => m[0]).join(' + ')}`, (c) => {
       for (const [, f] of ms) {
@@ -456,6 +464,53 @@ function variants(seed) {
 const ROOT = makeRoot(t);
 const WORK = tempDir(t, 'fuzz');
 
+// After the assertions (which report them): remove what a variant leaked,
+// so the host stays clean for the rest of the suite.
+t.teardown(() => {
+  const dirs = cgroupDirsNamed(`${PREFIX}-fz-${process.pid}-*`);
+  for (const d of dirs) {
+    const all = (spawnSync('find', [d, '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout ?? '').trim().split('\n').filter(Boolean);
+    for (const x of all) {
+      try {
+        for (const pid of fs.readFileSync(`${x}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      } catch { /* gone */ }
+    }
+    for (const x of all) {
+      for (let i = 0; i < 50; i++) {
+        try {
+          fs.rmdirSync(x);
+          break;
+        } catch {
+          spawnSync('sleep', ['0.02']);
+        }
+      }
+    }
+  }
+});
+
+/**
+ * Where a variant's cgroup dirs would be: every hierarchy's root and our own
+ * cgroup in it (a relative cgroupsPath is below the runtime's cgroup). Cheaper
+ * than a find per variant; a find at the end looks everywhere.
+ */
+const CGROUP_PARENTS = (() => {
+  const own = new Map();
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (m) for (const c of m[1].split(',')) own.set(c, m[2]);
+  }
+  const out = new Set();
+  for (const name of fs.readdirSync('/sys/fs/cgroup')) {
+    const mp = path.join('/sys/fs/cgroup', name);
+    if (!fs.statSync(mp).isDirectory()) continue;
+    out.add(mp);
+    const key = name === 'systemd' ? 'name=systemd' : name === 'unified' ? '' : name;
+    const o = own.get(key) ?? own.get(name.split(',')[0]);
+    if (o && o !== '/') out.add(path.join(mp, o));
+  }
+  return [...out];
+})();
+
 /** Problems with one ocirun invocation's result, or [] if it failed cleanly. */
 function failureProblems(r) {
   const p = [];
@@ -466,6 +521,8 @@ function failureProblems(r) {
   if (lines.length && !lines[0].startsWith('ocirun: ')) p.push('stderr does not start with "ocirun: "');
   if (/internal error/i.test(r.stderr)) p.push('internal error');
   if (/\n\s+at |\bat (\S+ )?\(?(node:|\/)\S+:\d+:\d+\)?/.test(r.stderr)) p.push('stack trace');
+  // One line naming the cause, not a 10 MB echo of the input.
+  if (r.stderr.length > 8192) p.push(`stderr is ${r.stderr.length} bytes`);
   return p;
 }
 
@@ -497,6 +554,7 @@ t.test('fuzzed configs', async (t) => {
   let valid = 0;
   let ran = 0;
   const timings = [];
+  const stoppedAfterCreate = [];
   const started = Date.now();
 
   async function one(v) {
@@ -516,17 +574,26 @@ t.test('fuzzed configs', async (t) => {
     const r = await ocirunTimed(['create', '-b', dir, id], dir);
     timings.push([Date.now() - t0, v.i, r.status, v.name.slice(0, 80)]);
     ran++;
+    if (r.status === 0 && v.mustFail) {
+      bad.push({ i: v.i, name: v.name, problems: [`accepted (exit 0), must be rejected: ${v.mustFail}`] });
+    }
     if (r.status === 0) {
       // Valid after all: it must be a working container, and go away.
       valid++;
-      const st = await ocirunTimed(['state', id], dir);
+      // (state is checked for the targeted variants; random ones only get
+      // deleted, to keep the time down)
+      const random = v.name.startsWith('random:');
+      const st = random ? { stdout: '{"status":"created"}', stderr: '' } : await ocirunTimed(['state', id], dir);
       let status;
       try {
         status = JSON.parse(st.stdout).status;
       } catch { /* reported below */ }
       const d = await ocirunTimed(['delete', '--force', id], dir);
       const p = [];
-      if (status !== 'created') p.push(`created, but state says ${status ?? `nothing (${st.stderr.trim().slice(0, 200)})`}`);
+      // "stopped" is possible: e.g. RLIMIT_NOFILE 0 kills the waiting init
+      // (runc's create succeeds there too, and the container is stopped).
+      if (status !== 'created' && status !== 'stopped') p.push(`created, but state says ${status ?? `nothing (${st.stderr.trim().slice(0, 200)})`}`);
+      if (status === 'stopped') stoppedAfterCreate.push(`#${v.i} ${v.name.slice(0, 80)}`);
       if (d.status !== 0) p.push(`delete --force failed: ${d.stderr.trim().slice(0, 200)}`);
       if (p.length) bad.push({ i: v.i, name: v.name, problems: p });
     } else {
@@ -539,7 +606,7 @@ t.test('fuzzed configs', async (t) => {
       left.push(`state dir: ${fs.readdirSync(path.join(ROOT, id)).join(' ')}`);
       await ocirunTimed(['delete', '--force', id], dir);
     }
-    const cgs = cgroupDirsNamed(`*${id}*`);
+    const cgs = CGROUP_PARENTS.map((d) => path.join(d, id)).filter((d) => fs.existsSync(d));
     if (cgs.length) left.push(`cgroups: ${cgs.slice(0, 3).join(' ')}`);
     if (left.length) leaks.push({ i: v.i, name: v.name, left });
     if (KEEP && (left.length || bad.some((b) => b.i === v.i))) {
@@ -561,6 +628,7 @@ t.test('fuzzed configs', async (t) => {
     t.comment(`total create ms: ${timings.reduce((a, x) => a + x[0], 0)}; valid: ${timings.filter((x) => x[2] === 0).length}`);
   }
   t.comment(`fuzz cases run: ${ran} (${valid} valid, created and deleted; ${ran - valid} rejected) in ${secs}s`);
+  if (stoppedAfterCreate.length) t.comment(`created but stopped at once: ${stoppedAfterCreate.join('; ')}`);
   t.same(bad.map((b) => `#${b.i} ${b.name.slice(0, 120)}: ${b.problems.join(', ')}${b.stderr ? ` -- ${b.stderr.trim().slice(0, 300)}` : ''}`), [],
     'every variant fails cleanly (one "ocirun: " line, no internal error, no stack, no signal) or is created and deleted');
   t.same(leaks.map((l) => `#${l.i} ${l.name.slice(0, 120)}: ${l.left.join('; ')}`), [], 'no variant leaves a state dir or cgroup behind');
@@ -622,7 +690,9 @@ t.test('garbage state files in --root', async (t) => {
     }],
     ['state.json a symlink to /etc/passwd', (d) => fs.symlinkSync('/etc/passwd', `${d}/state.json`)],
     ['state.json a dangling symlink', (d) => fs.symlinkSync('/nonexistent/state.json', `${d}/state.json`)],
-    ['state.json a fifo (nobody writes it)', (d) => spawnSync('mkfifo', [`${d}/state.json`])],
+    // A read would block forever: checked with a short timeout, and only
+    // state, list and delete --force (each would hang the same way).
+    ['state.json a fifo (nobody writes it)', (d) => spawnSync('mkfifo', [`${d}/state.json`]), { fewer: true }],
     ['init.sock is a regular file', (d, id) => { fs.writeFileSync(`${d}/state.json`, good.replace('ID', id)); fs.writeFileSync(`${d}/init.sock`, 'x'); }],
     ['config.json garbage', (d, id) => { fs.writeFileSync(`${d}/state.json`, good.replace('ID', id)); fs.writeFileSync(`${d}/config.json`, '{'); }],
     ['the container dir is a regular file', (d) => { fs.rmdirSync(d); fs.writeFileSync(d, 'garbage'); }],
@@ -635,8 +705,9 @@ t.test('garbage state files in --root', async (t) => {
   fs.writeFileSync(path.join(root, okId, 'state.json'), good.replace('ID', okId));
   t.teardown(() => rtFiles(t, root, ['delete', '--force', okId], { dir: IO }));
 
-  for (const [name, make] of cases) {
+  for (const [name, make, { fewer = false } = {}] of cases) {
     t.test(name, async (t) => {
+      const timeout = fewer ? 2_500 : 10_000;
       const id = `${PREFIX}-gs-${process.pid}-${++n}`;
       const d = path.join(root, id);
       fs.mkdirSync(d, { mode: 0o700 });
@@ -650,14 +721,14 @@ t.test('garbage state files in --root', async (t) => {
         t.equal(r.stderr.trim().split('\n').length, 1, `${cmd}: one line`, { stderr: r.stderr });
         t.match(r.stderr, /^ocirun: \S/, `${cmd}: "ocirun: <why>"`);
       };
-      const st = rtFiles(t, root, ['state', id], { dir: IO, timeout: 10_000 });
+      const st = rtFiles(t, root, ['state', id], { dir: IO, timeout });
       clear(st, 'state', { mayWork: true });
       if (st.status === 0) {
         let s;
         t.doesNotThrow(() => (s = JSON.parse(st.stdout)), 'state: if it answers, with JSON');
         t.equal(s?.id, id, 'state: of the right id');
       }
-      const l = rtFiles(t, root, ['list', '--format', 'json'], { dir: IO, timeout: 10_000 });
+      const l = rtFiles(t, root, ['list', '--format', 'json'], { dir: IO, timeout });
       t.equal(l.signal, null, 'list: not killed by a signal');
       t.notMatch(l.stderr, /internal error|\n\s+at /, 'list: no internal error or stack');
       if (l.status === 0) {
@@ -668,12 +739,16 @@ t.test('garbage state files in --root', async (t) => {
         t.equal(l.status, 1, 'list: exits 0 or 1');
         t.equal(l.stderr.trim().split('\n').length, 1, 'list: one line', { stderr: l.stderr });
       }
-      const lt = rtFiles(t, root, ['list'], { dir: IO, timeout: 10_000 });
-      t.equal(lt.status, l.status, 'list (table) answers as list --format json');
-      clear(rtFiles(t, root, ['kill', id, 'KILL'], { dir: IO, timeout: 10_000 }), 'kill');
-      clear(rtFiles(t, root, ['start', id], { dir: IO, timeout: 10_000 }), 'start');
-      clear(rtFiles(t, root, ['delete', id], { dir: IO, timeout: 10_000 }), 'delete (no --force)', { mayWork: true });
-      const del = rtFiles(t, root, ['delete', '--force', id], { dir: IO, timeout: 10_000 });
+      if (!fewer) {
+        const lt = rtFiles(t, root, ['list'], { dir: IO, timeout });
+        t.equal(lt.status, l.status, 'list (table) answers as list --format json');
+      }
+      if (!fewer) {
+        clear(rtFiles(t, root, ['kill', id, 'KILL'], { dir: IO, timeout }), 'kill');
+        clear(rtFiles(t, root, ['start', id], { dir: IO, timeout }), 'start');
+        clear(rtFiles(t, root, ['delete', id], { dir: IO, timeout }), 'delete (no --force)', { mayWork: true });
+      }
+      const del = rtFiles(t, root, ['delete', '--force', id], { dir: IO, timeout });
       t.equal(del.status, 0, 'delete --force exits 0', { stderr: del.stderr });
       t.notOk(fs.existsSync(d) || isLink(d), 'delete --force removed it');
       t.equal(fs.readFileSync(path.join(victim, 'precious'), 'utf8'), 'keep me\n', 'a symlinked victim dir is untouched');

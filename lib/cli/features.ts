@@ -8,7 +8,7 @@ import { SPEC_VERSION } from './main';
 const MOUNT_OPTIONS = [
   'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'mand', 'noatime',
   'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
-  'nosymfollow', 'rbind', 'relatime', 'remount', 'ro', 'rw', 'strictatime', 'suid', 'symfollow', 'sync',
+  'nosymfollow', 'rbind', 'relatime', 'idmap', 'ridmap', 'rro', 'remount', 'ro', 'rw', 'strictatime', 'suid', 'symfollow', 'sync',
   ...Object.keys(PROPAGATION),
 ].sort();
 
@@ -34,7 +34,7 @@ export function features(): object {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: { 'org.opencontainers.runtime-spec.features.ocirun': '1' },
   };

@@ -23,8 +23,14 @@ function clean(dest: string): string {
 function configMount(m: Mount, i: number, host: MountHost, bundle: string, opts: PlanMountOptions): MountOp {
   const o = parseMountOptions(m.options);
   const target = clean(m.destination);
+  let idmap: MountOp['idmap'];
   if (m.uidMappings?.length || m.gidMappings?.length) {
-    throw new PlanError(`mounts[${i}].uidMappings`, 'idmapped mounts are not supported by ocirun yet');
+    if (!(o.bind || m.type === 'bind')) throw new PlanError(`mounts[${i}].uidMappings`, 'idmapped mounts must be bind mounts');
+    if (!m.uidMappings?.length || !m.gidMappings?.length) {
+      throw new PlanError(`mounts[${i}].uidMappings`, 'an idmapped mount needs both uidMappings and gidMappings');
+    }
+    const text = (x: { containerID: number; hostID: number; size: number }[]) => x.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join('');
+    idmap = { uidMap: text(m.uidMappings), gidMap: text(m.gidMappings) };
   }
   // In a user namespace without a network namespace of its own the kernel
   // refuses a new sysfs: bind the host's /sys instead (as runc does).
@@ -42,7 +48,7 @@ function configMount(m: Mount, i: number, host: MountHost, bundle: string, opts:
       kind: MountKind.Bind,
       targetKind: host.isDir(source) ? TargetKind.Dir : TargetKind.File,
       source, target, fstype: '', data: '', flags: o.flags, propagation: o.propagation,
-      recursive: o.recursive, remount, rro: o.rro,
+      recursive: o.recursive || (m.options ?? []).includes('ridmap'), remount, rro: o.rro, idmap,
     };
   }
   if (!m.type) throw new PlanError(`mounts[${i}].type`, 'is required unless the mount is a bind mount');

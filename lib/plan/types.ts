@@ -17,6 +17,9 @@ export interface MountOp {
   recursive: boolean;
   remount: boolean;
   rro?: boolean;
+  /** Idmapped bind: the mount's id maps (uid_map/gid_map text); the caller turns them into a user ns fd. */
+  idmap?: { uidMap: string; gidMap: string };
+  idmapUsernsFd?: number;
 }
 
 export interface DeviceOp {

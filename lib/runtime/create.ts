@@ -137,6 +137,12 @@ export function create(store: Store, o: CreateOptions): Created {
     const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cgroupLoc, spec), { startFd, consoleFd, joins: joinFds }, {
       noPivot: o.noPivot, preserveFds: o.preserveFds, warn: logWarn,
     }, ns);
+    for (const m of plan.mounts) {
+      if (m.idmap) {
+        m.idmapUsernsFd = a.usernsFd(m.idmap.uidMap, m.idmap.gidMap);
+        fds.push(m.idmapUsernsFd);
+      }
+    }
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;

@@ -69,6 +69,15 @@ bash "$REPO/scripts/setup.sh" >&2
 ROOTFS="$REPO/bundles/busybox/rootfs"
 flock -u 9; exec 9>&-
 
+# The rootfs as a tar: other tests may add or remove mount targets in the shared
+# bundle while we read it; tar's status 1 ("changed as we read it") is fine.
+rootfs_tar() {
+  local rc=0
+  tar -C "$ROOTFS" --sort=name --numeric-owner --mtime=@0 --ignore-failed-read \
+    --warning=no-file-changed --warning=no-file-removed -cf "$1" . || rc=$?
+  (( rc <= 1 ))
+}
+
 # With OCIRUN_ENGINE_OWNER_PID set (the tests set their own pid), a watcher
 # runs teardown.sh DIR once that process is gone, even if it was killed before
 # its own teardown: no containerd or container outlives a test run.
@@ -118,7 +127,9 @@ EOF
   PODMAN=(podman --root "$P/root" --runroot "$DIR/run" --cgroup-manager cgroupfs --events-backend file)
   if ! "${PODMAN[@]}" image exists localhost/busybox:latest; then
     log "importing localhost/busybox:latest into $P"
-    tar -C "$ROOTFS" --numeric-owner -c . | "${PODMAN[@]}" import -q - localhost/busybox:latest >/dev/null
+    rootfs_tar "$P/rootfs.tar"
+    "${PODMAN[@]}" import -q "$P/rootfs.tar" localhost/busybox:latest >/dev/null
+    rm -f "$P/rootfs.tar"
   fi
   echo "PODMAN_ROOT=$P/root"
   echo "PODMAN_RUNROOT=$DIR/run"
@@ -140,7 +151,7 @@ build_oci_archive() {
   arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
   rm -rf "$L"
   mkdir -p "$L/blobs/sha256"
-  tar -C "$ROOTFS" --sort=name --numeric-owner --mtime=@0 -cf "$L/layer.tar" .
+  rootfs_tar "$L/layer.tar"
   local layer_sha layer_size
   layer_sha="$(sha256sum "$L/layer.tar" | cut -d' ' -f1)"
   layer_size="$(stat -c %s "$L/layer.tar")"
