@@ -400,7 +400,7 @@ function variants(seed) {
   const arrayPaths = basePaths.filter(([, v]) => Array.isArray(v) && v.length);
   const mutators = [
     // wrong type (weighted: most variants should fail fast in validation)
-    [7, () => {
+    [10, () => {
       const [p, v] = pick(basePaths);
       let w = pick(WRONG_VALUES);
       for (let i = 0; i < 5 && typeof w === typeof v && Array.isArray(w) === Array.isArray(v); i++) w = pick(WRONG_VALUES);
@@ -698,6 +698,8 @@ t.test('garbage state files in --root', async (t) => {
     ['the container dir is a regular file', (d) => { fs.rmdirSync(d); fs.writeFileSync(d, 'garbage'); }],
     ['the container dir is a symlink to a victim dir', (d) => { fs.rmdirSync(d); fs.symlinkSync(victim, d); }],
     ['the container dir is a dangling symlink', (d) => { fs.rmdirSync(d); fs.symlinkSync('/nonexistent/dir', d); }],
+    // The dir can't even be opened (ELOOP): delete --force must not claim success.
+    ['the container dir is a symlink loop', (d) => { fs.rmdirSync(d); fs.symlinkSync(path.basename(d), d); }],
   ];
   // A healthy neighbour: list must still show it.
   const okId = `${PREFIX}-gsok-${process.pid}`;
@@ -738,10 +740,6 @@ t.test('garbage state files in --root', async (t) => {
       } else {
         t.equal(l.status, 1, 'list: exits 0 or 1');
         t.equal(l.stderr.trim().split('\n').length, 1, 'list: one line', { stderr: l.stderr });
-      }
-      if (!fewer) {
-        const lt = rtFiles(t, root, ['list'], { dir: IO, timeout });
-        t.equal(lt.status, l.status, 'list (table) answers as list --format json');
       }
       if (!fewer) {
         clear(rtFiles(t, root, ['kill', id, 'KILL'], { dir: IO, timeout }), 'kill');
