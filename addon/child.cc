@@ -821,6 +821,9 @@ void close_inherited() {
 
 void child_main(const Plan* plan) {
   P = plan;
+  // Until execve the init is "ocirun-init" (/proc/<pid>/comm): how `state`
+  // tells a created container (waiting for start) from a running one.
+  prctl(PR_SET_NAME, P->is_exec ? "ocirun-exec" : "ocirun-init", 0, 0, 0);
   reset_signals();
   if (P->stdin_fd >= 0 && P->stdin_fd != 0) dup2(P->stdin_fd, 0);
   close_inherited();

@@ -37,7 +37,7 @@ export default async function (a: { id: string; stats: boolean; interval: string
   let next = Date.now();
   // OOM kills are checked often; stats at the interval.
   for (;;) {
-    const alive = status(record, s.startSocket(a.id)) !== 'stopped';
+    const alive = status(record) !== 'stopped';
     const stats = cg.exists() ? cg.stats() : undefined;
     if (stats && stats.oomKills > ooms) {
       ooms = stats.oomKills;

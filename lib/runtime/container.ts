@@ -17,7 +17,7 @@ export function notExist(id: string): RuntimeError {
 export function load(store: Store, id: string): Loaded {
   const record = store.read(id);
   if (!record) throw notExist(id);
-  return { record, status: status(record, store.startSocket(id)) };
+  return { record, status: status(record) };
 }
 
 /** The State of runtime.md, plus runc's extra fields (rootfs, created, owner). */

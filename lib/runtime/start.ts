@@ -23,10 +23,10 @@ export function start(store: Store, id: string): void {
     const a = addon();
     const fd = a.connectUnix(sock);
     try {
-      // From here on the container counts as running (no socket, no "created").
-      fs.unlinkSync(sock);
       testPoint('start:release');
       const err = a.release(fd);
+      // The init has exec'd (or failed): nobody listens on the socket any more.
+      fs.rmSync(sock, { force: true });
       // The trampoline only knows it failed to exec: name the program.
       if (err) throw childError(err.msg === 'exec' ? { ...err, msg: `exec: "${spec.process?.args?.[0] ?? ''}"` } : err);
     } finally {

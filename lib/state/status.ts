@@ -25,7 +25,7 @@ export function initAlive(r: Record): boolean {
   return !!st && st.startTime === r.startTime && st.state !== 'Z' && st.state !== 'X';
 }
 
-export function status(r: Record, startSocket: string): Status {
+export function status(r: Record): Status {
   if (r.phase === 'creating') {
     // Still being created, unless the creating process is gone (killed midway).
     const c = r.creator && procStat(r.creator.pid);
@@ -33,5 +33,14 @@ export function status(r: Record, startSocket: string): Status {
   }
   if (!initAlive(r)) return 'stopped';
   if (r.cgroup && openCgroup(r.cgroup).isFrozen()) return 'paused';
-  return fs.existsSync(startSocket) ? 'created' : 'running';
+  return waitingForStart(r.pid) ? 'created' : 'running';
+}
+
+/** The init has not exec'd yet: it still carries the name the addon gave it. */
+export function waitingForStart(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8') === 'ocirun-init\n';
+  } catch {
+    return false;
+  }
 }
