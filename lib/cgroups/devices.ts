@@ -1,4 +1,4 @@
-import type { DeviceCgroup } from '../config/types';
+import type { DeviceCgroup, Resources } from '../config/types';
 
 /**
  * Devices every container may use on top of its config, as runc's specconv
@@ -20,4 +20,14 @@ export function v1DeviceLine(rule: DeviceCgroup): string {
   const minor = rule.minor === undefined || rule.minor < 0 ? '*' : rule.minor;
   if (type === 'a' && major === '*' && minor === '*') return 'a';
   return `${type} ${major}:${minor} ${rule.access ?? 'rwm'}`;
+}
+
+/** linux.resources.rdma -> rdma.max lines ("mlx4_0 hca_handle=2 hca_object=2000"), same on v1 and v2. */
+export function rdmaLines(rdma: Resources['rdma']): string[] {
+  return Object.entries(rdma ?? {}).map(([dev, l]) => {
+    const parts = [dev];
+    if (l.hcaHandles !== undefined) parts.push(`hca_handle=${l.hcaHandles}`);
+    if (l.hcaObjects !== undefined) parts.push(`hca_object=${l.hcaObjects}`);
+    return parts.join(' ');
+  });
 }

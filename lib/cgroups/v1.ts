@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
 import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
-import { DEFAULT_DEVICE_RULES, v1DeviceLine } from './devices';
+import { DEFAULT_DEVICE_RULES, rdmaLines, v1DeviceLine } from './devices';
 import { blkioEntries, keyValues, num, type MemoryEntry, type Stats } from './stats';
 
 export class CgroupV1 implements CgroupManager {
@@ -101,6 +101,7 @@ export class CgroupV1 implements CgroupManager {
       }
     }
     for (const h of r.hugepageLimits ?? []) set('hugetlb', `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);
+    for (const line of rdmaLines(r.rdma)) set('rdma', 'rdma.max', line);
     if (r.network?.classID !== undefined) set('net_cls', 'net_cls.classid', r.network.classID);
     for (const p of r.network?.priorities ?? []) set('net_prio', 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
     if (r.devices && this.dir('devices')) this.applyDevices(r.devices);

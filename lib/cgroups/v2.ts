@@ -7,6 +7,7 @@ import type { CgroupManager } from './types';
 import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES } from './devices';
 import { blkioEntries, keyValues, num, type Stats } from './stats';
+import { rdmaLines } from './devices';
 
 /** cpu.shares [2, 262144] -> cpu.weight [1, 10000] (the formula runc and crun share). */
 export function sharesToWeight(shares: number): number {
@@ -76,6 +77,7 @@ export class CgroupV2 implements CgroupManager {
     if (r.pids?.limit !== undefined) set('pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
     if (r.blockIO?.weight !== undefined) set('io.weight', `default ${blkioToIoWeight(r.blockIO.weight)}`);
     for (const h of r.hugepageLimits ?? []) set(`hugetlb.${h.pageSize}.max`, h.limit);
+    for (const line of rdmaLines(r.rdma)) set('rdma.max', line);
     if (r.devices) {
       // The same default allow list as on v1 (the container's standard nodes, ptys, tun).
       const { deviceFilter } = require('./devices-bpf') as typeof import('./devices-bpf');
