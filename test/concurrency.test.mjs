@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   PREFIX, makeRoot, makeBundle, uniqueId, waitFor, sleep, tempDir, rtFiles, spawnFiles, procState,
-  assertNothingLeft, cgroupDirsNamed, mountsMentioning,
+  assertNothingLeft, cgroupDirsNamed, mountsMentioning, processesIn,
 } from './lib/harness.mjs';
 
 t.setTimeout(170_000);
@@ -126,8 +126,10 @@ t.test('delete --force racing kill, state and start', async (t) => {
     }
     // Rounds alternate: a created container (start can win), or a running one.
     if (round % 2) rtFiles(t, ROOT, ['start', id], { dir: IO });
+    // The delete starts 0-120 ms after the others, so that the rounds see
+    // different interleavings (state of a created, running, dying, gone one).
+    const delay = (round * 37) % 121;
     const ops = [
-      ['delete', launch(['delete', '--force', id])],
       ['kill', launch(['kill', id, 'KILL'])],
       ['kill-all', launch(['kill', '--all', id, 'TERM'])],
       ['start', launch(['start', id])],
@@ -135,7 +137,11 @@ t.test('delete --force racing kill, state and start', async (t) => {
       ['state', launch(['state', id])],
       ['state', launch(['state', id])],
       ['list', launch(['list', '--format', 'json'])],
+      ['pause', launch(['pause', id])],
+      ['resume', launch(['resume', id])],
     ];
+    await sleep(delay);
+    ops.push(['delete', launch(['delete', '--force', id])], ['state', launch(['state', id])]);
     const rs = await Promise.all(ops.map(([, p]) => p.exited));
     races++;
     rs.forEach((r, i) => {
@@ -170,7 +176,7 @@ t.test('delete --force racing kill, state and start', async (t) => {
         }
         return undefined;
       }
-      // kill, start: success, or one clean line.
+      // kill, start, pause, resume: success, or one clean line.
       if (r.status !== 0 && (r.status !== 1 || !oneLine(r.stderr) || !/^ocirun: /.test(r.stderr))) note(round, `${what} did not fail cleanly`, r);
       if (/corrupt/.test(r.stderr)) note(round, `${what} saw a corrupt state`, r);
       return undefined;
@@ -186,6 +192,35 @@ t.test('delete --force racing kill, state and start', async (t) => {
   t.comment(`state answers seen: ${JSON.stringify(statuses)}`);
   t.same(bad, [], 'no crash, no corrupt state, no leak in 20 rounds');
   await assertNothingLeft(t, ROOT, `${PREFIX}-conc-${process.pid}-x`, undefined, 'after the races');
+});
+
+t.test('create racing delete --force of the same id', async (t) => {
+  const bundle = makeBundle(t, (c) => { c.process.args = ['sleep', '1000']; });
+  const bad = [];
+  const outcomes = {};
+  for (let round = 0; round < 20; round++) {
+    const id = uniqueId('conc');
+    cleanup(t, [id]);
+    const c = launch(['create', '-b', bundle, id]);
+    await sleep((round * 13) % 60);
+    const d = launch(['delete', '--force', id]);
+    const [cr, dr] = await Promise.all([c.exited, d.exited]);
+    races++;
+    if (crashed(cr) || (cr.status !== 0 && (cr.status !== 1 || !oneLine(cr.stderr)))) bad.push(`round ${round} create: ${cr.status} ${cr.signal} ${cr.stderr.trim().slice(0, 200)}`);
+    if (crashed(dr) || dr.status !== 0) bad.push(`round ${round} delete --force: ${dr.status} ${dr.signal} ${dr.stderr.trim().slice(0, 200)}`);
+    const st = rtFiles(t, ROOT, ['state', id], { dir: IO });
+    const key = `create ${cr.status === 0 ? 'ok' : 'failed'}, then ${st.status === 0 ? JSON.parse(st.stdout).status : 'gone'}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+    if (st.status !== 0 && !/does not exist/.test(st.stderr)) bad.push(`round ${round} state: ${st.stderr.trim()}`);
+    // Whatever the order, one more delete --force leaves nothing.
+    rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO });
+    await waitFor(() => processesIn(id).length === 0, 3000, 50);
+    if (processesIn(id).length) bad.push(`round ${round}: processes left in its cgroup: ${processesIn(id).join(' ')}`);
+    if (cgroupDirsNamed(id).length) bad.push(`round ${round}: cgroup left`);
+    if (fs.existsSync(path.join(ROOT, id))) bad.push(`round ${round}: state dir left`);
+  }
+  t.comment(`outcomes: ${JSON.stringify(outcomes)}`);
+  t.same(bad, [], 'create and delete --force of one id at once: clean outcomes, no leak');
 });
 
 t.test('list during create/delete churn', async (t) => {

@@ -103,6 +103,11 @@ function running(t, id, bundle) {
 /** After the crash: state answers, delete --force works, nothing is left. */
 async function afterCrash(t, id, bundle, what) {
   const st = checkState(t, id, what);
+  const l = rtFiles(t, ROOT, ['list', '--format', 'json'], { dir: IO });
+  t.equal(l.status, 0, `${what}: list works`, { stderr: l.stderr });
+  let arr;
+  t.doesNotThrow(() => (arr = JSON.parse(l.stdout)), `${what}: list prints JSON`);
+  if (st) t.ok(arr?.some((x) => x.id === id), `${what}: list shows it as state does`);
   const d = rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO });
   t.equal(d.status, 0, `${what}: delete --force exits 0`, { stderr: d.stderr });
   t.notMatch(d.stderr, /internal error/, `${what}: delete --force does not crash`);

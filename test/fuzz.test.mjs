@@ -400,7 +400,7 @@ function variants(seed) {
   const arrayPaths = basePaths.filter(([, v]) => Array.isArray(v) && v.length);
   const mutators = [
     // wrong type (weighted: most variants should fail fast in validation)
-    [10, () => {
+    [14, () => {
       const [p, v] = pick(basePaths);
       let w = pick(WRONG_VALUES);
       for (let i = 0; i < 5 && typeof w === typeof v && Array.isArray(w) === Array.isArray(v); i++) w = pick(WRONG_VALUES);
@@ -410,12 +410,12 @@ function variants(seed) {
       const [p] = pick(basePaths);
       return [`delete ${show(p)}`, (c) => delAt(c, p)];
     }],
-    [2, () => {
+    [1, () => {
       const [p] = pick(stringPaths);
       const s = pick(HOSTILE_STRINGS);
       return [`${show(p)} = ${JSON.stringify(s).slice(0, 40)}`, (c) => setAt(c, p, s)];
     }],
-    [2, () => {
+    [1, () => {
       const [p] = pick(numberPaths);
       const n = pick(HOSTILE_NUMBERS);
       return [`${show(p)} = ${n}`, (c) => setAt(c, p, n)];

@@ -46,8 +46,9 @@ export class Store {
   readonly root: string;
 
   constructor(root: string) {
+    // A ".." anywhere is refused before resolving: --root must say where it is.
+    if (root.split('/').includes('..')) throw new RuntimeError(`invalid --root "${root}": must not contain ".."`);
     if (!path.isAbsolute(root)) root = path.resolve(root);
-    if (root.split('/').includes('..')) throw new RuntimeError(`invalid --root "${root}"`);
     this.root = path.normalize(root);
   }
 
