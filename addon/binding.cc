@@ -407,7 +407,8 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   bool nonblock = info.Length() > 1 && info[1].ToBoolean();
   // O_RDONLY works for files and directories alike (we lock state dirs).
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NOFOLLOW: a symlink where a state dir should be is never followed.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) throw sys_error(env, errno, "open lock " + path);
   int rc;
   do rc = flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)); while (rc < 0 && errno == EINTR);

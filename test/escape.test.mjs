@@ -13,7 +13,7 @@
 //   npx tap --disable-coverage test/escape.test.mjs
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -700,6 +700,70 @@ t.test('resource caps: the runtime keeps working', async (t) => {
     await assertNothingLeft(t, ROOT, r.id, r.bundle, 'OOM-killed init');
     const again = runIn(t, (c) => { c.process.args = sh('echo fine'); });
     t.equal(again.status, 0, 'a new run works', { stderr: again.stderr });
+  });
+});
+
+// ------------------------------------------------------- host processes
+
+t.test('host processes and ids', async (t) => {
+  escTest(t, 'uid/gid 4294967295 ((uid_t)-1) never leaves the process root', async (t) => {
+    const script = 'grep -E "^(Uid|Gid):" /proc/self/status';
+    for (const user of [{ uid: 4294967295, gid: 1000 }, { uid: 1000, gid: 4294967295 }, { uid: 4294967295, gid: 4294967295 }]) {
+      const r = runIn(t, (c) => { c.process.user = user; c.process.args = sh(script); });
+      const what = `user ${JSON.stringify(user)}`;
+      if (r.status !== 0) {
+        t.ok(oneLine(r.stderr) && /^ocirun: /.test(r.stderr), `${what}: refused with one line (runc: "uids and gids must be in range 0-2147483647")`, { stderr: r.stderr });
+        continue;
+      }
+      t.notMatch(r.stdout, /^Uid:\s+0\s/m, `${what}: the process does not run as uid 0`, { stdout: r.stdout });
+      t.notMatch(r.stdout, /^Gid:\s+0\s/m, `${what}: the process does not run as gid 0`, { stdout: r.stdout });
+    }
+    const d = detached(t, (c) => { c.process.user = { uid: 1000, gid: 1000 }; c.process.args = ['sleep', '1000']; });
+    const execs = [
+      ['exec -u 4294967295:4294967295', ['exec', '-u', '4294967295:4294967295', d.id, 'sh', '-c', script]],
+      ['exec --process (uid/gid 4294967295)', ['exec', '--process', writeProcess(t, { args: sh(script), cwd: '/', user: { uid: 4294967295, gid: 4294967295 } }), d.id]],
+    ];
+    for (const [what, args] of execs) {
+      const e = ocirun(args);
+      if (e.status === 0) {
+        t.notMatch(e.stdout, /^Uid:\s+0\s/m, `${what}: not uid 0`, { stdout: e.stdout });
+        t.notMatch(e.stdout, /^Gid:\s+0\s/m, `${what}: not gid 0`, { stdout: e.stdout });
+      } else {
+        t.ok(oneLine(e.stderr) && /^ocirun: /.test(e.stderr), `${what}: refused with one line`, { stderr: e.stderr });
+      }
+    }
+  });
+
+  escTest(t, 'a cgroupsPath naming an existing cgroup with a host process: delete --force leaves that process alone (as runc)', async (t) => {
+    const name = `${PREFIX}-esc-shared-${process.pid}`;
+    const pidsDir = `/sys/fs/cgroup/pids/${name}`;
+    fs.mkdirSync(pidsDir, { recursive: true });
+    const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
+    t.teardown(async () => {
+      try {
+        sleeper.kill('SIGKILL');
+      } catch { /* gone */ }
+      await sleep(100);
+      for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+        try {
+          fs.rmdirSync(`/sys/fs/cgroup/${h}/${name}`);
+        } catch { /* not there */ }
+      }
+    });
+    fs.writeFileSync(`${pidsDir}/cgroup.procs`, String(sleeper.pid));
+    const bundle = makeBundle(t, (c) => { c.linux.cgroupsPath = `/${name}`; c.process.args = ['sleep', '1000']; });
+    const id = uniqueId('esc');
+    t.teardown(() => ocirun(['delete', '--force', id]));
+    const c = ocirun(['create', '-b', bundle, id]);
+    if (c.status !== 0) {
+      // Refusing a cgroup that is not empty is fine too.
+      t.ok(oneLine(c.stderr) && /^ocirun: /.test(c.stderr), 'create refuses with one line', { stderr: c.stderr });
+    } else {
+      const d = ocirun(['delete', '--force', id]);
+      t.equal(d.status, 0, 'delete --force', { stderr: d.stderr });
+    }
+    await sleep(200);
+    t.ok(!['', 'Z', 'X'].includes(procState(sleeper.pid)), 'the host process in that cgroup is still alive');
   });
 });
 

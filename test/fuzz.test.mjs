@@ -2,7 +2,9 @@
 //
 // A deterministic generator (seeded PRNG; FUZZ_SEED=<n> to change the seed,
 // FUZZ_ONLY=<i,j,...> to run only some variants, FUZZ_KEEP=<dir> to keep the
-// config.json of each failing variant there) makes >= 1000 malformed or
+// config.json of each failing variant there, FUZZ_LIST=1 to only list the
+// variants, FUZZ_STATS=1 for the slowest and the valid ones, FUZZ_TIMEOUT=<ms>
+// for a slow machine) makes >= 1000 malformed or
 // hostile variants of the default config: wrong types at random paths, huge
 // arrays, deep nesting, odd strings (NUL, unicode, 10 MB), negative and huge
 // ids and limits, `..` paths, symlinked mount targets, bad seccomp, cgroup,
@@ -320,6 +322,14 @@ function variants(seed) {
   res('network', [{ classID: -1 }, { classID: 2 ** 32 }, { priorities: [{ name: '', priority: -1 }] }, { priorities: [{ name: '../../x', priority: 1 }] }]);
   res('devices', [[{ allow: true, type: 'x', access: 'rwm' }], [{ allow: true, access: 'xyz' }], [{ allow: 'yes' }], [{ allow: true, major: -5 }],
     [{ allow: true, type: 'c', major: 2 ** 40, minor: 1 }], 'all', [{}]]);
+  // runc writes "c -5:1 rwm" and the kernel refuses it; "c *:1 rwm" would
+  // allow every char device with minor 1 (/dev/mem is 1:1).
+  add('linux.resources.devices: type c, major -5, minor 1', (c) => {
+    c.linux.resources.devices.push({ allow: true, type: 'c', major: -5, minor: 1, access: 'rwm' });
+  }, { mustFail: 'a negative major other than -1 must not become "*" (every major)' });
+  add('linux.resources.devices: type b, minor -7', (c) => {
+    c.linux.resources.devices.push({ allow: true, type: 'b', major: 8, minor: -7, access: 'rwm' });
+  }, { mustFail: 'a negative minor other than -1 must not become "*" (every minor)' });
   res('unified', [{ '../../x': '1' }, { 'memory.max': 'abc' }, { '': '1' }, { 'cgroup.procs': '1' }, { 'a/b': 'c' }, { x: 1 }]);
   res('rdma', [{ mlx: { hcaHandles: -1 } }, { '': {} }]);
   set('linux.resources', ['x', 5, []]);
@@ -626,6 +636,7 @@ t.test('fuzzed configs', async (t) => {
     timings.sort((a, b) => b[0] - a[0]);
     for (const x of timings.slice(0, 60)) t.comment(`${x[0]}ms #${x[1]} exit ${x[2]} ${x[3]}`);
     t.comment(`total create ms: ${timings.reduce((a, x) => a + x[0], 0)}; valid: ${timings.filter((x) => x[2] === 0).length}`);
+    for (const x of timings.filter((y) => y[2] === 0)) t.comment(`valid: #${x[1]} ${x[3]}`);
   }
   t.comment(`fuzz cases run: ${ran} (${valid} valid, created and deleted; ${ran - valid} rejected) in ${secs}s`);
   if (stoppedAfterCreate.length) t.comment(`created but stopped at once: ${stoppedAfterCreate.join('; ')}`);

@@ -59,6 +59,8 @@ export interface CgroupLocation {
   version: 1 | 2;
   /** hierarchy key ("memory", "cpu,cpuacct", "name=systemd"; "" for v2) -> absolute dir */
   dirs: Record<string, string>;
+  /** hierarchy key -> the highest dir create() made (parents of the leaf included): delete removes up to it. */
+  owned?: Record<string, string>;
 }
 
 /**
@@ -73,6 +75,7 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string): Cgrou
     throw new CgroupError(`linux.cgroupsPath: "${p}" is a systemd slice path; the systemd cgroup driver is not supported yet`);
   }
   if (p.split('/').includes('..')) throw new CgroupError('linux.cgroupsPath: must not contain ".."');
+  if (p.length > 1024) throw new CgroupError('linux.cgroupsPath: longer than 1024 characters');
   const own = path.isAbsolute(p) ? undefined : ownCgroups();
   const under = (key: string) => path.posix.join(own ? own.get(key) ?? '/' : '/', p);
   const v2 = unifiedMount();
@@ -89,8 +92,8 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string): Cgrou
 export function openCgroup(loc: CgroupLocation): CgroupManager {
   if (loc.version === 2) {
     const { CgroupV2 } = require('./v2') as typeof import('./v2');
-    return new CgroupV2(loc.dirs['']);
+    return new CgroupV2(loc.dirs[''], loc.owned?.['']);
   }
   const { CgroupV1 } = require('./v1') as typeof import('./v1');
-  return new CgroupV1(loc.dirs);
+  return new CgroupV1(loc.dirs, loc.owned);
 }

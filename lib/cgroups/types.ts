@@ -4,8 +4,11 @@ import type { Stats } from './stats';
 /** One container's cgroup, whatever the cgroup version. */
 export interface CgroupManager {
   readonly version: 1 | 2;
-  /** Creates the cgroup (idempotent) and applies the resources. */
-  create(resources?: Resources): void;
+  /**
+   * Creates the cgroup (idempotent) and applies the resources. Returns, per
+   * hierarchy key, the highest directory it had to create.
+   */
+  create(resources?: Resources): Record<string, string>;
   /** Applies resources to an existing cgroup (update). */
   apply(resources: Resources): void;
   addProcess(pid: number): void;

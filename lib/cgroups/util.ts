@@ -49,3 +49,15 @@ export function rmdirRetry(dir: string, onBusy: () => void): void {
     }
   }
 }
+
+/** Removes the empty parents of `leaf` up to and including `top` (dirs we made). */
+export function rmdirParents(leaf: string, top: string | undefined): void {
+  if (!top || !leaf.startsWith(top + '/')) return;
+  for (let d = leaf.slice(0, leaf.lastIndexOf('/')); d.length >= top.length; d = d.slice(0, d.lastIndexOf('/'))) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return; // not empty (another container), or already gone
+    }
+  }
+}

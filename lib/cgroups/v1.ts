@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
-import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
+import { killPids, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES, rdmaLines, v1DeviceLine } from './devices';
 import { blkioEntries, keyValues, num, type MemoryEntry, type Stats } from './stats';
 
 export class CgroupV1 implements CgroupManager {
   readonly version = 1 as const;
 
-  constructor(private readonly dirs: Record<string, string>) {}
+  constructor(private readonly dirs: Record<string, string>, private readonly owned: Record<string, string> = {}) {}
 
   private hasFile(controller: string, file: string): boolean {
     const d = this.dir(controller);
@@ -22,23 +22,27 @@ export class CgroupV1 implements CgroupManager {
     return undefined;
   }
 
-  create(resources?: Resources): void {
+  create(resources?: Resources): Record<string, string> {
+    const made: Record<string, string> = {};
     for (const [key, d] of Object.entries(this.dirs)) {
-      if (key.split(',').includes('cpuset')) this.mkdirCpuset(d);
-      else fs.mkdirSync(d, { recursive: true });
+      const first = key.split(',').includes('cpuset') ? this.mkdirCpuset(d) : fs.mkdirSync(d, { recursive: true });
+      if (first) made[key] = first;
     }
+    Object.assign(this.owned, made);
     if (resources) this.apply(resources);
+    return made;
   }
 
   // A new cpuset cgroup starts with no cpus and mems, and no task can join
-  // it: fill each new level from its parent.
-  private mkdirCpuset(d: string): void {
-    if (fs.existsSync(d)) return;
-    this.mkdirCpuset(path.dirname(d));
+  // it: fill each new level from its parent. Returns the highest dir made.
+  private mkdirCpuset(d: string): string | undefined {
+    if (fs.existsSync(d)) return undefined;
+    const first = this.mkdirCpuset(path.dirname(d));
     fs.mkdirSync(d);
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
       if (!readValue(d, f)) writeValue(d, f, readValue(path.dirname(d), f));
     }
+    return first ?? d;
   }
 
   apply(r: Resources): void {
@@ -206,6 +210,9 @@ export class CgroupV1 implements CgroupManager {
         if (i % 50 === 49) this.killAll(9);
       }
     }
-    for (const d of Object.values(this.dirs)) rmdirRetry(d, () => killPids(readPids(`${d}/cgroup.procs`), 9));
+    for (const [key, d] of Object.entries(this.dirs)) {
+      rmdirRetry(d, () => killPids(readPids(`${d}/cgroup.procs`), 9));
+      rmdirParents(d, this.owned[key]);
+    }
   }
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
 import type { CgroupManager } from './types';
-import { killPids, readPids, readValue, rmdirRetry, sleepMs, writeValue } from './util';
+import { killPids, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES } from './devices';
 import { blkioEntries, keyValues, num, type Stats } from './stats';
 import { rdmaLines } from './devices';
@@ -25,9 +25,10 @@ const max = (v: number) => (v < 0 ? 'max' : String(v));
 export class CgroupV2 implements CgroupManager {
   readonly version = 2 as const;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string, private owned?: string) {}
 
-  create(resources?: Resources): void {
+  create(resources?: Resources): Record<string, string> {
+    let first: string | undefined;
     // Enable the controllers we may need in every ancestor's subtree_control.
     const root = '/sys/fs/cgroup';
     const rel = path.relative(root, this.dir).split('/');
@@ -42,9 +43,14 @@ export class CgroupV2 implements CgroupManager {
         } catch { /* e.g. a domain with processes: leave as is */ }
       }
       cur = path.join(cur, part);
-      fs.mkdirSync(cur, { recursive: true });
+      if (!fs.existsSync(cur)) {
+        fs.mkdirSync(cur);
+        first ??= cur;
+      }
     }
+    this.owned ??= first;
     if (resources) this.apply(resources);
+    return first ? { '': first } : {};
   }
 
   apply(r: Resources): void {
@@ -159,5 +165,6 @@ export class CgroupV2 implements CgroupManager {
       for (let i = 0; i < 500 && this.pids().length; i++) sleepMs(2);
     }
     rmdirRetry(this.dir, () => this.killAll(9));
+    rmdirParents(this.dir, this.owned);
   }
 }

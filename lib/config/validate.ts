@@ -36,7 +36,36 @@ function validators() {
   return (compiled ??= require('./validators'));
 }
 
+/** Deeper than this anywhere (even under unknown keys) is refused. */
+const MAX_DEPTH = 64;
+
+/**
+ * What the schema can't say about every string and level of the document:
+ * no NUL byte (the kernel would see a shorter string than the config says)
+ * and no absurd nesting (which would also break JSON.stringify later).
+ * Iterative, so depth can't blow the stack.
+ */
+function checkShape(doc: unknown, root: string): void {
+  const stack: [unknown, string, number][] = [[doc, root, 0]];
+  while (stack.length) {
+    const [v, at, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) throw new ConfigError(at || 'config', 'must not contain a NUL byte');
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_DEPTH) throw new ConfigError(at || 'config', `nested more than ${MAX_DEPTH} levels deep`);
+      if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${at}[${i}]`, depth + 1]));
+      else {
+        for (const [k, x] of Object.entries(v)) {
+          if (k.includes('\0')) throw new ConfigError(at || 'config', 'a key must not contain a NUL byte');
+          stack.push([x, at ? `${at}.${k.slice(0, 60)}` : k.slice(0, 60), depth + 1]);
+        }
+      }
+    }
+  }
+}
+
 export function validateConfig(doc: unknown): Spec {
+  checkShape(doc, '');
   run(validators().config, doc, '');
   const spec = doc as Spec;
   const namespaces = checkNamespaces(spec);
@@ -61,12 +90,14 @@ export function validateConfig(doc: unknown): Spec {
 }
 
 export function validateProcess(doc: unknown): Process {
+  checkShape(doc, 'process');
   run(validators().process, doc, 'process');
   checkProcess(doc as Process, 'process');
   return doc as Process;
 }
 
 export function validateResources(doc: unknown): Resources {
+  checkShape(doc, 'resources');
   run(validators().resources, doc, 'resources');
   return doc as Resources;
 }
@@ -84,7 +115,18 @@ function checkNamespaces(spec: Spec): Set<string> {
 }
 
 /** Spec: duplicated rlimit types MUST be an error. */
+// As runc: ids the kernel would take for "unchanged" ((uid_t)-1) or that
+// overflow a signed int are refused.
+const MAX_ID = 2147483647;
+
 function checkProcess(p: Process, at: string): void {
+  if (p.user) {
+    if (p.user.uid > MAX_ID) throw new ConfigError(`${at}.user.uid`, `must be between 0 and ${MAX_ID}`);
+    if (p.user.gid > MAX_ID) throw new ConfigError(`${at}.user.gid`, `must be between 0 and ${MAX_ID}`);
+    (p.user.additionalGids ?? []).forEach((g, i) => {
+      if (g > MAX_ID) throw new ConfigError(`${at}.user.additionalGids[${i}]`, `must be between 0 and ${MAX_ID}`);
+    });
+  }
   const seen = new Set<string>();
   (p.rlimits ?? []).forEach((r, i) => {
     if (seen.has(r.type)) throw new ConfigError(`${at}.rlimits[${i}].type`, `duplicate rlimit ${show(r.type)}`);

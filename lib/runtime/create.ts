@@ -113,7 +113,11 @@ export function create(store: Store, o: CreateOptions): Created {
     // the bundle may change or go away.
     fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
     cg = openCgroup(cgroupLoc);
-    cg.create(spec.linux?.resources);
+    const owned = cg.create(spec.linux?.resources);
+    if (Object.keys(owned).length) {
+      record.cgroup = { ...cgroupLoc, owned };
+      store.write(record);
+    }
     trace('cgroup ready');
     testPoint('create:cgroup');
 

@@ -21,8 +21,12 @@ export function del(store: Store, id: string, force: boolean): void {
     if (!force) throw e;
   }
   if (lock === undefined) {
-    // containerd runs `delete --force` after `delete`: a missing id is fine then.
-    if (force) return;
+    // containerd runs `delete --force` after `delete`: a missing id is fine
+    // then. Whatever broken thing is at the id's path goes too.
+    if (force) {
+      if (store.present(id)) store.remove(id);
+      return;
+    }
     throw notExist(id);
   }
   try {

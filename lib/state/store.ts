@@ -86,7 +86,10 @@ export class Store {
     try {
       fd = addon().lock(d);
     } catch (e) {
-      if ((e as { errno?: number }).errno === 2) return undefined;
+      const errno = (e as { errno?: number }).errno;
+      if (errno === 2) return undefined;
+      // ELOOP / ENOTDIR: a symlink or a file where the state dir should be.
+      if (errno === 40 || errno === 20) throw new RuntimeError(`state of container "${id}" is corrupt (not a directory); "delete --force ${id}" removes it`);
       throw e;
     }
     // A concurrent delete may have removed it while we waited.
@@ -99,11 +102,23 @@ export class Store {
 
   read(id: string): Record | undefined {
     let text: string;
+    let fd: number;
     try {
-      text = fs.readFileSync(path.join(this.dir(id), 'state.json'), 'utf8');
+      // Non-blocking and no symlinks: a fifo or a link in its place must not hang or redirect us.
+      fd = fs.openSync(path.join(this.dir(id), 'state.json'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      throw new RuntimeError(`state of container "${id}" is unreadable (${code ?? (e as Error).message}); "delete --force ${id}" removes it`);
+    }
+    try {
+      if (!fs.fstatSync(fd).isFile()) throw new RuntimeError(`state of container "${id}" is corrupt (state.json is not a file); "delete --force ${id}" removes it`);
+      text = fs.readFileSync(fd, 'utf8');
+    } catch (e) {
+      if (e instanceof RuntimeError) throw e;
+      throw new RuntimeError(`state of container "${id}" is unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); "delete --force ${id}" removes it`);
+    } finally {
+      fs.closeSync(fd);
     }
     try {
       const r = JSON.parse(text) as Record;
@@ -134,8 +149,19 @@ export class Store {
     return path.join(this.dir(id), 'init.sock');
   }
 
+  /** Removes whatever is at the container's path (dir, file, symlink: the link, not its target). */
   remove(id: string): void {
     fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** Is there anything at the container's path (even a dangling symlink)? */
+  present(id: string): boolean {
+    try {
+      fs.lstatSync(this.dir(id));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   list(): string[] {

@@ -27,8 +27,12 @@ function toFile(level: Level, msg: string): void {
 }
 
 /** One line: the message, on stderr and in the log. */
+/** Messages can quote config values: keep every line readable (and small). */
+const MAX_LINE = 2000;
+const cap = (m: string) => (m.length > MAX_LINE ? `${m.slice(0, MAX_LINE)}… (${m.length - MAX_LINE} more characters)` : m);
+
 export function logError(msg: string): void {
-  const one = msg.replace(/\s*\n\s*/g, ' ');
+  const one = cap(msg.replace(/\s*\n\s*/g, ' '));
   toFile('error', one);
   // With a JSON log the engine reads the file; stderr stays plain for people.
   try {
@@ -37,6 +41,7 @@ export function logError(msg: string): void {
 }
 
 export function logWarn(msg: string): void {
+  msg = cap(msg.replace(/\s*\n\s*/g, ' '));
   toFile('warning', msg);
   if (!logFile) {
     try {
