@@ -12,7 +12,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  PREFIX, makeRoot, makeBundle, uniqueId, waitFor, tempDir, rtFiles, spawnFiles, procState,
+  PREFIX, makeRoot, makeBundle, uniqueId, waitFor, sleep, tempDir, rtFiles, spawnFiles, procState, processesIn,
   assertNothingLeft, cgroupDirsNamed, mountsMentioning,
 } from './lib/harness.mjs';
 
@@ -294,6 +294,58 @@ t.test('the init is killed while create runs its hooks', async (t) => {
     }
   }
 });
+
+// ------------------------------------ a runtime that cannot lock the state
+
+t.test('delete --force that cannot lock the state dir (the addon fails to load)', async (t) => {
+  // Fault injection from outside: a preload makes loading the addon fail, as
+  // it does while the addon is being rebuilt. delete --force must then not
+  // report success while the container lives, and must not drop the state
+  // that a later delete --force needs to clean up.
+  const preload = path.join(HOOK_DIR, 'no-addon.cjs');
+  fs.writeFileSync(preload, [
+    "const M = require('module');",
+    'const load = M._load;',
+    "M._load = function (req, ...a) { if (String(req).endsWith('ocirun.node')) { const e = new Error(`Cannot find module '${req}'`); e.code = 'MODULE_NOT_FOUND'; throw e; } return load.call(this, req, ...a); };",
+    '',
+  ].join('\n'));
+  const id = uniqueId('crash');
+  const bundle = makeBundle(t, (c) => { c.process.args = ['sleep', '1000']; });
+  t.teardown(async () => {
+    rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO });
+    // What a wrong "success" orphaned: kill it and remove its cgroups.
+    for (const pid of processesIn(id)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch { /* gone */ }
+    }
+    await waitFor(() => processesIn(id).length === 0, 3000, 50);
+    for (const d of cgroupDirsNamed(id).sort((a, b) => b.length - a.length)) {
+      try {
+        fs.rmdirSync(d);
+      } catch { /* busy or gone */ }
+    }
+  });
+  const c = rtFiles(t, ROOT, ['create', '-b', bundle, id], { dir: IO });
+  t.equal(c.status, 0, 'create', { stderr: c.stderr });
+  const pid = JSON.parse(rtFiles(t, ROOT, ['state', id], { dir: IO }).stdout || '{}').pid;
+  const d = rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO, env: { NODE_OPTIONS: `--require ${preload}` } });
+  t.equal(d.signal, null, 'delete --force without its addon: not killed');
+  await sleep(200);
+  const alive = !['', 'Z', 'X'].includes(procState(pid));
+  if (d.status === 0) {
+    t.notOk(alive, 'exit 0 only if the container\'s init is gone', { stderr: d.stderr });
+    t.same(cgroupDirsNamed(id), [], 'exit 0 only if its cgroups are gone');
+  } else {
+    t.ok(oneLineError(d.stderr), 'it fails with one line', { stderr: d.stderr });
+  }
+  if (alive) t.ok(fs.existsSync(path.join(ROOT, id)), 'while the init lives its state is kept (a later delete --force needs it)');
+  const again = rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO });
+  t.equal(again.status, 0, 'a normal delete --force afterwards', { stderr: again.stderr });
+  await assertNothingLeft(t, ROOT, id, bundle, 'after a normal delete --force');
+});
+
+const oneLineError = (s) => s.trim().split('\n').length === 1 && /^ocirun: /.test(s);
 
 t.test('nothing of this file is left behind', async (t) => {
   const mine = `${PREFIX}-crash-${process.pid}-`;

@@ -20,8 +20,12 @@ export interface CgroupManager {
   exists(): boolean;
   /** Signals every process in the cgroup (freezing around SIGKILL, so nothing forks away). */
   killAll(signal: number): void;
-  /** Removes the cgroup; kills what is left in it first. */
-  destroy(): void;
+  /**
+   * Removes the cgroup. With `killAll` every process left in it is killed
+   * first (a container without its own pid namespace); otherwise only dying
+   * tasks are waited for, and processes that joined from outside are left alone.
+   */
+  destroy(killAll?: boolean): void;
   /** Usage numbers for `events` and `ps`-like tools. */
   stats(): Stats;
 }

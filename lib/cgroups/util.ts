@@ -43,7 +43,7 @@ export function rmdirRetry(dir: string, onBusy: () => void): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || i >= 200) throw new CgroupError(`remove cgroup ${dir}: ${(e as Error).message}`);
+      if (code !== 'EBUSY' || i >= 200) throw new CgroupError(`remove cgroup ${dir}: ${code === 'EBUSY' ? 'processes from outside the container are still in it' : (e as Error).message}`);
       onBusy();
       sleepMs(Math.min(1 + i, 20));
     }

@@ -202,8 +202,8 @@ export class CgroupV1 implements CgroupManager {
     };
   }
 
-  destroy(): void {
-    if (this.exists()) {
+  destroy(killAll = true): void {
+    if (this.exists() && killAll) {
       this.killAll(9);
       for (let i = 0; i < 500 && this.pids().length; i++) {
         sleepMs(2);
@@ -211,7 +211,7 @@ export class CgroupV1 implements CgroupManager {
       }
     }
     for (const [key, d] of Object.entries(this.dirs)) {
-      rmdirRetry(d, () => killPids(readPids(`${d}/cgroup.procs`), 9));
+      rmdirRetry(d, () => killAll && killPids(readPids(`${d}/cgroup.procs`), 9));
       rmdirParents(d, this.owned[key]);
     }
   }

@@ -159,12 +159,12 @@ export class CgroupV2 implements CgroupManager {
     };
   }
 
-  destroy(): void {
-    if (this.exists()) {
+  destroy(killAll = true): void {
+    if (this.exists() && killAll) {
       this.killAll(9);
       for (let i = 0; i < 500 && this.pids().length; i++) sleepMs(2);
     }
-    rmdirRetry(this.dir, () => this.killAll(9));
+    rmdirRetry(this.dir, () => killAll && this.killAll(9));
     rmdirParents(this.dir, this.owned);
   }
 }

@@ -80,6 +80,11 @@ export function validateConfig(doc: unknown): Spec {
   if (linux.timeOffsets && !namespaces.has('time')) {
     throw new ConfigError('linux.timeOffsets', 'time namespace offsets specified, but no time namespace in linux.namespaces');
   }
+  (linux.resources?.devices ?? []).forEach((d, i) => {
+    for (const k of ['major', 'minor'] as const) {
+      if (d[k] !== undefined && d[k]! < -1) throw new ConfigError(`linux.resources.devices[${i}].${k}`, 'must be -1 (any) or a device number');
+    }
+  });
   // Like runc: without a uts namespace this would rename the host.
   for (const key of ['hostname', 'domainname'] as const) {
     if (spec[key] && !namespaces.has('uts')) {

@@ -38,6 +38,10 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
   homeOf: ((uid: number) => string | undefined) | null = () => undefined) {
   if (!p.args || p.args.length === 0) throw new PlanError(`${where}.args`, 'must be a non-empty array');
   if (!p.cwd || !path.posix.isAbsolute(p.cwd)) throw new PlanError(`${where}.cwd`, 'must be an absolute path');
+  // (uid_t)-1 would mean "leave unchanged" (root) to the kernel: as runc, only 0 .. 2^31-1.
+  for (const [k, v] of [['uid', p.user.uid], ['gid', p.user.gid], ...(p.user.additionalGids ?? []).map((g, i) => [`additionalGids[${i}]`, g])] as [string, number][]) {
+    if (!Number.isInteger(v) || v < 0 || v > 2147483647) throw new PlanError(`${where}.user.${k}`, 'must be between 0 and 2147483647');
+  }
   let env = p.env ?? [];
   // HOME from the container's passwd when the env has none (as runc); not for hooks (homeOf null).
   if (homeOf && !env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${homeOf(p.user.uid) ?? '/'}`];

@@ -101,6 +101,7 @@ export function create(store: Store, o: CreateOptions): Created {
     startTime: '',
     phase: 'creating',
     cgroup: cgroupLoc,
+    ownPidNs: ns.isNew('pid'),
     creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
   };
   const fds: number[] = [];
@@ -193,7 +194,7 @@ export function create(store: Store, o: CreateOptions): Created {
       } catch { /* gone */ }
     }
     try {
-      cg?.destroy();
+      cg?.destroy(!ns.isNew('pid') || !initPid);
     } catch (e2) {
       logWarn(`rollback: ${(e2 as Error).message}`);
     }

@@ -18,7 +18,9 @@ export function del(store: Store, id: string, force: boolean): void {
   try {
     lock = store.lock(id);
   } catch (e) {
-    if (!force) throw e;
+    // --force goes on only when the state itself is broken (RuntimeError):
+    // any other failure (e.g. the addon can't load) must not pretend success.
+    if (!force || !(e instanceof RuntimeError)) throw e;
   }
   if (lock === undefined) {
     // containerd runs `delete --force` after `delete`: a missing id is fine
@@ -57,7 +59,9 @@ export function del(store: Store, id: string, force: boolean): void {
     }
     testPoint('delete:killed');
     try {
-      cg?.destroy();
+      // With its own pid namespace, the init's death ended the container's
+      // processes; anything else in the cgroup came from outside (as runc).
+      cg?.destroy(!record.ownPidNs || !record.pid);
     } catch (e) {
       logWarn((e as Error).message);
       if (!force) throw e;

@@ -28,6 +28,8 @@ export interface Record {
   /** The `create` process, while phase is "creating": if it died, the container is stopped. */
   creator?: { pid: number; startTime: string };
   cgroup?: CgroupLocation;
+  /** The container has a pid namespace of its own: killing the init ends all its processes. */
+  ownPidNs?: boolean;
   /** Namespaces the container made itself: their /proc/<pid>/ns names. */
   namespaces?: string[];
 }
