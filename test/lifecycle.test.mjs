@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep,
-} from './lib/harness.mjs';
+  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile } from './lib/harness.mjs';
 
 // ------------------------------------------------------------------ helpers
 
@@ -652,20 +651,4 @@ t.test('stdio (terminal false)', async (t) => {
 // Last: every container of this file is gone, processes included (a killed
 // init is reaped by the host's init a little later: wait for it), so the
 // suite's leak check after the run finds nothing of ours.
-t.test('nothing of this file is left behind', async (t) => {
-  const mine = new RegExp(`/${PREFIX}-(lc|bad|nosuch)-${process.pid}-\\d+`);
-  const procs = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return mine.test(fs.readFileSync(`/proc/${p}/cgroup`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
-  await waitFor(() => procs().length === 0, 5000, 50);
-  t.same(procs(), [], 'no process in a cgroup of ours');
-  const dirs = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).stdout ?? '').trim();
-  t.equal(dirs, '', 'no cgroup dir of ours');
-  t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
-});
+nothingLeftOfThisFile(t, ['lc', 'bad', 'nosuch']);

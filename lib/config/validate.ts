@@ -52,7 +52,10 @@ function checkShape(doc: unknown, root: string): void {
     if (typeof v === 'string') {
       if (v.includes('\0')) throw new ConfigError(at || 'config', 'must not contain a NUL byte');
     } else if (v && typeof v === 'object') {
-      if (depth >= MAX_DEPTH) throw new ConfigError(at || 'config', `nested more than ${MAX_DEPTH} levels deep`);
+      if (depth >= MAX_DEPTH) {
+        const where = at.length > 80 ? `${at.slice(0, 80)}…` : at;
+        throw new ConfigError(where || 'config', `nested more than ${MAX_DEPTH} levels deep`);
+      }
       if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${at}[${i}]`, depth + 1]));
       else {
         for (const [k, x] of Object.entries(v)) {
@@ -65,8 +68,8 @@ function checkShape(doc: unknown, root: string): void {
 }
 
 export function validateConfig(doc: unknown): Spec {
-  checkShape(doc, '');
   run(validators().config, doc, '');
+  checkShape(doc, '');
   const spec = doc as Spec;
   const namespaces = checkNamespaces(spec);
   if (spec.process) checkProcess(spec.process, 'process');
@@ -95,15 +98,15 @@ export function validateConfig(doc: unknown): Spec {
 }
 
 export function validateProcess(doc: unknown): Process {
-  checkShape(doc, 'process');
   run(validators().process, doc, 'process');
+  checkShape(doc, 'process');
   checkProcess(doc as Process, 'process');
   return doc as Process;
 }
 
 export function validateResources(doc: unknown): Resources {
-  checkShape(doc, 'resources');
   run(validators().resources, doc, 'resources');
+  checkShape(doc, 'resources');
   return doc as Resources;
 }
 

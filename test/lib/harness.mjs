@@ -226,3 +226,28 @@ export async function assertNothingLeft(t, root, id, bundle, what = '') {
   if (bundle) t.same(mountsMentioning(bundle), [], `${w}no mount of the bundle`);
   t.same(mountsMentioning(id), [], `${w}no mount naming the id`);
 }
+
+/**
+ * The last subtest of a file: no process, cgroup dir or mount of this file's
+ * containers (ids "<PREFIX>-<tag>-<pid>-N" for the given tags) is left.
+ * Waits a little for dying inits to be reaped.
+ */
+export function nothingLeftOfThisFile(t, tags) {
+  t.test('nothing of this file is left behind', async (t) => {
+    const mine = new RegExp(`/${PREFIX}-(${tags.join('|')})-${process.pid}-\\d+`);
+    const procs = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return mine.test(fs.readFileSync(`/proc/${p}/cgroup`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    await waitFor(() => procs().length === 0, 5000, 50);
+    t.same(procs(), [], 'no process in a cgroup of ours');
+    const dirs = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `${PREFIX}-*-${process.pid}-*`], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    }).stdout ?? '').trim();
+    t.equal(dirs, '', 'no cgroup dir of ours');
+    t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
+  });
+}
