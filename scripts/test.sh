@@ -9,7 +9,7 @@ bash scripts/make-bundle.sh >/dev/null || exit 1
 # test/leak-check.mjs checks after the run that nothing was left behind.
 log=$(mktemp)
 npx tap --disable-coverage --jobs=2 --timeout=600 --reporter=tap \
-  --after=test/leak-check.mjs "${@:-test/}" 2>&1 | tee "$log" | grep -vE '^\s+(ok |# Subtest|1\.\.)'
+  --after=test/leak-check.mjs "${@:-test/**/*.test.mjs}" 2>&1 | tee "$log" | grep -vE '^\s+(ok |# Subtest|1\.\.)'
 status=${PIPESTATUS[0]}
 # One plain summary line from tap's own count.
 summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -1)
