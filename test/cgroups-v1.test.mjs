@@ -16,8 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, sleep,
-} from './lib/harness.mjs';
+  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, sleep, rtf } from './lib/harness.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const MiB = 1024 * 1024;
@@ -116,31 +115,6 @@ function rootDisk() {
 
 // --------------------------------------------------------------- runtime
 
-/**
- * Runs a runtime with stdout/stderr going to files, not pipes: a created or
- * detached container inherits the runtime's stdio and keeps it open.
- */
-function rtf(t, root, args, { input, runtime = OCIRUN } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-io-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const outFile = path.join(dir, 'out');
-  const errFile = path.join(dir, 'err');
-  const o = fs.openSync(outFile, 'w');
-  const e = fs.openSync(errFile, 'w');
-  let inFd = 'ignore';
-  if (input !== undefined) {
-    fs.writeFileSync(path.join(dir, 'in'), input);
-    inFd = fs.openSync(path.join(dir, 'in'), 'r');
-  }
-  try {
-    const r = spawnSync(runtime, ['--root', root, ...args], { stdio: [inFd, o, e], timeout: 30_000 });
-    return { status: r.status, signal: r.signal, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'), outFile, errFile };
-  } finally {
-    fs.closeSync(o);
-    fs.closeSync(e);
-    if (typeof inFd === 'number') fs.closeSync(inFd);
-  }
-}
 
 /** A long-running runtime call (events): { proc, out(), err(), done } with a hard timeout. */
 function rtStream(root, args, timeoutMs = 30_000) {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, BUSYBOX_BUNDLE, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, nothingLeftOfThisFile } from './lib/harness.mjs';
+  OCIRUN, PREFIX, BUSYBOX_BUNDLE, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, nothingLeftOfThisFile, rtf } from './lib/harness.mjs';
 
 // Under load a file can take longer than tap's default 30 s.
 t.setTimeout(120_000);
@@ -20,21 +20,6 @@ process.env.OCIRUN_ISO_HOST_ONLY = '1';
 // ------------------------------------------------------------------ helpers
 
 /** ocirun with stdout/stderr to files (a created container keeps them open). */
-function rtf(t, root, args, { extraFds = [] } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-io-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const outFile = path.join(dir, 'out');
-  const errFile = path.join(dir, 'err');
-  const o = fs.openSync(outFile, 'w');
-  const e = fs.openSync(errFile, 'w');
-  try {
-    const r = spawnSync(OCIRUN, ['--root', root, ...args], { stdio: ['ignore', o, e, ...extraFds], timeout: 30_000 });
-    return { status: r.status, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'), outFile, errFile };
-  } finally {
-    fs.closeSync(o);
-    fs.closeSync(e);
-  }
-}
 
 const sh = (script) => ['sh', '-c', script];
 

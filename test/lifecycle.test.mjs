@@ -9,43 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile } from './lib/harness.mjs';
+  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile, rtf } from './lib/harness.mjs';
 
 // ------------------------------------------------------------------ helpers
 
-/**
- * Runs ocirun with its stdout/stderr going to files, not pipes: a created or
- * detached container inherits the runtime's stdio and keeps it open, so a
- * pipe would not see EOF before the container exits. The files stay readable
- * (outFile, errFile) for what the container writes later.
- */
-function rtf(t, root, args, { input, extraFds = [], env, cwd } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-io-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const outFile = path.join(dir, 'out');
-  const errFile = path.join(dir, 'err');
-  const o = fs.openSync(outFile, 'w');
-  const e = fs.openSync(errFile, 'w');
-  let inFd = 'ignore';
-  if (input !== undefined) {
-    fs.writeFileSync(path.join(dir, 'in'), input);
-    inFd = fs.openSync(path.join(dir, 'in'), 'r');
-  }
-  try {
-    const r = spawnSync(OCIRUN, ['--root', root, ...args], {
-      stdio: [inFd, o, e, ...extraFds], timeout: 30_000, env: env ?? process.env, cwd,
-    });
-    return {
-      status: r.status, signal: r.signal,
-      stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'),
-      outFile, errFile,
-    };
-  } finally {
-    fs.closeSync(o);
-    fs.closeSync(e);
-    if (typeof inFd === 'number') fs.closeSync(inFd);
-  }
-}
 
 /** A bundle running `args`, with optional further config edits. */
 function bundleFor(t, args, edit = () => {}) {

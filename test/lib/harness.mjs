@@ -251,3 +251,37 @@ export function nothingLeftOfThisFile(t, tags) {
     t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
   });
 }
+
+/**
+ * Runs ocirun with its stdout/stderr going to files, not pipes: a created or
+ * detached container inherits the runtime's stdio and keeps it open, so a
+ * pipe would not see EOF before the container exits. The files stay readable
+ * (outFile, errFile) for what the container writes later.
+ */
+export function rtf(t, root, args, { input, extraFds = [], env, cwd, runtime = OCIRUN } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-io-`));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const outFile = path.join(dir, 'out');
+  const errFile = path.join(dir, 'err');
+  const o = fs.openSync(outFile, 'w');
+  const e = fs.openSync(errFile, 'w');
+  let inFd = 'ignore';
+  if (input !== undefined) {
+    fs.writeFileSync(path.join(dir, 'in'), input);
+    inFd = fs.openSync(path.join(dir, 'in'), 'r');
+  }
+  try {
+    const r = spawnSync(runtime, ['--root', root, ...args], {
+      stdio: [inFd, o, e, ...extraFds], timeout: 30_000, env: env ?? process.env, cwd,
+    });
+    return {
+      status: r.status, signal: r.signal,
+      stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8'),
+      outFile, errFile,
+    };
+  } finally {
+    fs.closeSync(o);
+    fs.closeSync(e);
+    if (typeof inFd === 'number') fs.closeSync(inFd);
+  }
+}
