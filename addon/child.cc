@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <net/if.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -86,6 +87,19 @@ FdPath fdpath(int fd) {
   scat(p.s, sizeof p.s, "/proc/self/fd/");
   scat_int(p.s, sizeof p.s, fd);
   return p;
+}
+
+// ---------------------------------------------------------------- timing
+
+// CLOCK_MONOTONIC readings at the init's phases (clock_gettime is
+// async-signal-safe, and a vDSO call: no syscall). They ride on READY as text
+// so that `--debug` can show where set-up time goes (bench/ reads it).
+enum Mark { T_CLONED, T_GO, T_NAMESPACES, T_ROOTFS, T_PROCESS, T_COUNT };
+long T[T_COUNT];
+void mark(Mark m) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  T[m] = ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
 // ---------------------------------------------------------------- reporting
@@ -658,6 +672,7 @@ void load_seccomp() {
 }
 
 [[noreturn]] void run_init() {
+  mark(T_NAMESPACES);
   if (setsid() < 0) die_errno("setsid");
 
   if (P->oom_score_adj_set) {
@@ -674,6 +689,7 @@ void load_seccomp() {
   // container's and is already at its root) there is nothing to set up.
   if (P->setup_rootfs) setup_rootfs();
   else hooks_pause();
+  mark(T_ROOTFS);
 
   if (P->hostname && sethostname(P->hostname, slen(P->hostname)) < 0) die_errno("sethostname");
   if (P->domainname && setdomainname(P->domainname, slen(P->domainname)) < 0)
@@ -731,11 +747,15 @@ void load_seccomp() {
   // The profile must allow what is left: accept4, read, close, execve.
   if (P->no_new_privs) load_seccomp();
 
+  mark(T_PROCESS);
+  char times[T_COUNT * 21 + 1]; times[0] = 0;
+  for (int i = 0; i < T_COUNT; i++) { scat_int(times, sizeof times, T[i]); scat(times, sizeof times, " "); }
+
   int conn = -1;
   if (P->start_fd >= 0) {
     // Ready: no more parent death signal (create exits while we wait).
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    send_msg(SYNC_READY, 0, 0, nullptr);
+    send_msg(SYNC_READY, 0, 0, times);
     close(P->sync_fd);
     conn = wait_for_start();
     close(P->start_fd);
@@ -743,7 +763,7 @@ void load_seccomp() {
 
   if (P->start_fd < 0) {
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    send_msg(SYNC_READY, 0, 0, nullptr);
+    send_msg(SYNC_READY, 0, 0, times);
     // sync_fd is CLOEXEC: the parent sees EOF once execve succeeded.
   }
   // Through the trampoline (addon/trampoline.c): from here on /proc/self/exe
@@ -821,6 +841,7 @@ void close_inherited() {
 
 void child_main(const Plan* plan) {
   P = plan;
+  mark(T_CLONED);
   // Until execve the init is "ocirun-init" (/proc/<pid>/comm): how `state`
   // tells a created container (waiting for start) from a running one.
   prctl(PR_SET_NAME, P->is_exec ? "ocirun-exec" : "ocirun-init", 0, 0, 0);
@@ -835,6 +856,7 @@ void child_main(const Plan* plan) {
 
   // The parent writes id maps, places us in cgroups, then says go.
   wait_for(SYNC_GO);
+  mark(T_GO);
 
   if (P->userns_new) {
     // We are the namespace's creator; become its root now that maps exist.

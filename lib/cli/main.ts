@@ -38,6 +38,7 @@ async function runCommand(p: Parsed): Promise<void> {
     if (a.systemdCgroup) throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
     const { Store } = require('../state/store') as typeof import('../state/store');
     const fn = MODULES[p.command!.module]().default;
+    if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);
     const code = await fn(a, new Store(a.root as string));
     process.exitCode = typeof code === 'number' ? code : 0;
   } catch (e) {

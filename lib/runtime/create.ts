@@ -83,10 +83,11 @@ export function create(store: Store, o: CreateOptions): Created {
     throw new RuntimeError(`bundle "${o.bundle}" does not exist`);
   }
   const spec = loadConfig(bundle);
+  trace('config parsed and validated');
   const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);
   const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id);
-  trace('config loaded');
+  trace('rootfs, namespaces, cgroup located');
 
   const lockFd = store.createDir(o.id);
   const record: Record = {
@@ -109,6 +110,7 @@ export function create(store: Store, o: CreateOptions): Created {
   let initPid = 0;
   try {
     store.write(record);
+    trace('state dir written');
     testPoint('create:state-dir');
     // exec, update and the hooks of later commands read the config from here:
     // the bundle may change or go away.

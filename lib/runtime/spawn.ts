@@ -5,7 +5,7 @@ import type { IDMapping } from '../config/types';
 import type { SpawnPlan } from '../plan/types';
 import { addon, trampolineFd, SYNC, type SyncMessage } from '../addon';
 import { RuntimeError, errnoText } from '../util/errors';
-import { tracer } from '../util/debug';
+import { tracer, tracing, monotonicToUptimeMs } from '../util/debug';
 
 const trace = tracer('spawn');
 
@@ -65,6 +65,15 @@ export function sendToSeccompAgent(listenerPath: string, fd: number, pid: number
   }
 }
 
+// The init's own clock readings (addon/child.cc Mark), as trace lines.
+const INIT_PHASES = ['init: cloned', 'init: go received', 'init: namespaces ready', 'init: rootfs ready (mounts, pivot_root)', 'init: process set up (creds, caps, seccomp)'];
+function traceInit(times: string | undefined): void {
+  if (!times || !tracing()) return;
+  times.trim().split(' ').forEach((ns, i) => {
+    if (INIT_PHASES[i] && ns !== '0') trace.at(monotonicToUptimeMs(BigInt(ns)), INIT_PHASES[i]);
+  });
+}
+
 export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const a = addon();
   const timeout = setup.timeoutMs ?? 60_000;
@@ -105,7 +114,10 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
         a.syncSend(syncFd, SYNC.HOOKS_DONE);
         continue;
       }
-      if (m.type === SYNC.READY) break;
+      if (m.type === SYNC.READY) {
+        traceInit(m.msg);
+        break;
+      }
       throw new RuntimeError(`unexpected message ${m.type} from container init`);
     }
     trace('ready');

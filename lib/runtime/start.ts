@@ -7,6 +7,9 @@ import { childError } from './spawn';
 import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { testPoint } from '../util/testpoint';
+import { tracer } from '../util/debug';
+
+const trace = tracer('start');
 
 export function start(store: Store, id: string): void {
   const lock = store.lock(id);
@@ -24,7 +27,9 @@ export function start(store: Store, id: string): void {
     const fd = a.connectUnix(sock);
     try {
       testPoint('start:release');
+      trace('releasing init');
       const err = a.release(fd);
+      trace('init exec\'d the program');
       // The init has exec'd (or failed): nobody listens on the socket any more.
       fs.rmSync(sock, { force: true });
       // The trampoline only knows it failed to exec: name the program.

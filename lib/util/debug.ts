@@ -1,24 +1,44 @@
 // Phase tracing: DEBUG=ocirun:* (the debug package) or --debug. The debug
 // package is only loaded when asked for, to keep start-up lean.
-import { logDebug } from './log';
+//
+// Every line carries the time since the node process started, in ms
+// (process.uptime(): no module to load), so that bench/ can turn a --debug
+// run into a per-phase breakdown: "ocirun:<ns> +<ms>ms <what>".
+import { logDebug, debugEnabled } from './log';
 
-type Tracer = (fmt: string, ...args: unknown[]) => void;
+type Tracer = ((fmt: string, ...args: unknown[]) => void) & {
+  /** The same, for an event that happened `atMs` after process start (init's own clock readings). */
+  at: (atMs: number, fmt: string, ...args: unknown[]) => void;
+};
 
-const t0 = process.hrtime.bigint();
-let enabled: boolean | undefined;
+let envOn: boolean | undefined;
 
-function ms(): string {
-  return (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2);
+/** Tracing is on (DEBUG=ocirun:* or --debug): callers may skip work that only feeds a trace. */
+export function tracing(): boolean {
+  envOn ??= !!process.env.DEBUG && /ocirun/.test(process.env.DEBUG);
+  return envOn || debugEnabled();
+}
+
+/** ms since this process started, on the CLOCK_MONOTONIC scale the addon's init uses. */
+export function monotonicToUptimeMs(monoNs: bigint): number {
+  const nowNs = process.hrtime.bigint();
+  return process.uptime() * 1000 - Number(nowNs - monoNs) / 1e6;
 }
 
 export function tracer(ns: string): Tracer {
-  let d: Tracer | undefined;
-  return (fmt, ...args) => {
-    enabled ??= !!process.env.DEBUG && /ocirun/.test(process.env.DEBUG);
-    if (enabled) {
+  let d: ((fmt: string, ...args: unknown[]) => void) | undefined;
+  const emit = (atMs: number, fmt: string, args: unknown[]) => {
+    if (!tracing()) return;
+    const t = atMs.toFixed(2);
+    if (envOn) {
       d ??= (require('debug') as typeof import('debug'))(`ocirun:${ns}`);
-      d(`+${ms()}ms ${fmt}`, ...args);
+      d(`+${t}ms ${fmt}`, ...args);
     }
-    logDebug(`[${ns}] +${ms()}ms ${fmt} ${args.map((a) => JSON.stringify(a)).join(' ')}`.trimEnd());
+    let i = 0;
+    const text = fmt.replace(/%[sdj]/g, () => (i < args.length ? String(args[i++]) : ''));
+    logDebug(`[${ns}] +${t}ms ${text}`);
   };
+  const t = ((fmt: string, ...args: unknown[]) => emit(process.uptime() * 1000, fmt, args)) as Tracer;
+  t.at = (atMs, fmt, ...args) => emit(atMs, fmt, args);
+  return t;
 }

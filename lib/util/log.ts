@@ -50,6 +50,15 @@ export function logWarn(msg: string): void {
   }
 }
 
+export function debugEnabled(): boolean {
+  return debugOn;
+}
+
+/** --debug: to the log, or to stderr when there is no --log (as runc). */
 export function logDebug(msg: string): void {
-  if (debugOn) toFile('debug', msg);
+  if (!debugOn) return;
+  if (logFile) return toFile('debug', msg);
+  try {
+    fs.writeSync(2, `ocirun: debug: ${msg}\n`);
+  } catch { /* stderr closed */ }
 }
