@@ -46,7 +46,7 @@ Napi::Error sys_error(Napi::Env env, int err, const std::string& what) {
 struct PlanStore {
   Plan plan{};
   std::deque<std::string> strings;
-  std::vector<const char*> argv, envp, path_dirs, tramp_argv;
+  std::vector<const char*> argv, envp, path_dirs, tramp_argv, wasm_argv;
   std::vector<MountOp> mounts, late_mounts;
   std::vector<DeviceOp> devices;
   std::vector<SymlinkOp> symlinks;
@@ -54,7 +54,7 @@ struct PlanStore {
   std::vector<RlimitOp> rlimits;
   std::vector<gid_t> groups;
   std::string sysctls;
-  std::vector<int> cpus;
+  std::vector<int> cpus, wasm_keep_fds;
   std::vector<uint8_t> seccomp;
 
   const char* str(const std::string& s) { strings.push_back(s); return strings.back().c_str(); }
@@ -171,6 +171,16 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   s.tramp_argv.push_back(nullptr);  // path, filled by the child
   for (const char* a : s.argv) s.tramp_argv.push_back(a);  // ends with the argv's NULL
   p.tramp_argv = s.tramp_argv.data();
+  p.wasm_mode = (int)get_num(o, "wasmMode");
+  p.wasm_host_fd = (int)get_num(o, "wasmHostFd", -1);
+  p.wasm_module_slot = (int)get_num(o, "wasmModuleSlot", -1);
+  p.wasm_proc_fd = (int)get_num(o, "wasmProcFd", -1);
+  if (p.wasm_mode) {
+    fill_strings(s, get_arr(o, "wasmArgv"), s.wasm_argv);
+    p.wasm_argv = s.wasm_argv.data();
+    Napi::Array keep = get_arr(o, "wasmKeepFds");
+    for (uint32_t i = 0; i < keep.Length(); i++) s.wasm_keep_fds.push_back((int)keep.Get(i).As<Napi::Number>().Int32Value());
+  }
   p.uid = (uid_t)get_num(o, "uid");
   p.gid = (gid_t)get_num(o, "gid");
   Napi::Array groups = get_arr(o, "groups");
@@ -240,6 +250,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.symlinks = s.symlinks.data(); p.nsymlinks = (int)s.symlinks.size();
   p.argv = s.argv.data(); p.envp = s.envp.data(); p.path_dirs = s.path_dirs.data();
   p.groups = s.groups.data(); p.ngroups = (int)s.groups.size();
+  p.wasm_keep_fds = s.wasm_keep_fds.data(); p.nwasm_keep_fds = (int)s.wasm_keep_fds.size();
   p.rlimits = s.rlimits.data(); p.nrlimits = (int)s.rlimits.size();
 }
 
@@ -566,6 +577,29 @@ Napi::Value TrampolineFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// hostExecFd(path) -> fd: the file at `path` (node, for wasm containers) as a
+// private clone of its mount, made read-only, nosuid and nodev, and attached
+// nowhere (open_tree OPEN_TREE_CLONE). The init execveat()s this O_PATH fd, so
+// the container never sees a path to the host's file, and /proc/<pid>/exe
+// points into a read-only mount: opening it for writing fails with EROFS,
+// whatever the container's privileges. The mount lives as long as the fd or
+// the process running from it.
+Napi::Value HostExecFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path.c_str(),
+                        1 /* OPEN_TREE_CLONE */ | O_CLOEXEC /* OPEN_TREE_CLOEXEC */);
+  if (fd < 0) throw sys_error(env, errno, "open_tree " + path);
+  struct { uint64_t set, clr, propagation, userns_fd; } attr = {
+      0x1 /* MOUNT_ATTR_RDONLY */ | 0x2 /* NOSUID */ | 0x4 /* NODEV */, 0, 0, 0};
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+    int e = errno;
+    close(fd);
+    throw sys_error(env, e, "make the clone of " + path + " read-only");
+  }
+  return Napi::Number::New(env, fd);
+}
+
 // setWinsize(fd, rows, cols)
 Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   struct winsize ws;
@@ -602,6 +636,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("trampolineFd", Napi::Function::New(env, TrampolineFd));
   exports.Set("usernsFd", Napi::Function::New(env, UsernsFd));
+  exports.Set("hostExecFd", Napi::Function::New(env, HostExecFd));
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);
   return exports;

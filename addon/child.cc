@@ -572,12 +572,43 @@ void apply_credentials() {
 
 // ---------------------------------------------------------------- exec
 
+// What the first bytes of `path` say (read as the process' own user):
+// 1 = a WebAssembly core module, 2 = a component (layer != 0), 0 = neither,
+// -errno if it can't be read.
+int wasm_kind(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return -errno;
+  unsigned char h[8];
+  ssize_t n;
+  do n = read(fd, h, sizeof h); while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n < 8 || h[0] != 0 || h[1] != 'a' || h[2] != 's' || h[3] != 'm') return 0;
+  return h[6] == 0 && h[7] == 0 ? 1 : 2;
+}
+
 bool executable(const char* path, int* err) {
   struct stat st;
   if (stat(path, &st) < 0) { *err = errno; return false; }
   if (S_ISDIR(st.st_mode)) { *err = EACCES; return false; }
-  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0) { *err = errno; return false; }
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0) {
+    *err = errno;
+    // Node runs a wasm module, not the kernel: reading it is enough (images
+    // often ship .wasm files without the x bit).
+    return P->wasm_mode && *err == EACCES && S_ISREG(st.st_mode) && wasm_kind(path) == 1;
+  }
   return true;
+}
+
+// With a wasm annotation: does `exe` run as wasm? Dies when it must (compat)
+// but can't.
+bool runs_as_wasm(const char* exe) {
+  if (!P->wasm_mode) return false;
+  int k = wasm_kind(exe);
+  if (k == 1) return true;
+  if (k == 2) die(0, "exec: \"", P->arg0, "\": a WebAssembly component: only core modules (WASI preview1) can run");
+  if (P->wasm_mode == 2) return false;  // compat-smart: an ordinary program
+  if (k < 0) die(-k, "exec: \"", P->arg0, "\": open");
+  die(ENOEXEC, "exec: \"", P->arg0, "\": not a WebAssembly module (the container's processes run as wasm: module.wasm.image/variant=compat)");
 }
 
 // Finds the program like Go's exec.LookPath (runc's wording in the errors, so
@@ -671,6 +702,35 @@ void load_seccomp() {
   }
 }
 
+// Execs the container's program; returns only if that failed (errno).
+void exec_program(const char* exe, bool wasm, int errfd) {
+  if (wasm) {
+    // node, from the read-only detached mount (lib/wasm/host.ts), with an
+    // empty environment: the container's goes to the module (lib/wasm/runner.ts).
+    static const char* const no_env[] = {nullptr};
+    P->wasm_argv[P->wasm_module_slot] = exe;
+    syscall(SYS_execveat, P->wasm_host_fd, "", (char* const*)P->wasm_argv, (char* const*)no_env, AT_EMPTY_PATH);
+    if (errno == EPERM || errno == ENOSYS) {
+      FdPath np = fdpath(P->wasm_host_fd);
+      execve(np.s, (char* const*)P->wasm_argv, (char* const*)no_env);
+    }
+    return;
+  }
+  // Through the trampoline (addon/trampoline.c): from here on /proc/self/exe
+  // is a sealed memfd, never the host's node binary.
+  char errbuf[16]; errbuf[0] = 0;
+  scat_int(errbuf, sizeof errbuf, errfd);
+  P->tramp_argv[1] = errbuf;
+  P->tramp_argv[2] = exe;
+  fcntl(errfd, F_SETFD, 0);  // the trampoline reports through it, then closes it on exec
+  syscall(SYS_execveat, P->tramp_fd, "", (char* const*)P->tramp_argv, (char* const*)P->envp, AT_EMPTY_PATH);
+  if (errno == EPERM || errno == ENOSYS) {
+    // A seccomp profile without execveat: the same file through /proc.
+    FdPath tp = fdpath(P->tramp_fd);
+    execve(tp.s, (char* const*)P->tramp_argv, (char* const*)P->envp);
+  }
+}
+
 [[noreturn]] void run_init() {
   mark(T_NAMESPACES);
   if (setsid() < 0) die_errno("setsid");
@@ -740,7 +800,18 @@ void load_seccomp() {
 
   char pathbuf[4096];
   const char* exe = P->exe_path ? P->exe_path : lookup(pathbuf, sizeof pathbuf);
+  bool wasm = !P->exe_path && runs_as_wasm(exe);
   close_fds();
+  if (wasm) {
+    // ld.so loads node and its libraries as /proc/self/fd/N after the exec
+    // (lib/wasm/host.ts): those fds stay open, and /proc must be there.
+    for (int i = 0; i < P->nwasm_keep_fds; i++) fcntl(P->wasm_keep_fds[i], F_SETFD, 0);
+    if (P->wasm_proc_fd >= 0) {
+      FdPath np = fdpath(P->wasm_proc_fd);
+      if (access(np.s, F_OK) < 0)
+        die(errno, "wasm: node is loaded through ", np.s, ": the container needs /proc mounted");
+    }
+  }
 
   // With no_new_privs the filter comes as late as possible, but before
   // "ready" (as runc): a notify fd must reach the parent while it listens.
@@ -766,20 +837,7 @@ void load_seccomp() {
     send_msg(SYNC_READY, 0, 0, times);
     // sync_fd is CLOEXEC: the parent sees EOF once execve succeeded.
   }
-  // Through the trampoline (addon/trampoline.c): from here on /proc/self/exe
-  // is a sealed memfd, never the host's node binary.
-  int errfd = conn >= 0 ? conn : P->sync_fd;
-  char errbuf[16]; errbuf[0] = 0;
-  scat_int(errbuf, sizeof errbuf, errfd);
-  P->tramp_argv[1] = errbuf;
-  P->tramp_argv[2] = exe;
-  fcntl(errfd, F_SETFD, 0);  // the trampoline reports through it, then closes it on exec
-  syscall(SYS_execveat, P->tramp_fd, "", (char* const*)P->tramp_argv, (char* const*)P->envp, AT_EMPTY_PATH);
-  if (errno == EPERM || errno == ENOSYS) {
-    // A seccomp profile without execveat: the same file through /proc.
-    FdPath tp = fdpath(P->tramp_fd);
-    execve(tp.s, (char* const*)P->tramp_argv, (char* const*)P->envp);
-  }
+  exec_program(exe, wasm, conn >= 0 ? conn : P->sync_fd);
 
   // Could not exec: tell whoever is waiting (start, or the parent).
   int e = errno;
@@ -820,6 +878,8 @@ void close_inherited() {
   int keep[8 + 16 + 64]; int n = 0;
   keep[n++] = P->sync_fd;
   if (P->tramp_fd >= 0) keep[n++] = P->tramp_fd;
+  if (P->wasm_host_fd >= 0) keep[n++] = P->wasm_host_fd;
+  for (int i = 0; i < P->nwasm_keep_fds && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->wasm_keep_fds[i];
   if (P->start_fd >= 0) keep[n++] = P->start_fd;
   if (P->console_fd >= 0) keep[n++] = P->console_fd;
   for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;

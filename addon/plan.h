@@ -150,6 +150,17 @@ struct Plan {
   int tramp_fd;
   const char** tramp_argv;
 
+  // WebAssembly (lib/wasm): 1 = the program must be a wasm module, 2 = run it
+  // as wasm only if it is one, 0 = never. A wasm program runs as node (the
+  // read-only detached mount fd wasm_host_fd) with wasm_argv, whose
+  // wasm_module_slot entry the child fills with the module's resolved path.
+  int wasm_mode;
+  int wasm_host_fd;
+  const char** wasm_argv;
+  int wasm_module_slot;
+  int* wasm_keep_fds; int nwasm_keep_fds;  // survive the exec (ld.so opens them via /proc/self/fd)
+  int wasm_proc_fd;                        // must be reachable as /proc/self/fd/N before ready; -1 = none
+
   // start barrier
   int start_fd;              // listening unix socket; -1 = exec right after READY (exec --detach/foreground)
   int is_exec;               // joining an existing container (ocirun exec)

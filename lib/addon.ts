@@ -21,6 +21,8 @@ export interface Addon {
   setWinsize(fd: number, rows: number, cols: number): void;
   sendFd(sock: number, text: string, fd: number): void;
   trampolineFd(path: string): number;
+  /** A read-only, nosuid, detached mount of the file at path, as an O_PATH fd (to execveat). */
+  hostExecFd(path: string): number;
   usernsFd(uidMap: string, gidMap: string): number;
   /** Returns how many old programs were replaced. */
   attachDeviceFilter(cgroupDir: string, insns: Buffer): number;

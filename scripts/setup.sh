@@ -6,12 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: busybox-static (demo/test bundles), libseccomp-dev (the
-# addon links libseccomp), runc (side-by-side tests and the benchmark).
+# addon links libseccomp), runc (side-by-side tests and the benchmark), wabt
+# (wat2wasm builds the wasm test modules in test/wasm).
 need=()
 [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || need+=(busybox-static)
 [ -f /usr/include/seccomp.h ] || need+=(libseccomp-dev)
 command -v runc >/dev/null || need+=(runc)
 command -v file >/dev/null || need+=(file)
+command -v wat2wasm >/dev/null || need+=(wabt)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -36,7 +36,13 @@ export function features(): object {
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
     },
-    annotations: { 'org.opencontainers.runtime-spec.features.ocirun': '1' },
+    annotations: {
+      'org.opencontainers.runtime-spec.features.ocirun': '1',
+      // WebAssembly (lib/wasm): the annotations that select it, and the engine.
+      'module.wasm.image/variant': 'compat,compat-smart',
+      'run.oci.handler': 'wasm,wasm-smart',
+      'org.ocirun.wasm.handler': `node-wasi-preview1 (node ${process.versions.node})`,
+    },
   };
 }
 

@@ -102,6 +102,18 @@ export interface SpawnPlan {
   exePath?: string;
   startFd: number;
   isExec: boolean;
+
+  /** WebAssembly (lib/wasm): 1 = the program must be a wasm module, 2 = only if it is one. */
+  wasmMode?: number;
+  /** node's argv for a wasm program; the init puts the module's path at wasmModuleSlot. */
+  wasmArgv?: string[];
+  wasmModuleSlot?: number;
+  /** What the init execs for wasm: ld.so (or a static node), a read-only detached mount (addon hostExecFd). */
+  wasmHostFd?: number;
+  /** fds that must survive that exec (node and its libraries, loaded through /proc/self/fd/N). */
+  wasmKeepFds?: number[];
+  /** One of them, checked before ready: /proc must be mounted for ld.so to find it. -1: none. */
+  wasmProcFd?: number;
 }
 
 /** Linux constants the planner uses (values from <linux/mount.h>, <sched.h>). */

@@ -18,6 +18,7 @@ import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
+import { attachWasm } from '../wasm/host';
 import { testPoint } from '../util/testpoint';
 
 const trace = tracer('create');
@@ -150,6 +151,7 @@ export function create(store: Store, o: CreateOptions): Created {
         fds.push(m.idmapUsernsFd);
       }
     }
+    attachWasm(plan, spec.annotations, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;

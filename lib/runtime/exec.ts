@@ -14,6 +14,7 @@ import { load, notExist } from './container';
 import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { RuntimeError } from '../util/errors';
+import { attachWasm } from '../wasm/host';
 import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
 
@@ -51,6 +52,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     }
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
+    attachWasm(plan, record.annotations ?? spec.annotations, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
