@@ -7,7 +7,9 @@
 # only when DIR/rootfs is missing (delete it to force a rebuild); config.json is
 # always rewritten from defaultSpec() (lib/config/default-spec.ts) with
 # process.terminal=false and process.args set to ARG... (default: a short demo
-# shell script). Needs root (to install busybox-static and own the rootfs);
+# shell script). ANNOTATIONS="k=v k2=v2" (space-separated) sets
+# config.json annotations, e.g. ANNOTATIONS=module.wasm.image/variant=compat
+# for a WebAssembly module (README: WebAssembly). Needs root (to install busybox-static and own the rootfs);
 # never reads stdin.
 set -euo pipefail
 
@@ -145,6 +147,10 @@ node -e '
   const spec = require(specJs).defaultSpec();
   spec.process.terminal = false;
   spec.process.args = args;
+  for (const kv of (process.env.ANNOTATIONS || "").split(/\s+/).filter(Boolean)) {
+    const i = kv.indexOf("=");
+    spec.annotations = { ...spec.annotations, [kv.slice(0, i)]: kv.slice(i + 1) };
+  }
   const tmp = out + ".tmp";
   fs.writeFileSync(tmp, JSON.stringify(spec, null, "\t") + "\n");
   fs.renameSync(tmp, out);

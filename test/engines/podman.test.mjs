@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OCIRUN, PREFIX } from '../lib/harness.mjs';
+import { buildProbe } from '../lib/wasm.mjs';
 import {
   setupEngine, teardownEngine, run, runAsync, inPty, caps, cgroupDirsNamed, foreignPidnsProcesses, processesInCgroups,
   processesMatching, mountsUnder, waitFor, sleep, OCIRUN_DEFAULT_ROOT,
@@ -428,6 +429,43 @@ function tests(v) {
     const top = pm(['top', c]);
     t.match(top.stdout, /sleep 1000/);
     pm(['rm', '-f', '-t', '0', c]);
+  });
+
+  t.test('a WASI module as a container: --annotation module.wasm.image/variant=compat', async (t) => {
+    // A "FROM scratch" image that holds only the module: no shell, no libc.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-wasm-img-`));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(dir, 'root/etc'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'root/tmp'), { mode: 0o1777 });
+    buildProbe(path.join(dir, 'root/app.wasm'));
+    fs.writeFileSync(path.join(dir, 'root/etc/motd'), 'motd from the image\n');
+    const tar = run('tar', ['-C', path.join(dir, 'root'), '-cf', path.join(dir, 'img.tar'), '.']);
+    t.equal(tar.status, 0, tar.stderr);
+    const img = 'localhost/wasm-probe:latest';
+    const imp = pm(['import', '-q', path.join(dir, 'img.tar'), img]);
+    t.equal(imp.status, 0, imp.stderr);
+    const wasm = ['--annotation', 'module.wasm.image/variant=compat'];
+    const r = pm(['run', '--rm', ...wasm, '-e', 'GREETING=hello from podman', img, '/app.wasm',
+      'o:hi', 'e:GREETING', 'e:container', 'c:/etc/motd', 'w:/tmp/f=written', 'c:/tmp/f', 'o:', 'x:3']);
+    t.equal(r.status, 3, `exit status is the module's (stderr: ${r.stderr})`);
+    t.equal(r.stdout, 'hi\nhello from podman\npodman\nmotd from the image\nwritten\n');
+    // Detached, then stopped by podman (SIGTERM to a module in a blocking sleep).
+    const c = name('wasm');
+    detached.push(c);
+    const d = pm(['run', '-d', '--name', c, ...wasm, img, '/app.wasm', 'o:up', 's:300']);
+    t.equal(d.status, 0, d.stderr);
+    t.ok(await waitFor(() => pm(['logs', c]).stdout.includes('up')), 'module started');
+    const began = Date.now();
+    const st = pm(['stop', '-t', '20', c]);
+    t.equal(st.status, 0, st.stderr);
+    t.ok(Date.now() - began < 10_000, `podman stop took ${Date.now() - began} ms: SIGTERM stopped it`);
+    t.equal(inspect(c, '{{.State.ExitCode}}'), '143', 'exit code 128+SIGTERM');
+    pm(['rm', '-f', '-t', '0', c]);
+    // A non-wasm program under compat fails with our message.
+    const bad = pm(['run', '--rm', ...wasm, IMAGE, 'sh', '-c', 'true']);
+    t.not(bad.status, 0);
+    t.match(bad.stderr, /not a WebAssembly module/);
+    pm(['rmi', '-f', img]);
   });
 
   t.test('nothing is left', async (t) => {
