@@ -18,7 +18,7 @@ import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
-import { attachWasm } from '../wasm/host';
+import { wasmMode } from '../wasm/select';
 import { testPoint } from '../util/testpoint';
 
 const trace = tracer('create');
@@ -151,7 +151,9 @@ export function create(store: Store, o: CreateOptions): Created {
         fds.push(m.idmapUsernsFd);
       }
     }
-    attachWasm(plan, spec.annotations, fds);
+    const wasm = wasmMode(spec.annotations);
+    // (lib/wasm only loads for wasm containers: it is not on the hot path)
+    if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;

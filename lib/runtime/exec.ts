@@ -14,7 +14,7 @@ import { load, notExist } from './container';
 import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { RuntimeError } from '../util/errors';
-import { attachWasm } from '../wasm/host';
+import { wasmMode } from '../wasm/select';
 import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
 
@@ -52,7 +52,9 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     }
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
-    attachWasm(plan, record.annotations ?? spec.annotations, fds);
+    const wasm = wasmMode(record.annotations ?? spec.annotations);
+    // (lib/wasm only loads for wasm containers: it is not on the hot path)
+    if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;

@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import type { SpawnPlan } from '../plan/types';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
-import { wasmMode } from './select';
+import type { WasmMode } from './select';
 import { wasmArgv } from './runner';
 
 /** PT_INTERP of an ELF file (x86_64/aarch64, 64-bit little endian): its dynamic loader, or undefined. */
@@ -54,10 +54,8 @@ export function sharedLibraries(ldso: string, program: string): string[] {
   return [...out.matchAll(/=>\s+(\/\S+)/g)].map((m) => m[1]);
 }
 
-/** Adds the wasm fields to `plan` when the annotations ask for wasm; opened fds go to `fds` (caller closes). */
-export function attachWasm(plan: SpawnPlan, annotations: Record<string, string> | undefined, fds: number[]): void {
-  const mode = wasmMode(annotations);
-  if (!mode) return;
+/** Adds the wasm fields to `plan` (mode from wasmMode(annotations)); opened fds go to `fds` (caller closes). */
+export function attachWasm(plan: SpawnPlan, mode: WasmMode, fds: number[]): void {
   const node = fs.realpathSync(process.execPath);
   const ldso = elfInterpreter(node);
   const a = addon();
