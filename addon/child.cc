@@ -594,7 +594,7 @@ bool executable(const char* path, int* err) {
     *err = errno;
     // Node runs a wasm module, not the kernel: reading it is enough (images
     // often ship .wasm files without the x bit).
-    return P->wasm_mode && *err == EACCES && S_ISREG(st.st_mode) && wasm_kind(path) == 1;
+    return P->wasm_mode && *err == EACCES && S_ISREG(st.st_mode) && wasm_kind(path) > 0;
   }
   return true;
 }
@@ -803,6 +803,14 @@ void exec_program(const char* exe, bool wasm, int errfd) {
   bool wasm = !P->exe_path && runs_as_wasm(exe);
   close_fds();
   if (wasm) {
+    // node raises its soft RLIMIT_NOFILE to the hard limit at start-up. A
+    // module can't change limits (WASI has no such call), so make the hard
+    // limit the configured soft one: the module gets the limit it was given.
+    struct rlimit64 { uint64_t cur, max; } nofile;
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &nofile) == 0 && nofile.cur < nofile.max) {
+      nofile.max = nofile.cur;
+      syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile, nullptr);
+    }
     // ld.so loads node and its libraries as /proc/self/fd/N after the exec
     // (lib/wasm/host.ts): those fds stay open, and /proc must be there.
     for (int i = 0; i < P->nwasm_keep_fds; i++) fcntl(P->wasm_keep_fds[i], F_SETFD, 0);

@@ -7,7 +7,7 @@
 // libraries through /proc/self/fd/N paths of fds we opened before pivot_root:
 //
 //   ld.so --inhibit-cache --library-path /nonexistent --preload "/proc/self/fd/L1 ..."
-//         --argv0 <module> /proc/self/fd/NODE --no-warnings ... -e <runner> -- ...
+//         --argv0 <module> /proc/self/fd/NODE --no-warnings -e <runner> -- ...
 //
 // (ld.so matches node's DT_NEEDED names to the preloaded objects by soname.)
 // Every one of those fds is a read-only, nosuid clone of the file's mount,

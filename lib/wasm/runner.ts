@@ -3,7 +3,7 @@
 // file of ours is reachable from the container), after the init has set up
 // everything (namespaces, rootfs, pivot_root, cgroups, creds, caps, seccomp):
 //
-//   node --no-warnings --disable-sigusr1 -e <source> -- FDS MODULE NENV ENV... ARGS...
+//   node --no-warnings -e <source> -- FDS MODULE NENV ENV... ARGS...
 //
 // (FDS: the fds node was loaded through, lib/wasm/host.ts; closed first.)
 //
@@ -74,7 +74,9 @@ function wasiMain(): void {
   const args = rest.slice(Number(nenv));
   process.title = file.slice(file.lastIndexOf('/') + 1);  // comm, as execve would name it
   // As pid 1 the kernel drops signals we have no handler for, and the worker
-  // may be busy: the main thread takes them and ends the process.
+  // may be busy: the main thread takes them and ends the process. (Our
+  // SIGUSR1 listener replaces node's start-the-inspector one; with
+  // --disable-sigusr1 node would keep SIGUSR1 blocked instead.)
   // process.exit() would wait for the worker, which may sit in a blocking
   // WASI call (poll_oneoff, fd_read) for ever: leave with uvwasi's
   // proc_exit (C exit()) from a 100-byte module that only exports it.
@@ -124,7 +126,6 @@ export function runnerSource(): string {
  * in at `moduleSlot` (the PATH lookup happens inside the container).
  */
 export function wasmArgv(args: string[], env: string[], closeFds: number[]): { argv: string[]; moduleSlot: number } {
-  const argv = [args[0] ?? 'wasm', '--no-warnings', '--disable-sigusr1', '-e', runnerSource(), '--',
-    closeFds.join(','), '', String(env.length), ...env, ...args];
-  return { argv, moduleSlot: 7 };
+  const head = [args[0] ?? 'wasm', '--no-warnings', '-e', runnerSource(), '--', closeFds.join(',')];
+  return { argv: [...head, '', String(env.length), ...env, ...args], moduleSlot: head.length };
 }
