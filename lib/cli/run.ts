@@ -5,7 +5,6 @@
 import * as fs from 'node:fs';
 import type { Store } from '../state/store';
 import { validateId } from '../state/store';
-import { warmAttach } from '../cgroups';
 import { create } from '../runtime/create';
 import { start } from '../runtime/start';
 import { del } from '../runtime/delete';
@@ -21,8 +20,6 @@ interface RunArgs {
 
 export default async function (a: RunArgs, s: Store): Promise<number> {
   const id = validateId(a.id);
-  // The cgroup join's grace period runs while the config is read and checked.
-  warmAttach();
   const ad = addon();
   // The init is forked by an intermediate child that exits: as subreaper we
   // inherit it and can wait for it.
