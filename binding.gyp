@@ -14,8 +14,21 @@
       ]
     },
     {
+      "target_name": "ocirun-front",
+      "type": "none",
+      "actions": [
+        {
+          "action_name": "front",
+          "inputs": ["addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c", "addon/front/front.h"],
+          "outputs": ["<(PRODUCT_DIR)/ocirun-front"],
+          "action": ["cc", "-std=gnu17", "-static", "-O2", "-Wall", "-Wextra", "-s", "-o", "<(PRODUCT_DIR)/ocirun-front",
+                     "addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c"]
+        }
+      ]
+    },
+    {
       "target_name": "ocirun",
-      "dependencies": ["ocirun-exec"],
+      "dependencies": ["ocirun-exec", "ocirun-front"],
       "sources": ["addon/binding.cc", "addon/child.cc", "addon/seccomp.cc", "addon/bpf.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],

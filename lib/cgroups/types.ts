@@ -17,6 +17,10 @@ export interface CgroupManager {
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
+  /** The file isFrozen() reads and what it looks for (status.ts; the native front reads the same). */
+  frozenProbe(): FrozenProbe | undefined;
+  /** What destroy() removes: each dir, then the empty parents create() made, nearest first. */
+  removal(): { dir: string; parents: string[] }[];
   exists(): boolean;
   /** Signals every process in the cgroup (freezing around SIGKILL, so nothing forks away). */
   killAll(signal: number): void;
@@ -28,6 +32,13 @@ export interface CgroupManager {
   destroy(killAll?: boolean): void;
   /** Usage numbers for `events` and `ps`-like tools. */
   stats(): Stats;
+}
+
+/** Frozen when the file's trimmed content equals (eq) or differs from (ne) value; unreadable: not frozen. */
+export interface FrozenProbe {
+  file: string;
+  frozenIf: 'eq' | 'ne';
+  value: string;
 }
 
 export class CgroupError extends Error {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { CgroupError } from './types';
+import { CgroupError, type FrozenProbe } from './types';
 
 export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -50,14 +50,32 @@ export function rmdirRetry(dir: string, onBusy: () => void): void {
   }
 }
 
-/** Removes the empty parents of `leaf` up to and including `top` (dirs we made). */
-export function rmdirParents(leaf: string, top: string | undefined): void {
-  if (!top || !leaf.startsWith(top + '/')) return;
-  for (let d = leaf.slice(0, leaf.lastIndexOf('/')); d.length >= top.length; d = d.slice(0, d.lastIndexOf('/'))) {
+/** The parents of `leaf` up to and including `top` (dirs create() made), nearest first. */
+export function parentsUpTo(leaf: string, top: string | undefined): string[] {
+  const out: string[] = [];
+  if (!top || !leaf.startsWith(top + '/')) return out;
+  for (let d = leaf.slice(0, leaf.lastIndexOf('/')); d.length >= top.length; d = d.slice(0, d.lastIndexOf('/'))) out.push(d);
+  return out;
+}
+
+/** Removes those parents while they are empty. */
+export function rmdirParents(parents: string[]): void {
+  for (const d of parents) {
     try {
       fs.rmdirSync(d);
     } catch {
       return; // not empty (another container), or already gone
     }
   }
+}
+
+export function probeFrozen(p: FrozenProbe | undefined): boolean {
+  if (!p) return false;
+  let v: string;
+  try {
+    v = fs.readFileSync(p.file, 'utf8').trim();
+  } catch {
+    return false;
+  }
+  return p.frozenIf === 'eq' ? v === p.value : v !== p.value;
 }

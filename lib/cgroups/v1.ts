@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
-import type { CgroupManager } from './types';
-import { killPids, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
+import type { CgroupManager, FrozenProbe } from './types';
+import { killPids, parentsUpTo, probeFrozen, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES, rdmaLines, v1DeviceLine } from './devices';
 import { blkioEntries, keyValues, num, type MemoryEntry, type Stats } from './stats';
 
@@ -153,12 +153,17 @@ export class CgroupV1 implements CgroupManager {
   }
 
   isFrozen(): boolean {
+    return probeFrozen(this.frozenProbe());
+  }
+
+  // FREEZING counts as paused too.
+  frozenProbe(): FrozenProbe | undefined {
     const d = this.dir('freezer');
-    try {
-      return !!d && readValue(d, 'freezer.state') !== 'THAWED';
-    } catch {
-      return false;
-    }
+    return d ? { file: `${d}/freezer.state`, frozenIf: 'ne', value: 'THAWED' } : undefined;
+  }
+
+  removal(): { dir: string; parents: string[] }[] {
+    return Object.entries(this.dirs).map(([key, dir]) => ({ dir, parents: parentsUpTo(dir, this.owned[key]) }));
   }
 
   exists(): boolean {
@@ -213,9 +218,9 @@ export class CgroupV1 implements CgroupManager {
         if (i % 50 === 49) this.killAll(9);
       }
     }
-    for (const [key, d] of Object.entries(this.dirs)) {
-      rmdirRetry(d, () => killAll && killPids(readPids(`${d}/cgroup.procs`), 9));
-      rmdirParents(d, this.owned[key]);
+    for (const { dir, parents } of this.removal()) {
+      rmdirRetry(dir, () => killAll && killPids(readPids(`${dir}/cgroup.procs`), 9));
+      rmdirParents(parents);
     }
   }
 }

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
-import type { CgroupManager } from './types';
-import { killPids, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
+import type { CgroupManager, FrozenProbe } from './types';
+import { killPids, parentsUpTo, probeFrozen, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES } from './devices';
 import { blkioEntries, keyValues, num, type Stats } from './stats';
 import { rdmaLines } from './devices';
@@ -114,11 +114,15 @@ export class CgroupV2 implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    try {
-      return readValue(this.dir, 'cgroup.freeze') === '1';
-    } catch {
-      return false;
-    }
+    return probeFrozen(this.frozenProbe());
+  }
+
+  frozenProbe(): FrozenProbe {
+    return { file: `${this.dir}/cgroup.freeze`, frozenIf: 'eq', value: '1' };
+  }
+
+  removal(): { dir: string; parents: string[] }[] {
+    return [{ dir: this.dir, parents: parentsUpTo(this.dir, this.owned) }];
   }
 
   exists(): boolean {
@@ -164,7 +168,9 @@ export class CgroupV2 implements CgroupManager {
       this.killAll(9);
       for (let i = 0; i < 500 && this.pids().length; i++) sleepMs(2);
     }
-    rmdirRetry(this.dir, () => killAll && this.killAll(9));
-    rmdirParents(this.dir, this.owned);
+    for (const { dir, parents } of this.removal()) {
+      rmdirRetry(dir, () => killAll && this.killAll(9));
+      rmdirParents(parents);
+    }
   }
 }

@@ -25,6 +25,8 @@ export interface CommandSpec {
   options: OptSpec[];
   /** The module under lib/cli that runs it. */
   module: string;
+  /** Not in --help: for ocirun's own use. */
+  hidden?: boolean;
 }
 
 export const GLOBAL_OPTIONS: OptSpec[] = [
@@ -49,6 +51,12 @@ export const COMMANDS: CommandSpec[] = [
   },
   { name: 'start', describe: 'start a created container', positionals: ['id'], options: [], module: 'start' },
   { name: 'state', describe: 'print the state of a container (JSON)', positionals: ['id'], options: [], module: 'state' },
+  {
+    // The native front (addon/front) released the init, which could not exec:
+    // report it as start does. errno 0: message is the whole text.
+    name: 'start-failed', describe: 'report a failed start', positionals: ['id', 'errno', 'message'], options: [],
+    module: 'start-failed', hidden: true,
+  },
   {
     name: 'kill', describe: 'send a signal to the container\'s process (default SIGTERM)', positionals: ['id', 'signal?'],
     options: [{ name: 'all', alias: 'a', type: 'boolean', default: false, describe: 'signal every process in the container' }],

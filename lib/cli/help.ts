@@ -22,6 +22,7 @@ function build(): Argv {
     .wrap(Math.min(100, process.stdout.columns || 100));
   y = addOptions(y, GLOBAL_OPTIONS, true);
   for (const c of COMMANDS) {
+    if (c.hidden) continue;
     const pos = c.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`));
     if (c.rest) pos.push(`[${c.rest}..]`);
     y = y.command([c.name, ...pos].join(' '), c.describe, (cy) => addOptions(cy, c.options));

@@ -17,7 +17,7 @@ export type CommandFn = (a: Args, s: Store) => unknown | Promise<unknown>;
 // One loader per command module: only the command that runs is loaded (and
 // a bundler can see every module).
 const MODULES: Record<string, () => { default: CommandFn }> = {
-  create: () => require('./create'), start: () => require('./start'), state: () => require('./state'),
+  create: () => require('./create'), start: () => require('./start'), 'start-failed': () => require('./start-failed'), state: () => require('./state'),
   kill: () => require('./kill'), delete: () => require('./delete'), run: () => require('./run'),
   exec: () => require('./exec'), pause: () => require('./pause'), resume: () => require('./resume'),
   ps: () => require('./ps'), update: () => require('./update'), events: () => require('./events'),

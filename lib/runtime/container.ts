@@ -3,6 +3,7 @@ import type { State, Status } from '../config/types';
 import { Store, type Record } from '../state/store';
 import { status } from '../state/status';
 import { RuntimeError } from '../util/errors';
+import { PID, STATUS, stateFields } from '../state/state-text';
 
 export interface Loaded {
   record: Record;
@@ -20,19 +21,11 @@ export function load(store: Store, id: string): Loaded {
   return { record, status: status(record) };
 }
 
-/** The State of runtime.md, plus runc's extra fields (rootfs, created, owner). */
+/** A stopped container has no pid (0), as runc says it. */
+export const statePid = (l: Loaded): number => (l.status === 'stopped' ? 0 : l.record.pid);
+
 export function stateOf(l: Loaded): State & { rootfs: string; created: string; owner: string } {
-  const r = l.record;
-  const s: State & { rootfs: string; created: string; owner: string } = {
-    ociVersion: r.ociVersion,
-    id: r.id,
-    pid: l.status === 'stopped' ? 0 : r.pid,
-    status: l.status,
-    bundle: r.bundle,
-    rootfs: r.rootfs,
-    created: r.created,
-    owner: r.owner,
-  };
-  if (r.annotations && Object.keys(r.annotations).length) s.annotations = r.annotations;
-  return s;
+  const s: { [k: string]: unknown } = {};
+  for (const [k, v] of stateFields(l.record)) s[k] = v === PID ? statePid(l) : v === STATUS ? l.status : v;
+  return s as unknown as State & { rootfs: string; created: string; owner: string };
 }

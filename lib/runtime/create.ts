@@ -11,6 +11,7 @@ import { locateCgroup, openCgroup, v1Hierarchies, type CgroupLocation } from '..
 import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
 import { procStat } from '../state/status';
+import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
@@ -190,6 +191,8 @@ export function create(store: Store, o: CreateOptions): Created {
     record.phase = 'created';
     delete record.creator;
     store.write(record);
+    // Only now, once state.json says created: the native front's recipe.
+    writeFront(store, record, spec);
     trace('created pid %d', initPid);
     return { record, spec };
   } catch (e) {

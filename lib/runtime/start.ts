@@ -1,7 +1,8 @@
 // start: release a created container's init; it execs the user's program.
 import * as fs from 'node:fs';
 import { Store } from '../state/store';
-import { addon } from '../addon';
+import { addon, type SyncMessage } from '../addon';
+import type { Spec } from '../config/types';
 import { load, notExist } from './container';
 import { childError } from './spawn';
 import { containerHooks, hostHooks } from './run-hooks';
@@ -10,6 +11,12 @@ import { testPoint } from '../util/testpoint';
 import { tracer } from '../util/debug';
 
 const trace = tracer('start');
+
+/** What start says when the init could not exec its program. */
+export function releaseError(spec: Spec | undefined, err: SyncMessage): RuntimeError {
+  // The trampoline only knows it failed to exec: name the program.
+  return childError(err.msg === 'exec' ? { ...err, msg: `exec: "${spec?.process?.args?.[0] ?? ''}"` } : err);
+}
 
 export function start(store: Store, id: string): void {
   const lock = store.lock(id);
@@ -32,8 +39,7 @@ export function start(store: Store, id: string): void {
       trace('init exec\'d the program');
       // The init has exec'd (or failed): nobody listens on the socket any more.
       fs.rmSync(sock, { force: true });
-      // The trampoline only knows it failed to exec: name the program.
-      if (err) throw childError(err.msg === 'exec' ? { ...err, msg: `exec: "${spec.process?.args?.[0] ?? ''}"` } : err);
+      if (err) throw releaseError(spec, err);
     } finally {
       fs.closeSync(fd);
     }

@@ -36,10 +36,13 @@ export function status(r: Record): Status {
   return waitingForStart(r.pid) ? 'created' : 'running';
 }
 
+/** The name the addon gives the init (addon/child.cc); execve replaces it. */
+export const INIT_COMM = 'ocirun-init';
+
 /** The init has not exec'd yet: it still carries the name the addon gave it. */
 export function waitingForStart(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8') === 'ocirun-init\n';
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8') === `${INIT_COMM}\n`;
   } catch {
     return false;
   }

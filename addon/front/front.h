@@ -1,0 +1,74 @@
+// ocirun's native front (bin/ocirun): answers `state`, `start`, `kill` and
+// `delete` of a created container from the recipe that `create` left in its
+// state dir (lib/state/front.ts says what it holds and why), and hands every
+// other call, and every case the recipe does not cover, to node. It decides
+// nothing of its own: when in doubt, node.
+//
+// An ordinary process, not a container's init: libc is fine here.
+#pragma once
+
+#include <stddef.h>
+
+// A command's answer when node must take the call (nothing was changed).
+#define HAND_OVER (-1)
+
+struct args {
+  const char* root;        // --root, default /run/ocirun
+  const char* log;         // --log, or NULL
+  const char* log_format;  // --log-format, or NULL
+  const char* command;     // state | start | kill | delete
+  const char* id;
+  const char* signal;      // kill's signal, or NULL
+  int all;                 // kill --all
+  int force;               // delete --force
+};
+
+enum status { ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
+
+// One piece of `state`'s output: literal text, or a hole.
+enum item_kind { ITEM_TEXT, ITEM_PID_OR_0, ITEM_STATUS };
+struct item {
+  enum item_kind kind;
+  const char* text;
+  size_t len;
+};
+
+// A cgroup dir delete removes, or (parent) an empty parent of the one before.
+struct removal {
+  const char* dir;
+  int parent;
+};
+
+#define MAX_ITEMS 64
+#define MAX_REMOVALS 128
+
+struct recipe {
+  char* buf;  // the file; every pointer below points into it
+  long pid;
+  const char* starttime;
+  const char* comm;
+  const char* paused_op;  // "eq" | "ne", or NULL: never paused
+  const char* paused_value;
+  const char* paused_file;
+  struct item items[MAX_ITEMS];
+  int nitems;
+  int can_start;
+  int can_delete;
+  struct removal removals[MAX_REMOVALS];
+  int nremovals;
+};
+
+// recipe.c
+int read_recipe(int dirfd, struct recipe* r);  // 0, or -1: no (usable) recipe
+enum status derive_status(const struct recipe* r);
+
+// commands.c: an exit status, or HAND_OVER
+int cmd_state(const struct args* a);
+int cmd_start(const struct args* a);
+int cmd_kill(const struct args* a);
+int cmd_delete(const struct args* a);
+
+// main.c: exec node on the CLI with these arguments (never returns).
+__attribute__((noreturn)) void run_node(char* const* args);
+// ... to report a failed start as node's start would (lib/cli/start-failed.ts).
+__attribute__((noreturn)) void report_start_failure(const struct args* a, int err, const char* msg);

