@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "front.h"
@@ -201,17 +202,31 @@ static int remove_tree_at(int parent, const char* name) {
 int cmd_delete(const struct args* a) {
   char dir[4096];
   if (state_dir(a, dir, sizeof dir) < 0) return HAND_OVER;
-  struct stat st;
-  if (lstat(dir, &st) < 0) {
+  struct stat sb;
+  if (lstat(dir, &sb) < 0) {
     // containerd deletes with --force after a delete: nothing there is fine.
     return errno == ENOENT && a->force ? 0 : HAND_OVER;
   }
   int lock = lock_dir(dir);
   if (lock < 0) return HAND_OVER;
   struct recipe r;
-  if (read_recipe(lock, &r) < 0 || !r.can_delete || derive_status(&r) != ST_STOPPED) {
+  // delete.ts del(): a created container goes without --force, a running
+  // one with it; a paused one must be thawed too: node's.
+  enum status st = read_recipe(lock, &r) == 0 && r.can_delete ? derive_status(&r) : ST_PAUSED;  // (no recipe: node)
+  if (st == ST_PAUSED || (st == ST_RUNNING && !a->force)) {
     close(lock);
     return HAND_OVER;
+  }
+  if (st != ST_STOPPED) {
+    // Its own pid namespace (the recipe says so): the init's death ends the
+    // rest. Waited for up to a second, as node does.
+    kill((pid_t)r.pid, SIGKILL);
+    struct timespec ms = {0, 1000000L};
+    for (int i = 0; i < 1000 && init_alive(&r); i++) nanosleep(&ms, NULL);
+    if (init_alive(&r)) {
+      close(lock);
+      return HAND_OVER;
+    }
   }
   // cgroups destroy(false): each dir (gone already is fine; busy: node
   // waits for it), then the empty parents create() made, nearest first.

@@ -61,12 +61,16 @@ struct recipe {
 // recipe.c
 int read_recipe(int dirfd, struct recipe* r);  // 0, or -1: no (usable) recipe
 enum status derive_status(const struct recipe* r);
+int init_alive(const struct recipe* r);  // this very init, not a zombie
 
 // commands.c: an exit status, or HAND_OVER
 int cmd_state(const struct args* a);
 int cmd_start(const struct args* a);
 int cmd_kill(const struct args* a);
 int cmd_delete(const struct args* a);
+
+// warm.c: for create and run, a helper that keeps the cgroup attach lock warm.
+void warm_cgroup_attach(void);
 
 // main.c: exec node on the CLI with these arguments (never returns).
 __attribute__((noreturn)) void run_node(char* const* args);

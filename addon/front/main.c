@@ -157,7 +157,19 @@ static int front_enabled(void) {
   return !(off && !strcmp(off, "0")) && !(debug && *debug) && !(stop && *stop);
 }
 
+// The command word: the first argument that is neither a flag nor a global flag's value.
+static const char* command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; i++) {
+    const char* s = argv[i];
+    if (s[0] != '-') return s;
+    if (!strcmp(s, "--root") || !strcmp(s, "--log") || !strcmp(s, "--log-format")) i++;
+  }
+  return NULL;
+}
+
 int main(int argc, char** argv) {
+  const char* word = command_word(argc, argv);
+  if (word && (!strcmp(word, "create") || !strcmp(word, "run")) && front_enabled()) warm_cgroup_attach();
   struct args a;
   if (front_enabled() && parse_args(argc, argv, &a)) {
     int rc = !strcmp(a.command, "state") ? cmd_state(&a)

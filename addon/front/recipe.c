@@ -139,7 +139,7 @@ static ssize_t read_small(const char* path, char* buf, size_t size) {
 }
 
 // status.ts initAlive(): this very process (its starttime), not a zombie.
-static int init_alive(const struct recipe* r) {
+int init_alive(const struct recipe* r) {
   char path[64], buf[2048];
   snprintf(path, sizeof path, "/proc/%ld/stat", r->pid);
   if (read_small(path, buf, sizeof buf) < 0) return 0;

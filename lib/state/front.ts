@@ -21,8 +21,10 @@
 //   pid-or-0                `state` output: the init's pid, 0 once stopped
 //   status                  `state` output: the status, as a JSON string
 //   start                   `start` is the release alone (no startContainer/poststart hooks)
-//   delete                  deleting it once stopped is the rmdirs below and the
-//                           state dir (no poststop hooks)
+//   delete                  `delete` is: SIGKILL to the init if it is alive (its
+//                           own pid namespace: that ends the rest) and wait for
+//                           it, then the rmdirs below and the state dir (no
+//                           poststop hooks); a paused container stays with node
 //   rmdir DIR               a cgroup dir to remove (gone already is fine)
 //   rmdir-parent DIR        an empty parent of the last rmdir's DIR; the first
 //                           that won't go ends that chain
