@@ -12,7 +12,7 @@ if (!dir || runtimes.length === 0) {
   console.error('usage: report.mjs RESULTS_DIR RUNTIME...');
   process.exit(2);
 }
-const OPS = ['run', 'create', 'start', 'state', 'kill', 'delete'];
+const OPS = ['run', 'create', 'start', 'state', 'kill', 'delete', 'delete-stopped'];
 
 function load(op, rt) {
   const f = join(dir, `${op}-${rt}.json`);
@@ -50,7 +50,7 @@ if (wrap) {
 const launcherFile = join(dir, 'launcher.json');
 if (existsSync(launcherFile)) {
   const [node, ver] = JSON.parse(readFileSync(launcherFile, 'utf8')).results.map((r) => r.mean * 1e3);
-  console.log(`\nLauncher: \`ocirun --version\` ${ver.toFixed(2)} ms - \`node -e 0\` ${node.toFixed(2)} ms = ${(ver - node).toFixed(2)} ms per call (sh launcher + ocirun's entry).`);
+  console.log(`\nLauncher: \`ocirun --version\` ${ver.toFixed(2)} ms - \`node -e 0\` ${node.toFixed(2)} ms = ${(ver - node).toFixed(2)} ms per call that goes to node (native front + ocirun's entry).`);
 }
 
 const median = (xs) => {

