@@ -165,7 +165,11 @@ t.test('state of what the front does not know goes to node', async (t) => {
     ['a key it does not know', good.replace('\nstart\n', '\nstart\nsomething-new\n')],
     ['a recipe cut short', good.slice(0, good.length - 10)],
     ['a text length past the end', good.replace(/text (\d+)\n/, (_, n) => `text ${Number(n) + 100000}\n`)],
+    ['a cgroup dir to remove outside /sys/fs/cgroup', good.replace(/^rmdir (\S+)$/m, 'rmdir /tmp/x')],
+    ['a cgroup dir to remove with ..', good.replace(/^rmdir (\S+)$/m, 'rmdir /sys/fs/cgroup/../../tmp/x')],
+    ['a paused file outside /sys/fs/cgroup', good.replace(/^(paused-if \S+ \S+) \S+$/m, '$1 /etc/passwd')],
   ]) {
+    t.not(text, good, `${what}: the recipe was changed`);
     fs.writeFileSync(front, text);
     const x = oci(['state', id]);
     t.ok(x.node, `${what}: node answered`);

@@ -31,6 +31,12 @@ static int is_number(const char* s) {
   return 1;
 }
 
+// The front only ever reads or removes cgroup files and dirs; anywhere else
+// (a cgroupfs mounted elsewhere, or a recipe that was tampered with): node.
+static int under_cgroupfs(const char* path) {
+  return !strncmp(path, "/sys/fs/cgroup/", 15) && !strstr(path, "/../") && !strstr(path, "/./");
+}
+
 // Every line is "key value" or "key"; `text N` is followed by N bytes and "\n".
 static int parse(struct recipe* r, char* p, char* end) {
   int line = 0, ended = 0;
@@ -60,6 +66,7 @@ static int parse(struct recipe* r, char* p, char* end) {
       *v++ = 0;
       *f++ = 0;
       if (strcmp(value, "eq") && strcmp(value, "ne")) return -1;
+      if (!under_cgroupfs(f)) return -1;
       r->paused_op = value;
       r->paused_value = v;
       r->paused_file = f;
@@ -82,7 +89,7 @@ static int parse(struct recipe* r, char* p, char* end) {
     } else if (!strcmp(key, "delete")) {
       r->can_delete = 1;
     } else if (!strcmp(key, "rmdir") || !strcmp(key, "rmdir-parent")) {
-      if (r->nremovals == MAX_REMOVALS || value[0] != '/') return -1;
+      if (r->nremovals == MAX_REMOVALS || !under_cgroupfs(value)) return -1;
       r->removals[r->nremovals].dir = value;
       r->removals[r->nremovals].parent = key[5] == '-';
       if (r->removals[r->nremovals].parent && r->nremovals == 0) return -1;
