@@ -7,17 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execSync } from 'node:child_process';
-
-const PREFIX = 'ocirun-test';
-
-const procState = (p) => {
-  try {
-    const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-    return st.slice(st.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return '';
-  }
-};
+import { PREFIX, procState } from './lib/harness.mjs';
 
 /** What a state dir holds, for the report: its entries and the start of its state.json. */
 function describeStateDir(dir) {
