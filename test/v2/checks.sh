@@ -100,7 +100,9 @@ const make = (dir, edit) => {
 };
 make(`${work}/c1`, (c) => {
   // a child, and a counter that a bind mount shows to the host
-  c.process.args = ['sh', '-c', 'sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /host/counter; sleep 1; done'];
+  // (written to a temp file and renamed: a pause between the truncation and
+  // the write of a plain "echo > file" would leave it empty while frozen)
+  c.process.args = ['sh', '-c', 'sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /host/counter.new; mv /host/counter.new /host/counter; sleep 1; done'];
   c.mounts.push({ destination: '/host', type: 'bind', source: `${work}/c1/host`, options: ['rbind', 'rw'] });
   c.linux.resources = {
     memory: { limit: 64 * MiB, swap: 96 * MiB },
@@ -185,7 +187,7 @@ ct=$(printf '%s' "$ev" | grep -o '"cpu":{"usage":{"total":[0-9]*' | sed 's/.*://
 truth "events --stats: cpu.usage.total > 0" "$ct" test "${ct:-0}" -gt 0
 
 section "pause / resume through cgroup.freeze"
-counter() { cat "$WORK/c1/host/counter" 2>/dev/null || echo 0; }
+counter() { v=$(cat "$WORK/c1/host/counter" 2>/dev/null); echo "${v:-0}"; }
 c0=$(counter)
 run_ok "pause" /dev/null oci pause "$C1"
 check "paused: cgroup.freeze" "1" "$(cat "$D/cgroup.freeze" 2>&1)"
