@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -619,8 +620,18 @@ Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// CLOCK_MONOTONIC now, in ns: the clock of the init's phase marks (child.cc
+// Mark). process.hrtime() is not that clock under every JS runtime (bun's
+// counts from its own start).
+static Napi::Value MonotonicNs(const Napi::CallbackInfo& info) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return Napi::BigInt::New(info.Env(), static_cast<int64_t>(ts.tv_sec) * 1000000000 + static_cast<int64_t>(ts.tv_nsec));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("monotonicNs", Napi::Function::New(env, MonotonicNs));
   exports.Set("syncSend", Napi::Function::New(env, SyncSend));
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));

@@ -27,6 +27,8 @@ export interface Addon {
   /** Returns how many old programs were replaced. */
   attachDeviceFilter(cgroupDir: string, insns: Buffer): number;
   compileSeccomp(profile: object): Buffer;
+  /** CLOCK_MONOTONIC now, in ns (the init's phase marks use it). */
+  monotonicNs(): bigint;
   seccompKnown(name: string): boolean;
 }
 

@@ -69,8 +69,9 @@ export function sendToSeccompAgent(listenerPath: string, fd: number, pid: number
 const INIT_PHASES = ['init: cloned', 'init: go received', 'init: namespaces ready', 'init: rootfs ready (mounts, pivot_root)', 'init: process set up (creds, caps, seccomp)'];
 function traceInit(times: string | undefined): void {
   if (!times || !tracing()) return;
+  const now = addon().monotonicNs();
   times.trim().split(' ').forEach((ns, i) => {
-    if (INIT_PHASES[i] && ns !== '0') trace.at(monotonicToUptimeMs(BigInt(ns)), INIT_PHASES[i]);
+    if (INIT_PHASES[i] && ns !== '0') trace.at(monotonicToUptimeMs(BigInt(ns), now), INIT_PHASES[i]);
   });
 }
 

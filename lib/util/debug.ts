@@ -19,9 +19,8 @@ export function tracing(): boolean {
   return envOn || debugEnabled();
 }
 
-/** ms since this process started, on the CLOCK_MONOTONIC scale the addon's init uses. */
-export function monotonicToUptimeMs(monoNs: bigint): number {
-  const nowNs = process.hrtime.bigint();
+/** A CLOCK_MONOTONIC reading (the init's), as ms since this process started; nowNs: that clock now. */
+export function monotonicToUptimeMs(monoNs: bigint, nowNs: bigint): number {
   return process.uptime() * 1000 - Number(nowNs - monoNs) / 1e6;
 }
 
