@@ -28,6 +28,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire, isBuiltin } from 'node:module';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lib = path.join(repo, 'lib');
@@ -165,3 +166,29 @@ const requireFn = Object.assign((id) => id === './config/validators.js'
 load('bundle', bundle, module, requireFn).cli(argv);
 `);
 console.log(`bundle: wrote ${path.relative(repo, bundle)} (${code.length} bytes, ${plain} builtin requires unwrapped) and ${path.relative(repo, entry)}`);
+
+// The same bundle for bun (the interpreter bin/ocirun prefers: it starts
+// ~4x faster than node here), with the validators inlined and everything
+// precompiled to bun's bytecode (dist/ocirun.bun.js + .jsc, made for the
+// pinned bun's exact version). Without that bun: node runs dist/ocirun.js.
+const bun = path.join(repo, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
+const bunOut = path.join(dist, 'ocirun.bun.js');
+for (const f of [bunOut, `${bunOut}.jsc`]) fs.rmSync(f, { force: true });
+if (fs.existsSync(bun)) {
+  const tmp = fs.mkdtempSync(path.join(dist, '.bun-'));
+  try {
+    const r = spawnSync(bun, ['build', bundle, '--target=bun', '--format=cjs', '--bytecode', '--outdir', tmp,
+      '--external', 'yargs', '--external', 'debug', '--external', '*/help.js'], { encoding: 'utf8' });
+    if (r.status === 0) {
+      // The bytecode is found by name (<file>.jsc) and holds no path: rename both.
+      fs.renameSync(path.join(tmp, `${path.basename(bundle)}.jsc`), `${bunOut}.jsc`);
+      fs.renameSync(path.join(tmp, path.basename(bundle)), bunOut);
+      console.log(`bundle: wrote ${path.relative(repo, bunOut)} and its bytecode for bun`);
+    } else {
+      // (a CPU bun's build can't run on, say): node runs the CLI then.
+      console.log(`bundle: bun build failed, bin/ocirun will run node: ${(r.stderr || r.error?.message || `signal ${r.signal}`).trim()}`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -303,10 +303,10 @@ t.test('delete --force that cannot lock the state dir (the addon fails to load)'
   // report success while the container lives, and must not drop the state
   // that a later delete --force needs to clean up.
   const preload = path.join(HOOK_DIR, 'no-addon.cjs');
+  // (process.dlopen: both bun's and node's require of a .node file go through it)
   fs.writeFileSync(preload, [
-    "const M = require('module');",
-    'const load = M._load;',
-    "M._load = function (req, ...a) { if (String(req).endsWith('ocirun.node')) { const e = new Error(`Cannot find module '${req}'`); e.code = 'MODULE_NOT_FOUND'; throw e; } return load.call(this, req, ...a); };",
+    'const dlopen = process.dlopen;',
+    "process.dlopen = function (m, file, ...a) { if (String(file).endsWith('ocirun.node')) { const e = new Error(`Cannot find module '${file}'`); e.code = 'MODULE_NOT_FOUND'; throw e; } return dlopen.call(this, m, file, ...a); };",
     '',
   ].join('\n'));
   const id = uniqueId('crash');
@@ -329,7 +329,8 @@ t.test('delete --force that cannot lock the state dir (the addon fails to load)'
   const c = rtFiles(t, ROOT, ['create', '-b', bundle, id], { dir: IO });
   t.equal(c.status, 0, 'create', { stderr: c.stderr });
   const pid = JSON.parse(rtFiles(t, ROOT, ['state', id], { dir: IO }).stdout || '{}').pid;
-  const d = rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO, env: { NODE_OPTIONS: `--require ${preload}` } });
+  // OCIRUN_FRONT=0: the interpreter's delete (the native front needs no addon)
+  const d = rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO, env: { NODE_OPTIONS: `--require ${preload}`, BUN_OPTIONS: `--preload=${preload}`, OCIRUN_FRONT: '0' } });
   t.equal(d.signal, null, 'delete --force without its addon: not killed');
   await sleep(200);
   const alive = !['', 'Z', 'X'].includes(procState(pid));

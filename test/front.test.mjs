@@ -35,7 +35,7 @@ function oci(args, { front = true, env = {} } = {}) {
   try {
     const r = spawnSync(OCIRUN, ['--root', root, ...args], {
       stdio: ['ignore', o, e], timeout: 30_000,
-      env: { ...baseEnv, NODE_OPTIONS: `--require ${marker}`, FRONT_TEST_NODE_LOG: log, ...(front ? {} : { OCIRUN_FRONT: '0' }), ...env },
+      env: { ...baseEnv, NODE_OPTIONS: `--require ${marker}`, BUN_OPTIONS: `--preload=${marker}`, FRONT_TEST_NODE_LOG: log, ...(front ? {} : { OCIRUN_FRONT: '0' }), ...env },
     });
     return {
       status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8'),

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile, rtf } from './lib/harness.mjs';
+  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile, rtf, CLEAN_ENV } from './lib/harness.mjs';
 
 // ------------------------------------------------------------------ helpers
 
@@ -613,6 +613,31 @@ t.test('stdio (terminal false)', async (t) => {
     t.equal(fs.readFileSync(c.outFile, 'utf8'), 'hello-out\n', 'stdout went to create\'s stdout');
     t.equal(fs.readFileSync(c.errFile, 'utf8'), 'hello-err\n', 'stderr went to create\'s stderr');
   });
+});
+
+t.test('the interpreters: bun by default, node with OCIRUN_JS=node', async (t) => {
+  const root = makeRoot(t);
+  // bin/ocirun runs the CLI on bun when it is installed (node_modules/@oven);
+  // node is the fallback. Both run the same bundle: a whole lifecycle on each.
+  const interp = (pid) => path.basename(fs.readlinkSync(`/proc/${pid}/exe`));
+  const base = Object.fromEntries(CLEAN_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  for (const [name, env] of [['bun', base], ['node', { ...base, OCIRUN_JS: 'node' }]]) {
+    const id = uniqueId('lc');
+    cleanupContainer(t, root, id);
+    const bundle = bundleFor(t, sh('echo "pid=$$"; cat /proc/self/status | grep ^NoNewPrivs'));
+    const c = rtf(t, root, ['create', '--bundle', bundle, id], { env: { ...env, OCIRUN_FRONT: '0' } });
+    t.equal(c.status, 0, `${name}: create`, { stderr: c.stderr });
+    const pid = state(root, id)?.pid;
+    // The created init is a clone of the interpreter, waiting for start.
+    t.equal(pid && interp(pid), name, `${name}: the created init is a clone of ${name}`);
+    const s = rtf(t, root, ['start', id], { env: { ...env, OCIRUN_FRONT: '0' } });
+    t.equal(s.status, 0, `${name}: start`, { stderr: s.stderr });
+    t.ok(await stopped(root, id, pid), `${name}: stops`);
+    t.equal(fs.readFileSync(c.outFile, 'utf8'), 'pid=1\nNoNewPrivs:\t1\n', `${name}: the container ran, as pid 1`);
+    const d = rtf(t, root, ['delete', id], { env: { ...env, OCIRUN_FRONT: '0' } });
+    t.equal(d.status, 0, `${name}: delete`, { stderr: d.stderr });
+    t.equal(state(root, id), undefined, `${name}: gone`);
+  }
 });
 
 // Last: every container of this file is gone, processes included (a killed

@@ -1,6 +1,6 @@
 // state, start, kill, delete: each does what its lib/runtime (or lib/cli)
 // namesake does for the case the recipe covers, and returns HAND_OVER, having
-// changed nothing, for any other case (errors included: their wording is node's).
+// changed nothing, for any other case (errors included: their wording is the CLI's).
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
@@ -142,7 +142,7 @@ int cmd_start(const struct args* a) {
 }
 
 // kill.ts parseSignal() for what it can be sure of: a number, or a
-// signal's own name (with or without SIG, any case); aliases go to node.
+// signal's own name (with or without SIG, any case); aliases go to the CLI.
 static int parse_signal(const char* s) {
   if (!s || !*s) return SIGTERM;
   size_t len = strlen(s);
@@ -163,14 +163,14 @@ static int parse_signal(const char* s) {
 
 int cmd_kill(const struct args* a) {
   int sig = parse_signal(a->signal);
-  if (sig < 0 || a->all) return HAND_OVER;  // --all: every pid in the cgroup, node's
+  if (sig < 0 || a->all) return HAND_OVER;  // --all: every pid in the cgroup, the CLI's
   char dir[4096];
   if (state_dir(a, dir, sizeof dir) < 0) return HAND_OVER;
   int lock = lock_dir(dir);
   if (lock < 0) return HAND_OVER;
   struct recipe r;
   int rc = HAND_OVER;
-  // Stopped: node says "container not running", which engines look for.
+  // Stopped: the CLI says "container not running", which engines look for.
   if (read_recipe(lock, &r) == 0 && derive_status(&r) != ST_STOPPED && kill((pid_t)r.pid, sig) == 0) rc = 0;
   close(lock);
   return rc;
@@ -211,15 +211,15 @@ int cmd_delete(const struct args* a) {
   if (lock < 0) return HAND_OVER;
   struct recipe r;
   // delete.ts del(): a created container goes without --force, a running
-  // one with it; a paused one must be thawed too: node's.
-  enum status st = read_recipe(lock, &r) == 0 && r.can_delete ? derive_status(&r) : ST_PAUSED;  // (no recipe: node)
+  // one with it; a paused one must be thawed too: the CLI's.
+  enum status st = read_recipe(lock, &r) == 0 && r.can_delete ? derive_status(&r) : ST_PAUSED;  // (no recipe: the CLI)
   if (st == ST_PAUSED || (st == ST_RUNNING && !a->force)) {
     close(lock);
     return HAND_OVER;
   }
   if (st != ST_STOPPED) {
     // Its own pid namespace (the recipe says so): the init's death ends the
-    // rest. Waited for up to a second, as node does.
+    // rest. Waited for up to a second, as the CLI does.
     kill((pid_t)r.pid, SIGKILL);
     struct timespec ms = {0, 1000000L};
     for (int i = 0; i < 1000 && init_alive(&r); i++) nanosleep(&ms, NULL);
@@ -228,7 +228,7 @@ int cmd_delete(const struct args* a) {
       return HAND_OVER;
     }
   }
-  // cgroups destroy(false): each dir (gone already is fine; busy: node
+  // cgroups destroy(false): each dir (gone already is fine; busy: the CLI
   // waits for it), then the empty parents create() made, nearest first.
   int chain = 1;
   for (int i = 0; i < r.nremovals; i++) {

@@ -1,15 +1,15 @@
 // ocirun's native front (bin/ocirun): answers `state`, `start`, `kill` and
 // `delete` of a created container from the recipe that `create` left in its
 // state dir (lib/state/front.ts says what it holds and why), and hands every
-// other call, and every case the recipe does not cover, to node. It decides
-// nothing of its own: when in doubt, node.
+// other call, and every case the recipe does not cover, to the CLI. It decides
+// nothing of its own: when in doubt, the CLI.
 //
 // An ordinary process, not a container's init: libc is fine here.
 #pragma once
 
 #include <stddef.h>
 
-// A command's answer when node must take the call (nothing was changed).
+// A command's answer when the CLI must take the call (nothing was changed).
 #define HAND_OVER (-1)
 
 struct args {
@@ -72,7 +72,7 @@ int cmd_delete(const struct args* a);
 // warm.c: for create and run, a helper that keeps the cgroup attach lock warm.
 void warm_cgroup_attach(void);
 
-// main.c: exec node on the CLI with these arguments (never returns).
-__attribute__((noreturn)) void run_node(char* const* args);
-// ... to report a failed start as node's start would (lib/cli/start-failed.ts).
+// main.c: exec the CLI (bun or node) with these arguments (never returns).
+__attribute__((noreturn)) void run_cli(char* const* args);
+// ... to report a failed start as the CLI's start would (lib/cli/start-failed.ts).
 __attribute__((noreturn)) void report_start_failure(const struct args* a, int err, const char* msg);

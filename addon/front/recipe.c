@@ -32,7 +32,7 @@ static int is_number(const char* s) {
 }
 
 // The front only ever reads or removes cgroup files and dirs; anywhere else
-// (a cgroupfs mounted elsewhere, or a recipe that was tampered with): node.
+// (a cgroupfs mounted elsewhere, or a recipe that was tampered with): the CLI.
 static int under_cgroupfs(const char* path) {
   return !strncmp(path, "/sys/fs/cgroup/", 15) && !strstr(path, "/../") && !strstr(path, "/./");
 }
@@ -50,7 +50,7 @@ static int parse(struct recipe* r, char* p, char* end) {
     else value = nl;  // ""
     p = nl + 1;
     if (line++ == 0) {
-      if (strcmp(key, "ocirun-front") || strcmp(value, "1")) return -1;  // another version: node
+      if (strcmp(key, "ocirun-front") || strcmp(value, "1")) return -1;  // another version: the CLI
     } else if (!strcmp(key, "pid")) {
       if (!is_number(value) || strlen(value) > 9) return -1;
       r->pid = strtol(value, NULL, 10);
@@ -97,7 +97,7 @@ static int parse(struct recipe* r, char* p, char* end) {
     } else if (!strcmp(key, "end")) {
       ended = 1;
     } else {
-      return -1;  // a key this front does not know: node
+      return -1;  // a key this front does not know: the CLI
     }
   }
   // A recipe that is cut short, or lacks what every status needs, is no recipe.

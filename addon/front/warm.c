@@ -1,16 +1,16 @@
 // For create and run: start the kernel's wait for the cgroup attach lock
-// before node even starts (see lib/cgroups/index.ts warmAttach()).
+// before the CLI's interpreter even starts (see lib/cgroups/index.ts warmAttach()).
 //
 // Moving a process between cgroups (a write to cgroup.procs) takes the
 // kernel's cgroup_threadgroup_rwsem for writing. After a quiet spell that
 // first waits for an RCU grace period (5-20 ms here), and cgroup mkdirs wait
 // with it (cgroup_mutex); writes within about one grace period of the last
-// one don't wait. node's create makes the container's cgroup dirs ~25 ms
+// one don't wait. the CLI's create makes the container's cgroup dirs ~10-25 ms
 // after this program starts and attaches the init a few ms later. So a
 // forked helper "moves" itself into the cgroup it is already in (a no-op)
 // now, and again every few milliseconds while the create goes on, so that
-// the lock is warm whenever node needs it. It stops when the process that
-// forked it (by then the node that runs the command) is gone, or after WARM_MS. Best effort: any
+// the lock is warm whenever the CLI needs it. It stops when the process that
+// forked it (by then the bun or node that runs the command) is gone, or after WARM_MS. Best effort: any
 // failure and it just exits.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,14 +57,14 @@ static int own_procs(char* out, size_t size) {
 
 void warm_cgroup_attach(void) {
   pid_t parent = getpid();
-  // Forked twice, so that the helper is nobody's child here: the node that
+  // Forked twice, so that the helper is nobody's child here: the CLI that
   // takes over this pid (run waits a long time) never has a zombie of it.
   pid_t child = fork();
   if (child < 0) return;  // no warm-up
   if (child > 0) {
     int st;
     while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
-    return;  // and go on to exec node
+    return;  // and go on to exec the CLI
   }
   if (fork() != 0) _exit(0);
   // Not the command's stdio: an engine waits for those pipes to close.

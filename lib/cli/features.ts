@@ -1,6 +1,7 @@
 // features: what this build of ocirun really supports, in the shape of
 // runtime-spec's features.md (the same document `runc features` prints).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ALL_CAPS } from '../plan/capabilities';
 import { PROPAGATION } from '../plan/mount-options';
 import { SPEC_VERSION } from './main';
@@ -11,6 +12,18 @@ const MOUNT_OPTIONS = [
   'nosymfollow', 'rbind', 'relatime', 'idmap', 'ridmap', 'rro', 'remount', 'ro', 'rw', 'strictatime', 'suid', 'symfollow', 'sync',
   ...Object.keys(PROPAGATION),
 ].sort();
+
+/** The version of the node that runs wasm modules (lib/wasm/host.ts wasmNode()). */
+function wasmNodeVersion(): string {
+  if (!process.versions.bun) return process.versions.node;
+  try {
+    const { wasmNode } = require('../wasm/host') as typeof import('../wasm/host');
+    const pkg = path.join(path.dirname(wasmNode()), '..', 'package.json');
+    return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function features(): object {
   return {
@@ -41,7 +54,7 @@ export function features(): object {
       // WebAssembly (lib/wasm): the annotations that select it, and the engine.
       'module.wasm.image/variant': 'compat,compat-smart',
       'run.oci.handler': 'wasm,wasm-smart',
-      'org.ocirun.wasm.handler': `node-wasi-preview1 (node ${process.versions.node})`,
+      'org.ocirun.wasm.handler': `node-wasi-preview1 (node ${wasmNodeVersion()})`,
     },
   };
 }

