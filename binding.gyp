@@ -35,7 +35,8 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wno-missing-field-initializers"],
-      "libraries": ["-lseccomp"]
+      "libraries": ["-Wl,-Bstatic", "-lseccomp", "-Wl,-Bdynamic"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"]
     }
   ]
 }
