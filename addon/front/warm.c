@@ -1,17 +1,19 @@
-// For create and run: start the kernel's wait for the cgroup attach lock
-// before the CLI's interpreter even starts (see lib/cgroups/index.ts warmAttach()).
+// For create and run: keep the kernel's cgroup attach lock warm from before
+// the CLI's interpreter starts until it has attached the container's init.
 //
 // Moving a process between cgroups (a write to cgroup.procs) takes the
 // kernel's cgroup_threadgroup_rwsem for writing. After a quiet spell that
-// first waits for an RCU grace period (5-20 ms here), and cgroup mkdirs wait
-// with it (cgroup_mutex); writes within about one grace period of the last
-// one don't wait. the CLI's create makes the container's cgroup dirs ~10-25 ms
-// after this program starts and attaches the init a few ms later. So a
-// forked helper "moves" itself into the cgroup it is already in (a no-op)
-// now, and again every few milliseconds while the create goes on, so that
-// the lock is warm whenever the CLI needs it. It stops when the process that
-// forked it (by then the bun or node that runs the command) is gone, or after WARM_MS. Best effort: any
-// failure and it just exits.
+// first waits for an RCU grace period (5-20 ms here), and cgroup mkdirs and
+// reads of /proc/PID/cgroup wait with it (cgroup_mutex); writes within about
+// one grace period of the last one don't wait. The CLI's create makes the
+// container's cgroup dirs ~20 ms after this program starts and attaches the
+// init a few ms later. So a forked helper "moves" itself into the cgroup it
+// is already in (a no-op) now, and again every few milliseconds while the
+// create goes on, so that the lock is warm whenever the CLI needs it. It
+// stops when the process that forked it (by then the bun or node that runs
+// the command) is gone, or after WARM_MS. Best effort: any failure and it
+// just exits. (The CLI once did this itself with an async write; under bun
+// the pending write held its exit back by ~18 ms.)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

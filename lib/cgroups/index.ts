@@ -54,33 +54,6 @@ function ownCgroups(): Map<string, string> {
   return out;
 }
 
-/**
- * Moving a process between cgroups (writing cgroup.procs) takes the kernel's
- * cgroup_threadgroup_rwsem for writing; the first time after a quiet spell
- * that waits for an RCU grace period (5-20 ms here: most of the clone -> GO
- * time), later ones within the next ~20 ms don't. This starts that wait now,
- * on a libuv thread, by "moving" this process to the cgroup it is already in
- * (which changes nothing), so that the init's join finds the lock warm.
- * Meanwhile the kernel holds cgroup_mutex: cgroup mkdirs and reads of
- * /proc/PID/cgroup wait for the grace period, resource files don't.
- * Best effort: silently nothing where the file can't be found or written.
- */
-export function warmAttach(): void {
-  let fd: number;
-  try {
-    const own = ownCgroups();
-    const h = v1Hierarchies().find((x) => own.has(x.controllers[0]));
-    const file = h ? path.join(h.mountPoint, own.get(h.controllers[0])!, 'cgroup.procs')
-      : unifiedMount() && own.has('') ? path.join(unifiedMount(), own.get('')!, 'cgroup.procs') : '';
-    // Only where this process is listed: the path is right, the write a no-op.
-    if (!file || !fs.readFileSync(file, 'utf8').split('\n').includes(String(process.pid))) return;
-    fd = fs.openSync(file, 'w');
-  } catch {
-    return;
-  }
-  fs.write(fd, String(process.pid), () => fs.close(fd, () => {}));
-}
-
 /** Where a container's cgroup lives: one dir per hierarchy (v1) or one dir (v2). Stored in the state. */
 export interface CgroupLocation {
   version: 1 | 2;

@@ -29,9 +29,6 @@ export class CgroupV1 implements CgroupManager {
       if (first) made[key] = first;
     }
     Object.assign(this.owned, made);
-    // Again after the mkdirs (see warmAttach): while the resources are
-    // written, the plan built and the init cloned.
-    (require('./index') as typeof import('./index')).warmAttach();
     if (resources) this.apply(resources);
     return made;
   }

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { parse, UsageError, type Parsed } from './parse';
 import { configureLog, logError } from '../util/log';
 import { RuntimeError } from '../util/errors';
+import { loadHelp } from '../paths';
 import type { Store } from '../state/store';
 
 export const VERSION = '0.1.0';
@@ -25,7 +26,7 @@ const MODULES: Record<string, () => { default: CommandFn }> = {
 };
 
 async function usage(err: UsageError): Promise<void> {
-  const { helpText } = require('./help') as typeof import('./help');
+  const { helpText } = loadHelp();
   const text = await helpText(err.command);
   process.stderr.write(`${text}\n\nocirun: ${err.message}\n`);
   process.exitCode = 1;
@@ -37,9 +38,6 @@ async function runCommand(p: Parsed): Promise<void> {
   try {
     if (a.systemdCgroup) throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
     const { Store } = require('../state/store') as typeof import('../state/store');
-    // create and run will move the init into its cgroup: start the kernel's
-    // wait for that now, while the command's modules load (cgroups/index.ts).
-    if (p.command!.module === 'create' || p.command!.module === 'run') (require('../cgroups') as typeof import('../cgroups')).warmAttach();
     const fn = MODULES[p.command!.module]().default;
     if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);
     const code = await fn(a, new Store(a.root as string));
@@ -65,7 +63,7 @@ export async function cli(argv: string[]): Promise<void> {
     return;
   }
   if (p.kind === 'help') {
-    const { helpText } = require('./help') as typeof import('./help');
+    const { helpText } = loadHelp();
     process.stdout.write((await helpText(p.command?.name)) + '\n');
     return;
   }
