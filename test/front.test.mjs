@@ -1,8 +1,8 @@
 // The native front (bin/ocirun, addon/front): `state`, `start`, `kill` and
-// `delete` answered without node where the container's recipe
-// (lib/state/front.ts) covers the case, with exactly what node would answer;
-// everything else handed to node. Whether node ran is seen from a module that
-// NODE_OPTIONS preloads into every node start: it writes a file.
+// `delete` answered without the CLI where the container's recipe
+// (lib/state/front.ts) covers the case, with exactly what the CLI would answer;
+// everything else handed to the CLI. Whether the CLI (bun or node) ran is seen from a module that
+// BUN_OPTIONS/NODE_OPTIONS preload into every start of the CLI: it writes a file.
 //
 //   npx tap --disable-coverage test/front.test.mjs
 import t from 'tap';
@@ -24,8 +24,8 @@ const baseEnv = Object.fromEntries(CLEAN_ENV.map((kv) => [kv.slice(0, kv.indexOf
 let calls = 0;
 /**
  * ocirun ARGS with stdout/stderr to files (a created container keeps them
- * open); `node` says whether node started for it. front: false sends
- * everything to node (OCIRUN_FRONT=0), for comparisons.
+ * open); `node` says whether the CLI (bun or node) started for it. front: false sends
+ * everything to the CLI (OCIRUN_FRONT=0), for comparisons.
  */
 function oci(args, { front = true, env = {} } = {}) {
   const n = ++calls;
@@ -67,9 +67,9 @@ function bothStates(t, id, status, what) {
   const f = oci(['state', id]);
   const n = oci(['state', id], { front: false });
   t.equal(f.status, 0, `${what}: state exits 0`);
-  t.notOk(f.node, `${what}: the front answered state, node did not start`);
-  t.ok(n.node, `${what}: with OCIRUN_FRONT=0 node answered`);
-  t.equal(f.stdout, n.stdout, `${what}: the same text as node's, byte for byte`);
+  t.notOk(f.node, `${what}: the front answered state, the CLI did not start`);
+  t.ok(n.node, `${what}: with OCIRUN_FRONT=0 the CLI answered`);
+  t.equal(f.stdout, n.stdout, `${what}: the same text as the CLI's, byte for byte`);
   const s = JSON.parse(f.stdout);
   t.equal(s.status, status, `${what}: status ${status}`);
   return s;
@@ -111,7 +111,7 @@ t.test('state text from parts is JSON.stringify(state, null, 2) + newline', asyn
 
 // ------------------------------------------------------- real containers
 
-t.test('state: the front says what node says, in every status', async (t) => {
+t.test('state: the front says what the CLI says, in every status', async (t) => {
   const { id } = created(t, ['sleep', '1000'], (c) => {
     c.annotations = { 'org.example/key': 'value "quoted" ✓', other: 'x' };
   });
@@ -134,15 +134,15 @@ t.test('state: the front says what node says, in every status', async (t) => {
   t.equal(oci(['kill', id, '9']).status, 0, 'kill 9');
   await waitFor(() => procState(s.pid) === '' || procState(s.pid) === 'Z');
   const gone = bothStates(t, id, 'stopped', 'stopped');
-  t.equal(gone.pid, 0, 'stopped: pid 0, as node says');
+  t.equal(gone.pid, 0, 'stopped: pid 0, as the CLI says');
   t.equal(oci(['delete', id]).status, 0, 'delete');
 });
 
-t.test('state of what the front does not know goes to node', async (t) => {
+t.test('state of what the front does not know goes to the CLI', async (t) => {
   const r = oci(['state', 'no-such-container']);
   t.equal(r.status, 1, 'unknown id: exit 1');
-  t.ok(r.node, 'node answered');
-  t.match(r.stderr, /container "no-such-container" does not exist/, 'node\'s message');
+  t.ok(r.node, 'the CLI answered');
+  t.match(r.stderr, /container "no-such-container" does not exist/, 'the CLI\'s message');
   for (const [what, args] of [
     ['--debug', ['--debug', 'state', 'x']],
     ['--help', ['state', '--help']],
@@ -155,7 +155,7 @@ t.test('state of what the front does not know goes to node', async (t) => {
     ['a command flag with a value', ['delete', '--force=true', 'x']],
   ]) {
     const x = oci(args);
-    t.ok(x.node, `${what}: node took the call`);
+    t.ok(x.node, `${what}: the CLI took the call`);
   }
   const { id } = created(t, ['sleep', '1000']);
   const front = path.join(root, id, 'front');
@@ -172,34 +172,34 @@ t.test('state of what the front does not know goes to node', async (t) => {
     t.not(text, good, `${what}: the recipe was changed`);
     fs.writeFileSync(front, text);
     const x = oci(['state', id]);
-    t.ok(x.node, `${what}: node answered`);
+    t.ok(x.node, `${what}: the CLI answered`);
     t.equal(JSON.parse(x.stdout).status, 'created', `${what}: from state.json`);
   }
   fs.writeFileSync(front, good);
   fs.rmSync(front);
   fs.symlinkSync('/etc/passwd', front);
-  t.ok(oci(['state', id]).node, 'recipe a symlink: not followed, node answered');
+  t.ok(oci(['state', id]).node, 'recipe a symlink: not followed, the CLI answered');
   fs.rmSync(front);
-  t.ok(oci(['state', id]).node, 'no recipe: node answered');
+  t.ok(oci(['state', id]).node, 'no recipe: the CLI answered');
   t.equal(oci(['delete', '--force', id]).status, 0, 'delete --force');
 });
 
-t.test('start: the front releases the init; hooks go to node', async (t) => {
+t.test('start: the front releases the init; hooks go to the CLI', async (t) => {
   const { id } = created(t, ['sleep', '1000']);
   const sock = path.join(root, id, 'init.sock');
   t.ok(fs.existsSync(sock), 'created: the init listens on init.sock');
   const pid = JSON.parse(oci(['state', id]).stdout).pid;
   const r = oci(['start', id]);
   t.equal(r.status, 0, 'start exits 0');
-  t.notOk(r.node, 'node did not start');
+  t.notOk(r.node, 'the CLI did not start');
   t.equal(r.stdout + r.stderr, '', 'start prints nothing');
   await waitFor(() => hostComm(pid) === 'sleep');
   t.equal(hostComm(pid), 'sleep', 'the init exec\'d the program');
   t.notOk(fs.existsSync(sock), 'init.sock is removed');
   const again = oci(['start', id]);
   t.equal(again.status, 1, 'start again: exit 1');
-  t.ok(again.node, 'a running container: node says why');
-  t.match(again.stderr, /cannot start a container that is running/, 'node\'s message');
+  t.ok(again.node, 'a running container: the CLI says why');
+  t.match(again.stderr, /cannot start a container that is running/, 'the CLI\'s message');
   t.equal(oci(['delete', '--force', id]).status, 0, 'delete --force');
 
   const hostOut = tempDir(t, 'front-hook');
@@ -209,12 +209,12 @@ t.test('start: the front releases the init; hooks go to node', async (t) => {
   t.notOk(/^start$/m.test(fs.readFileSync(path.join(root, hooked.id, 'front'), 'utf8')), 'a poststart hook: the recipe does not allow start');
   const h = oci(['start', hooked.id]);
   t.equal(h.status, 0, 'start with a poststart hook');
-  t.ok(h.node, 'node did it');
+  t.ok(h.node, 'the CLI did it');
   t.match(fs.readFileSync(path.join(hostOut, 'poststart'), 'utf8'), /"status":\s*"running"/, 'and the hook ran with the state');
   t.equal(oci(['delete', '--force', hooked.id]).status, 0, 'delete --force');
 });
 
-t.test('start whose program cannot be exec\'d: node\'s message, in the JSON log too', async (t) => {
+t.test('start whose program cannot be exec\'d: the CLI\'s message, in the JSON log too', async (t) => {
   const results = [];
   for (const front of [true, false]) {
     const bundle = makeBundle(t, (c) => {
@@ -228,13 +228,13 @@ t.test('start whose program cannot be exec\'d: node\'s message, in the JSON log 
     fs.rmSync(path.join(bundle, 'rootfs/bin/vanishing'));
     const log = path.join(work, `log-${id}.json`);
     const r = oci(['--log', log, '--log-format', 'json', 'start', id], { front });
-    t.equal(r.status, 1, `${front ? 'front' : 'node'}: start fails with 1`);
+    t.equal(r.status, 1, `${front ? 'front' : 'the CLI'}: start fails with 1`);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     t.equal(lines.length, 1, 'one log line');
     t.equal(lines[0].level, 'error', 'level error');
     t.equal(lines[0].msg, 'exec: "/bin/vanishing": no such file or directory', 'the message names the program and the cause');
     t.match(r.stderr, /^ocirun: exec: "\/bin\/vanishing": no such file or directory\n$/, 'stderr says it too');
-    if (front) t.match(r.nodeArgs, /"start-failed"/, 'the front released the init, node worded the failure');
+    if (front) t.match(r.nodeArgs, /"start-failed"/, 'the front released the init, the CLI worded the failure');
     t.notOk(fs.existsSync(path.join(root, id, 'init.sock')), 'init.sock is removed');
     results.push(JSON.parse(oci(['state', id]).stdout).status);
     t.equal(oci(['delete', id]).status, 0, 'delete the stopped container');
@@ -242,7 +242,7 @@ t.test('start whose program cannot be exec\'d: node\'s message, in the JSON log 
   t.same(results, ['stopped', 'stopped'], 'both leave it stopped');
 });
 
-t.test('kill: numbers and names reach the process; the rest goes to node', async (t) => {
+t.test('kill: numbers and names reach the process; the rest goes to the CLI', async (t) => {
   const out = tempDir(t, 'front-kill');
   fs.chmodSync(out, 0o777);
   const trapper = (c) => {
@@ -258,8 +258,8 @@ t.test('kill: numbers and names reach the process; the rest goes to node', async
     await new Promise((r) => setTimeout(r, 100)); // the traps are set
     const r = oci(given ? ['kill', id, given] : ['kill', id]);
     t.equal(r.status, 0, `kill ${given}: exit 0`);
-    // SIGIOT is an alias: node's table has it, the front hands it over.
-    if (given === 'SIGIOT') t.ok(r.node, `kill ${given}: node took it`);
+    // SIGIOT is an alias: the CLI's table has it, the front hands it over.
+    if (given === 'SIGIOT') t.ok(r.node, `kill ${given}: the CLI took it`);
     else t.notOk(r.node, `kill ${given}: the front did it`);
     await waitFor(() => fs.existsSync(path.join(out, file)));
     t.equal(fs.existsSync(path.join(out, file)) ? fs.readFileSync(path.join(out, file), 'utf8').trim() : '', name, `the process got SIG${name}`);
@@ -275,10 +275,10 @@ t.test('kill: numbers and names reach the process; the rest goes to node', async
   t.ok(['', 'Z'].includes(procState(pid)), 'SIGKILL ended the waiting init');
   const again = oci(['kill', id, '9']);
   t.equal(again.status, 1, 'kill a stopped container: exit 1');
-  t.ok(again.node, 'node said why');
+  t.ok(again.node, 'the CLI said why');
   t.match(again.stderr, /container not running/, 'with the words containerd looks for');
   for (const [what, args] of [['--all', ['kill', '--all', id, '9']], ['a signal out of range', ['kill', id, '65']], ['an unknown name', ['kill', id, 'NOPE']]]) {
-    t.ok(oci(args).node, `${what}: node took the call`);
+    t.ok(oci(args).node, `${what}: the CLI took the call`);
   }
   t.equal(oci(['delete', id]).status, 0, 'delete');
 });
@@ -305,15 +305,15 @@ t.test('delete: the front removes a container, its cgroups and state', async (t)
   t.notOk(f.node, 'the front said so');
   const n = oci(['delete', id]);
   t.equal(n.status, 1, 'delete of a gone id without --force: exit 1');
-  t.ok(n.node, 'node said why');
+  t.ok(n.node, 'the CLI said why');
   t.match(n.stderr, /does not exist/, 'does not exist');
 
   const running = created(t, ['sleep', '1000']);
   t.equal(oci(['start', running.id]).status, 0, 'start another');
   const busy = oci(['delete', running.id]);
   t.equal(busy.status, 1, 'delete of a running container without --force: exit 1');
-  t.ok(busy.node, 'node said why');
-  t.match(busy.stderr, /cannot delete container .* that is not stopped: running/, 'node\'s message');
+  t.ok(busy.node, 'the CLI said why');
+  t.match(busy.stderr, /cannot delete container .* that is not stopped: running/, 'the CLI\'s message');
   const runningPid = JSON.parse(oci(['state', running.id]).stdout).pid;
   const forced = oci(['delete', '--force', running.id]);
   t.equal(forced.status, 0, 'delete --force of a running one');
@@ -334,7 +334,7 @@ t.test('delete: the front removes a container, its cgroups and state', async (t)
   t.equal(oci(['pause', paused.id]).status, 0, 'pause it');
   const p = oci(['delete', '--force', paused.id]);
   t.equal(p.status, 0, 'delete --force of a paused container');
-  t.ok(p.node, 'node did it (it thaws too)');
+  t.ok(p.node, 'the CLI did it (it thaws too)');
   await assertNothingLeft(t, root, paused.id, paused.bundle, 'after deleting a paused container');
 
   const hostOut = tempDir(t, 'front-poststop');
@@ -346,12 +346,12 @@ t.test('delete: the front removes a container, its cgroups and state', async (t)
   await waitFor(() => JSON.parse(oci(['state', hooked.id]).stdout).status === 'stopped');
   const h = oci(['delete', hooked.id]);
   t.equal(h.status, 0, 'delete with a poststop hook');
-  t.ok(h.node, 'node did it');
+  t.ok(h.node, 'the CLI did it');
   t.ok(fs.existsSync(path.join(hostOut, 'poststop')), 'and ran the hook');
   await assertNothingLeft(t, root, hooked.id, hooked.bundle, 'after the hooked delete');
 });
 
-t.test('a container without its own pid namespace: delete stays with node', async (t) => {
+t.test('a container without its own pid namespace: delete stays with the CLI', async (t) => {
   const { id, bundle } = created(t, ['true'], (c) => {
     c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'pid');
   });
@@ -360,7 +360,7 @@ t.test('a container without its own pid namespace: delete stays with node', asyn
   await waitFor(() => JSON.parse(oci(['state', id]).stdout).status === 'stopped');
   const r = oci(['delete', id]);
   t.equal(r.status, 0, 'delete');
-  t.ok(r.node, 'node did it');
+  t.ok(r.node, 'the CLI did it');
   await assertNothingLeft(t, root, id, bundle);
 });
 

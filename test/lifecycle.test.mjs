@@ -617,11 +617,12 @@ t.test('stdio (terminal false)', async (t) => {
 
 t.test('the interpreters: bun by default, node with OCIRUN_JS=node', async (t) => {
   const root = makeRoot(t);
-  // bin/ocirun runs the CLI on bun when it is installed (node_modules/@oven);
-  // node is the fallback. Both run the same bundle: a whole lifecycle on each.
+  // bin/ocirun runs the CLI on bun when it is built (dist/ocirun-bun: bun
+  // with the bundle compiled in); node is the fallback. Both run the same
+  // bundle: a whole lifecycle on each.
   const interp = (pid) => path.basename(fs.readlinkSync(`/proc/${pid}/exe`));
   const base = Object.fromEntries(CLEAN_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  for (const [name, env] of [['bun', base], ['node', { ...base, OCIRUN_JS: 'node' }]]) {
+  for (const [name, env, exe] of [['bun', base, 'ocirun-bun'], ['node', { ...base, OCIRUN_JS: 'node' }, 'node']]) {
     const id = uniqueId('lc');
     cleanupContainer(t, root, id);
     const bundle = bundleFor(t, sh('echo "pid=$$"; cat /proc/self/status | grep ^NoNewPrivs'));
@@ -629,7 +630,7 @@ t.test('the interpreters: bun by default, node with OCIRUN_JS=node', async (t) =
     t.equal(c.status, 0, `${name}: create`, { stderr: c.stderr });
     const pid = state(root, id)?.pid;
     // The created init is a clone of the interpreter, waiting for start.
-    t.equal(pid && interp(pid), name, `${name}: the created init is a clone of ${name}`);
+    t.equal(pid && interp(pid), exe, `${name}: the created init is a clone of ${exe}`);
     const s = rtf(t, root, ['start', id], { env: { ...env, OCIRUN_FRONT: '0' } });
     t.equal(s.status, 0, `${name}: start`, { stderr: s.stderr });
     t.ok(await stopped(root, id, pid), `${name}: stops`);

