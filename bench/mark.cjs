@@ -1,13 +1,13 @@
-// Preloaded by bench/run.sh (NODE_OPTIONS=--require) into ocirun's --debug
-// runs only: adds two marks in ocirun's --debug format, so the phase
-// breakdown also shows node's own start-up and the time after the last
-// ocirun mark. Not part of ocirun.
+// Preloaded by bench/run.sh (BUN_OPTIONS=--preload, NODE_OPTIONS=--require)
+// into ocirun's --debug runs only: adds two marks in ocirun's --debug format,
+// so the phase breakdown also shows the interpreter's own start-up and the
+// time after the last ocirun mark. Not part of ocirun.
 'use strict';
 const fs = require('node:fs');
 const mark = (what) => {
   try {
-    fs.writeSync(2, `ocirun: debug: [node] +${(process.uptime() * 1000).toFixed(2)}ms ${what}\n`);
+    fs.writeSync(2, `ocirun: debug: [interp] +${(process.uptime() * 1000).toFixed(2)}ms ${what}\n`);
   } catch { /* stderr closed */ }
 };
-mark('node bootstrapped');
+mark('interpreter bootstrapped');
 process.on('exit', () => mark('exit'));

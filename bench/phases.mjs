@@ -4,8 +4,9 @@
 // reads DIR/<op>-<i>.log: the stderr of one `ocirun --debug <op>` each, lines
 //   ocirun: debug: [ns] +<ms>ms <what>      (or DEBUG=ocirun:* lines
 //   [date] ocirun:ns +<ms>ms <what>)
-// where <ms> is the time since the node process started; bench/mark.cjs adds
-// "node bootstrapped" (before ocirun's first module) and "exit".
+// where <ms> is the time since the interpreter (bun, or node) started;
+// bench/mark.cjs adds "interpreter bootstrapped" (before ocirun's first
+// module) and "exit".
 //
 // Marks are put in order by their median time; each cell is the median over
 // the runs of (this mark - the previous mark of that column), in ms.
@@ -40,7 +41,7 @@ function parseRun(text) {
 }
 
 const LABEL = {
-  'node bootstrapped': 'node start (exec -> first module)',
+  'interpreter bootstrapped': 'interpreter start (exec -> first module)',
   'modules loaded': 'load ocirun modules, parse argv',
   exit: 'rest of the command, until exit',
 };
@@ -92,4 +93,4 @@ for (const r of rows.slice(1)) console.log(line(r));
 console.log(`\nocirun --debug, median ms of each phase over ${[...new Set(columns.map((c) => c.n))].join('/')} runs; `
   + 'a phase runs from the previous mark of its column to its own. "init:" marks are the '
   + "container init's clock (clone .. exec); the total is the median time of process exit "
-  + '(after node started: the launcher and the exec of node come before, see the launcher line).');
+  + '(after the interpreter started: the front and its exec come before, see the launcher line).');

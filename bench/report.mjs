@@ -2,7 +2,7 @@
 // Summarise bench/run.sh's hyperfine exports as a Markdown table.
 //   node bench/report.mjs RESULTS_DIR RUNTIME...
 // reads RESULTS_DIR/<op>-<runtime>.json (hyperfine --export-json),
-// launcher.json (hyperfine: node -e 0, ocirun --version) and
+// launcher.json (hyperfine: bun -e 0 (or node's), ocirun --version) and
 // throughput-<runtime>.json ({n, runs: [{create_us, delete_us}]}).
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,8 +49,9 @@ if (wrap) {
 
 const launcherFile = join(dir, 'launcher.json');
 if (existsSync(launcherFile)) {
-  const [node, ver] = JSON.parse(readFileSync(launcherFile, 'utf8')).results.map((r) => r.mean * 1e3);
-  console.log(`\nLauncher: \`ocirun --version\` ${ver.toFixed(2)} ms - \`node -e 0\` ${node.toFixed(2)} ms = ${(ver - node).toFixed(2)} ms per call that goes to node (native front + ocirun's entry).`);
+  const [bare, ver] = JSON.parse(readFileSync(launcherFile, 'utf8')).results;
+  const [b, v] = [bare.mean * 1e3, ver.mean * 1e3];
+  console.log(`\nLauncher: \`ocirun --version\` ${v.toFixed(2)} ms - \`${bare.command.replace(/^.*\//, '')}\` ${b.toFixed(2)} ms = ${(v - b).toFixed(2)} ms per call that goes to the CLI (native front + loading ocirun).`);
 }
 
 const median = (xs) => {

