@@ -44,12 +44,11 @@ bash "$REPO/scripts/make-bundle.sh" "$WORK/bundle" -- true </dev/null >/dev/null
 bundle() {  # ID LIMIT_BYTES|0 -> a bundle dir whose cgroup is /$CG/ID
   local d="$WORK/b-$1"
   mkdir -p "$d"
-  ln -sfn "$WORK/bundle/rootfs" "$d/rootfs"
   "$NODE" -e '
     const fs = require("fs"), [src, dst, cg, limit] = process.argv.slice(1);
     const c = JSON.parse(fs.readFileSync(src, "utf8"));
     c.ociVersion = "1.1.0";
-    c.root.path = "rootfs";
+    c.root.path = require("path").join(require("path").dirname(src), "rootfs");
     c.linux.cgroupsPath = cg;
     c.linux.resources = +limit ? { memory: { limit: +limit, swap: +limit } } : {};
     fs.writeFileSync(dst, JSON.stringify(c));' "$WORK/bundle/config.json" "$d/config.json" "/$CG/$1" "$2"
