@@ -19,10 +19,10 @@
       "actions": [
         {
           "action_name": "front",
-          "inputs": ["addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c", "addon/front/warm.c", "addon/front/front.h"],
+          "inputs": ["addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c", "addon/front/front.h"],
           "outputs": ["<(PRODUCT_DIR)/ocirun-front"],
           "action": ["cc", "-std=gnu17", "-static", "-O2", "-Wall", "-Wextra", "-s", "-o", "<(PRODUCT_DIR)/ocirun-front",
-                     "addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c", "addon/front/warm.c"]
+                     "addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c"]
         }
       ]
     },

@@ -69,8 +69,6 @@ int cmd_start(const struct args* a);
 int cmd_kill(const struct args* a);
 int cmd_delete(const struct args* a);
 
-// warm.c: for create and run, a helper that keeps the cgroup attach lock warm.
-void warm_cgroup_attach(void);
 
 // main.c: exec the CLI (bun or node) with these arguments (never returns).
 __attribute__((noreturn)) void run_cli(char* const* args);
