@@ -54,13 +54,11 @@ try {
 
 // lib/ path (no extension) -> the file the bundle requires instead, relative to dist/.
 const SEPARATE = { 'config/validators': './config/validators.js' };
-const PACKAGES = new Set(['debug', 'yargs']);
 
 const separate = {
   name: 'separate',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
-      if (PACKAGES.has(args.path)) return { path: args.path, external: true };
       if (!args.path.startsWith('.')) return undefined;
       const rel = path.relative(lib, path.resolve(args.resolveDir, args.path)).replace(/\.(ts|js)$/, '');
       return SEPARATE[rel] ? { path: SEPARATE[rel], external: true } : undefined;

@@ -69,7 +69,6 @@ int cmd_start(const struct args* a);
 int cmd_kill(const struct args* a);
 int cmd_delete(const struct args* a);
 
-
 // main.c: exec the CLI (bun or node) with these arguments (never returns).
 __attribute__((noreturn)) void run_cli(char* const* args);
 // ... to report a failed start as the CLI's start would (lib/cli/start-failed.ts).

@@ -1,5 +1,5 @@
 // bin/ocirun: the native front. Every engine call is a fresh process, and
-// even bun's start-up (~12 ms here; node's ~30) is most of runc's whole
+// even bun's start-up (~17 ms here; node's 30-80) is most of runc's whole
 // `state`, `start`, `kill` or `delete`. So this program answers those itself
 // when the container's recipe covers the case (front.h, lib/state/front.ts),
 // and otherwise execs the TypeScript CLI (the bundle of lib/, run by bun, or
