@@ -620,7 +620,7 @@ Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// CLOCK_MONOTONIC now, in ns: the clock of the init's phase marks (child.cc
+// CLOCK_MONOTONIC now, in ns: the clock of the init's phase marks (addon/child/util.cc
 // Mark). process.hrtime() is not that clock under every JS runtime (bun's
 // counts from its own start).
 static Napi::Value MonotonicNs(const Napi::CallbackInfo& info) {

@@ -1,6 +1,6 @@
 // Sending one fd with a message over a unix socket (SCM_RIGHTS). Header-only
 // and allocation-free, so both the parent (binding.cc) and the child between
-// clone and exec (child.cc) use the same code.
+// clone and exec (addon/child/) use the same code.
 #pragma once
 
 #include <string.h>

@@ -98,7 +98,7 @@ int cmd_start(const struct args* a) {
     close(lock);
     return HAND_OVER;
   }
-  // The init waits on init.sock (create.ts listenUnix; addon/child.cc wait_for_start).
+  // The init waits on init.sock (create.ts listenUnix; addon/child/exec.cc wait_for_start).
   struct sockaddr_un sa;
   memset(&sa, 0, sizeof sa);
   sa.sun_family = AF_UNIX;

@@ -65,7 +65,7 @@ export function sendToSeccompAgent(listenerPath: string, fd: number, pid: number
   }
 }
 
-// The init's own clock readings (addon/child.cc Mark), as trace lines.
+// The init's own clock readings (addon/child/common.h Mark), as trace lines.
 const INIT_PHASES = ['init: cloned', 'init: go received', 'init: namespaces ready', 'init: rootfs ready (mounts, pivot_root)', 'init: process set up (creds, caps, seccomp)'];
 function traceInit(times: string | undefined): void {
   if (!times || !tracing()) return;

@@ -36,7 +36,7 @@ export function status(r: Record): Status {
   return waitingForStart(r.pid) ? 'created' : 'running';
 }
 
-/** The name the addon gives the init (addon/child.cc); execve replaces it. */
+/** The name the addon gives the init (addon/child/init.cc); execve replaces it. */
 export const INIT_COMM = 'ocirun-init';
 
 /** The init has not exec'd yet: it still carries the name the addon gave it. */

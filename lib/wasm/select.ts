@@ -6,7 +6,7 @@
 //   run.oci.handler: wasm | wasm-smart       the same two, crun's other spelling
 //
 // "Is a wasm module" is decided in the init, inside the container, from the
-// program's first bytes (\0asm), after the PATH lookup (addon/child.cc).
+// program's first bytes (\0asm), after the PATH lookup (addon/child/exec.cc).
 
 /** 0: no wasm; 1: always (compat); 2: only when the program is a wasm module (compat-smart). */
 export type WasmMode = 0 | 1 | 2;

@@ -1,0 +1,323 @@
+// The init's order of work from clone to execve: signals and fds, the
+// parent's go, namespaces (joined, then new), then run_init: sysctls, rootfs,
+// hostname, console, rlimits, scheduling, seccomp, credentials, exec.
+
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <net/if.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace ocirun {
+namespace child {
+
+// ---------------------------------------------------------------- network
+
+// A new network namespace has only a loopback device, and it is down; bring
+// it up as runc does (programs expect 127.0.0.1 to work).
+void bring_lo_up() {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die_errno("socket for lo");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "lo", 3);
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die_errno("get flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) die_errno("bring lo up");
+  close(s);
+}
+
+void apply_sysctls() {
+  if (!P->sysctl_paths) return;
+  const char* p = P->sysctl_paths;
+  while (*p) {
+    const char* path = p; p += slen(p) + 1;
+    const char* value = p; p += slen(p) + 1;
+    write_file(path, value);
+  }
+}
+
+// Waits for `ocirun start`: it connects to our listening socket. Returns the
+
+
+[[noreturn]] void run_init() {
+  mark(T_NAMESPACES);
+  if (setsid() < 0) die_errno("setsid");
+
+  if (P->oom_score_adj_set) {
+    char v[24]; v[0] = 0; scat_int(v, sizeof v, P->oom_score_adj);
+    write_file("/proc/self/oom_score_adj", v);
+  }
+
+  // Namespaced sysctls act on the writer's namespaces, whichever procfs is
+  // used: write them through the host's /proc now, before /proc/sys becomes
+  // read-only inside the container (readonlyPaths).
+  apply_sysctls();
+
+  // Without a mount namespace of our own (or for exec, which joined the
+  // container's and is already at its root) there is nothing to set up.
+  if (P->setup_rootfs) setup_rootfs();
+  else hooks_pause();
+  mark(T_ROOTFS);
+
+  if (P->hostname && sethostname(P->hostname, slen(P->hostname)) < 0) die_errno("sethostname");
+  if (P->domainname && setdomainname(P->domainname, slen(P->domainname)) < 0)
+    die_errno("setdomainname");
+
+  if (P->console_fd >= 0) setup_console();
+
+  for (int i = 0; i < P->nrlimits; i++) {
+    struct rlimit64 { uint64_t cur, max; } rl = {P->rlimits[i].soft, P->rlimits[i].hard};
+    if (syscall(SYS_prlimit64, 0, P->rlimits[i].resource, &rl, nullptr) < 0)
+      die_errno("setrlimit");
+  }
+
+  // I/O priority and scheduling may need CAP_SYS_NICE: before dropping caps.
+  if (P->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, P->ioprio) < 0)
+    die_errno("set I/O priority");
+  if (P->sched_set) {
+    struct {
+      uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t priority;
+      uint64_t runtime, deadline, period;
+    } attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = 48;  // SCHED_ATTR_SIZE_VER0
+    attr.policy = P->sched_policy; attr.flags = P->sched_flags; attr.nice = P->sched_nice;
+    attr.priority = P->sched_priority; attr.runtime = P->sched_runtime;
+    attr.deadline = P->sched_deadline; attr.period = P->sched_period;
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) die_errno("set scheduler");
+  }
+  if (P->personality >= 0 && personality((unsigned long)P->personality) < 0) die_errno("set personality");
+  if (P->ncpu_affinity > 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < P->ncpu_affinity; i++) CPU_SET(P->cpu_affinity[i], &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0) die_errno("set CPU affinity");
+  }
+  // AppArmor (only when the host has it enabled; the parent decides): the
+  // profile applies at the next execve.
+  if (P->apparmor_file) write_file(P->apparmor_file, P->apparmor_value);
+
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
+  // we still have it (as runc does). With no_new_privs it waits until exec.
+  if (!P->no_new_privs) load_seccomp();
+  apply_credentials();
+  if (P->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("no_new_privs");
+  if (P->umask >= 0) umask((mode_t)P->umask);
+
+  if (chdir(P->cwd) < 0) die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
+
+  char pathbuf[4096];
+  const char* exe = P->exe_path ? P->exe_path : lookup(pathbuf, sizeof pathbuf);
+  bool wasm = !P->exe_path && runs_as_wasm(exe);
+  close_fds();
+  if (wasm) {
+    // node raises its soft RLIMIT_NOFILE to the hard limit at start-up. A
+    // module can't change limits (WASI has no such call), so make the hard
+    // limit the configured soft one: the module gets the limit it was given.
+    struct rlimit64 { uint64_t cur, max; } nofile;
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &nofile) == 0 && nofile.cur < nofile.max) {
+      nofile.max = nofile.cur;
+      syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &nofile, nullptr);
+    }
+    // ld.so loads node and its libraries as /proc/self/fd/N after the exec
+    // (lib/wasm/host.ts): those fds stay open, and /proc must be there.
+    for (int i = 0; i < P->nwasm_keep_fds; i++) fcntl(P->wasm_keep_fds[i], F_SETFD, 0);
+    if (P->wasm_proc_fd >= 0) {
+      FdPath np = fdpath(P->wasm_proc_fd);
+      if (access(np.s, F_OK) < 0)
+        die(errno, "wasm: node is loaded through ", np.s, ": the container needs /proc mounted");
+    }
+  }
+
+  // With no_new_privs the filter comes as late as possible, but before
+  // "ready" (as runc): a notify fd must reach the parent while it listens.
+  // The profile must allow what is left: accept4, read, close, execve.
+  if (P->no_new_privs) load_seccomp();
+
+  mark(T_PROCESS);
+  char times[T_COUNT * 21 + 1]; times[0] = 0;
+  for (int i = 0; i < T_COUNT; i++) { scat_int(times, sizeof times, T[i]); scat(times, sizeof times, " "); }
+
+  int conn = -1;
+  if (P->start_fd >= 0) {
+    // Ready: no more parent death signal (create exits while we wait).
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    send_msg(SYNC_READY, 0, 0, times);
+    close(P->sync_fd);
+    conn = wait_for_start();
+    close(P->start_fd);
+  }
+
+  if (P->start_fd < 0) {
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    send_msg(SYNC_READY, 0, 0, times);
+    // sync_fd is CLOEXEC: the parent sees EOF once execve succeeded.
+  }
+  exec_program(exe, wasm, conn >= 0 ? conn : P->sync_fd);
+
+  // Could not exec: tell whoever is waiting (start, or the parent).
+  int e = errno;
+  if (conn >= 0) {
+    SyncMsg m;
+    memset(&m, 0, sizeof m);
+    m.type = SYNC_ERROR; m.err = e;
+    scat(m.msg, sizeof m.msg, "exec: \"");
+    scat(m.msg, sizeof m.msg, P->arg0);
+    scat(m.msg, sizeof m.msg, "\"");
+    (void)!write(conn, &m, sizeof m);
+  } else {
+    die(e, "exec: \"", P->arg0, "\"");
+  }
+  _exit(127);
+}
+
+void reset_signals() {
+  // node installed handlers and ignores SIGPIPE; none of that must reach the
+  // container (ignored signals stay ignored across execve).
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < 65; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &sa, nullptr);
+  }
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+}
+
+// Closes every inherited fd except stdio, the preserved ones and the ones the
+// plan uses. node's own fds (epoll, eventfds, pipes) and, importantly, the
+// state lock of the runtime: an flock lives as long as any process holds the
+// open file description, so an init keeping it would deadlock `start`.
+void close_inherited() {
+  int keep[8 + 16 + 64]; int n = 0;
+  keep[n++] = P->sync_fd;
+  if (P->tramp_fd >= 0) keep[n++] = P->tramp_fd;
+  if (P->wasm_host_fd >= 0) keep[n++] = P->wasm_host_fd;
+  for (int i = 0; i < P->nwasm_keep_fds && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->wasm_keep_fds[i];
+  if (P->start_fd >= 0) keep[n++] = P->start_fd;
+  if (P->console_fd >= 0) keep[n++] = P->console_fd;
+  for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;
+  for (int i = 0; i < P->nmounts && n < (int)(sizeof keep / sizeof keep[0]); i++)
+    if (P->mounts[i].idmap_userns_fd >= 0) keep[n++] = P->mounts[i].idmap_userns_fd;
+  // insertion sort: a handful of fds
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
+  unsigned int from = 3 + (unsigned)P->preserve_fds;
+  for (int i = 0; i < n; i++) {
+    if ((unsigned)keep[i] < from) continue;
+    if ((unsigned)keep[i] > from) syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+    from = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
+}
+
+}  // namespace child
+
+using namespace child;
+
+void child_main(const Plan* plan) {
+  P = plan;
+  mark(T_CLONED);
+  // Until execve the init is "ocirun-init" (/proc/<pid>/comm): how `state`
+  // tells a created container (waiting for start) from a running one.
+  prctl(PR_SET_NAME, P->is_exec ? "ocirun-exec" : "ocirun-init", 0, 0, 0);
+  reset_signals();
+  if (P->stdin_fd >= 0 && P->stdin_fd != 0) dup2(P->stdin_fd, 0);
+  close_inherited();
+  // Until execve nobody may ptrace us or open /proc/<pid>/exe (the host's node
+  // binary): non-dumpable. execve of the container program resets this.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // If the runtime dies while we are being set up, die too.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  // The parent writes id maps, places us in cgroups, then says go.
+  wait_for(SYNC_GO);
+  mark(T_GO);
+
+  if (P->userns_new) {
+    // We are the namespace's creator; become its root now that maps exist.
+    if (syscall(SYS_setresgid, 0, 0, 0) < 0) die_errno("setgid 0 in user namespace");
+    if (syscall(SYS_setresuid, 0, 0, 0) < 0) die_errno("setuid 0 in user namespace");
+  }
+
+  // Join existing namespaces: user first (it decides what we may do in the others).
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < P->njoins; i++) {
+      bool user = P->joins[i].nstype == CLONE_NEWUSER;
+      if ((pass == 0) != user) continue;
+      if (setns(P->joins[i].fd, P->joins[i].nstype) < 0) die_errno("setns");
+      close(P->joins[i].fd);
+    }
+  }
+
+  // New namespaces, now that we are in our cgroups (a cgroup namespace is
+  // rooted where we are when it is made) and in the joined user namespace (so
+  // it owns them). CLONE_NEWPID and CLONE_NEWTIME apply to our children only.
+  if (P->unshare_flags && unshare(P->unshare_flags) < 0) die_errno("unshare namespaces");
+  if (P->unshare_flags & CLONE_NEWNET) bring_lo_up();
+  // Time offsets must be written before any process enters the namespace.
+  if (P->timens_new && P->timens_offsets[0])
+    write_file("/proc/self/timens_offsets", P->timens_offsets);
+
+  if (P->fork_needed) {
+    // The real init must not say anything (READY, HOOKS, SECCOMP) before the
+    // parent knows its pid: it waits for EOF on `gate`, i.e. for us to have
+    // sent PID and exited. Else an exec that is quick to get ready would have
+    // our pid written to --pid-file, and the engine would reap us (status 0).
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) < 0) die_errno("pipe");
+    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (pid < 0) die_errno("clone init");
+    if (pid > 0) {
+      send_msg(SYNC_PID, pid, 0, nullptr);
+      _exit(0);
+    }
+    close(gate[1]);
+    char c;
+    while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
+    close(gate[0]);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  }
+  run_init();
+}
+
+}  // namespace ocirun
