@@ -6,7 +6,8 @@
 const fs = require('node:fs');
 const mark = (what) => {
   try {
-    fs.writeSync(2, `ocirun: debug: [interp] +${(process.uptime() * 1000).toFixed(2)}ms ${what}\n`);
+    const msg = `[interp] +${(process.uptime() * 1000).toFixed(2)}ms ${what}`;
+    fs.writeSync(2, `time="${new Date().toISOString()}" level=debug msg=${JSON.stringify(msg)}\n`);
   } catch { /* stderr closed */ }
 };
 mark('interpreter bootstrapped');

@@ -2,7 +2,8 @@
 // Per-phase breakdown of ocirun from bench/run.sh's --debug runs.
 //   node bench/phases.mjs DIR OP...
 // reads DIR/<op>-<i>.log: the stderr of one `ocirun --debug <op>` each, lines
-//   ocirun: debug: [ns] +<ms>ms <what>      (or DEBUG=ocirun:* lines
+//   time="…" level=debug msg="[ns] +<ms>ms <what>"   (runc's text shape;
+//   older runs: ocirun: debug: [ns] +<ms>ms <what>; or DEBUG=ocirun:* lines
 //   [date] ocirun:ns +<ms>ms <what>)
 // where <ms> is the time since the interpreter (bun, or node) started;
 // bench/mark.cjs adds "interpreter bootstrapped" (before ocirun's first
@@ -19,7 +20,7 @@ if (!dir || ops.length === 0) {
   process.exit(2);
 }
 
-const LINE = /(?:ocirun: debug: \[(\w+)\]|ocirun:(\w+)) \+(\d+(?:\.\d+)?)ms (.*)$/;
+const LINE = /(?:\[(\w+)\]|ocirun:(\w+)) \+(\d+(?:\.\d+)?)ms (.*?)"?$/;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

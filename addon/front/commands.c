@@ -141,15 +141,16 @@ int cmd_start(const struct args* a) {
   report_start_failure(a, m.err, m.msg);
 }
 
-// kill.ts parseSignal() for what it can be sure of: a number, or a
-// signal's own name (with or without SIG, any case); aliases go to the CLI.
+// kill.ts parseSignal() for what it can be sure of: a number (0: no signal,
+// only "is it alive?", as runc), or a signal's own name (with or without
+// SIG, any case); aliases go to the CLI.
 static int parse_signal(const char* s) {
   if (!s || !*s) return SIGTERM;
   size_t len = strlen(s);
   if (len > 15) return -1;
   if (strspn(s, "0123456789") == len) {
     int n = len > 2 ? 0 : (int)strtol(s, NULL, 10);
-    return n >= 1 && n <= 64 ? n : -1;
+    return n <= 64 ? n : -1;
   }
   char up[16];
   for (size_t i = 0; i <= len; i++) up[i] = (char)toupper((unsigned char)s[i]);

@@ -6,13 +6,13 @@ import { openCgroup } from '../cgroups';
 import { load, notExist } from './container';
 import { RuntimeError } from '../util/errors';
 
-/** "TERM", "SIGTERM", "15" -> 15 */
+/** "TERM", "SIGTERM", "15" -> 15; "0" -> 0 (no signal: is the container alive? as runc) */
 export function parseSignal(s: string | number | undefined): number {
   if (s === undefined || s === '') return 15;
   const str = String(s).toUpperCase();
   if (/^\d+$/.test(str)) {
     const n = Number(str);
-    if (n < 1 || n > 64) throw new RuntimeError(`invalid signal "${s}"`);
+    if (n > 64) throw new RuntimeError(`invalid signal "${s}"`);
     return n;
   }
   const name = str.startsWith('SIG') ? str : `SIG${str}`;
@@ -34,10 +34,9 @@ export function kill(store: Store, id: string, signal: number, all: boolean): vo
     // (a container without its own pid namespace keeps its children), as runc.
     if (all && record.cgroup && status !== 'creating') {
       const cg = openCgroup(record.cgroup);
-      if (status !== 'stopped' || cg.pids().length) {
-        cg.killAll(signal);
-        return;
-      }
+      if (status !== 'stopped' || cg.pids().length) cg.killAll(signal);
+      // Nothing left to signal is no error for --all (runc: exit 0).
+      return;
     }
     // containerd treats "container not running" as already finished.
     if (status === 'stopped' || status === 'creating') throw new RuntimeError('container not running');

@@ -45,6 +45,11 @@ export function proxyTty(master: number): TtyProxy {
       try {
         fs.closeSync(master);
       } catch { /* closed */ }
+      // bun keeps a read of our stdin pending after destroy(): the process
+      // would then wait for a key press (or EOF) before it exits, long after
+      // the container's process did. Nothing is left to do once the proxy
+      // stops: leave as soon as the command has finished (exitCode set).
+      setImmediate(() => process.exit());
     },
   };
 }

@@ -15,12 +15,14 @@ export function configureLog(opts: { log?: string; logFormat?: string; debug?: b
   debugOn = !!opts.debug;
 }
 
+/** runc's (logrus') text line: time="…" level=… msg="…", which scripts grep. */
+function textLine(level: Level, msg: string): string {
+  return `time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
 function toFile(level: Level, msg: string): void {
   if (!logFile) return;
-  const time = new Date().toISOString();
-  const line = jsonFormat
-    ? JSON.stringify({ level, msg, time }) + '\n'
-    : `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+  const line = jsonFormat ? JSON.stringify({ level, msg, time: new Date().toISOString() }) + '\n' : textLine(level, msg);
   try {
     fs.appendFileSync(logFile, line);
   } catch { /* the log is best effort; stderr still has it */ }
@@ -45,7 +47,7 @@ export function logWarn(msg: string): void {
   toFile('warning', msg);
   if (!logFile) {
     try {
-      fs.writeSync(2, `ocirun: warning: ${msg}\n`);
+      fs.writeSync(2, textLine('warning', msg));
     } catch { /* ignore */ }
   }
 }
@@ -59,6 +61,6 @@ export function logDebug(msg: string): void {
   if (!debugOn) return;
   if (logFile) return toFile('debug', msg);
   try {
-    fs.writeSync(2, `ocirun: debug: ${msg}\n`);
+    fs.writeSync(2, textLine('debug', msg));
   } catch { /* stderr closed */ }
 }
