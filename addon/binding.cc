@@ -322,7 +322,10 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   int rc;
   do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
   if (rc < 0) throw sys_error(env, errno, "poll");
-  if (rc == 0) throw Napi::Error::New(env, "timed out waiting for the container init");
+  if (rc == 0) {
+    throw Napi::Error::New(env, "timed out after " + std::to_string(timeout / 1000) +
+                                    "s waiting for the container init to report (is its cgroup frozen?)");
+  }
   SyncMsg m;
   char cbuf[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {&m, sizeof m};
@@ -392,17 +395,25 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
 // release(fd) -> null on success, or the init's error message. fd is a
 // connection to the init's start socket: send 'S', then EOF means execve
 // succeeded (the connection is close-on-exec), a message means it failed.
+// How long start waits for the released init to exec (the front's commands.c has the same).
+#define START_TIMEOUT_S 60
+#define START_TIMEOUT_MSG "timed out after 60s waiting for the container init to exec its program (is its cgroup frozen?)"
+
 Napi::Value Release(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
   char s = 'S';
   if (send(fd, &s, 1, MSG_NOSIGNAL) != 1) throw sys_error(env, errno, "signal container init");
+  // Never wait forever: an init in a frozen cgroup never gets to its execve.
+  struct timeval tv = {START_TIMEOUT_S, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   SyncMsg m;
   size_t got = 0;
   while (got < sizeof m) {
     ssize_t n = read(fd, (char*)&m + got, sizeof m - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == ECONNRESET) break;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) throw Napi::Error::New(env, START_TIMEOUT_MSG);
     if (n < 0) throw sys_error(env, errno, "read from container init");
     if (n == 0) break;
     got += (size_t)n;

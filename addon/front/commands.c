@@ -21,6 +21,10 @@
 
 // addon/plan.h SyncMsg: what the init writes to `start`'s connection when
 // its execve failed.
+// How long start waits for the released init to exec (binding.cc Release has the same).
+#define START_TIMEOUT_S 60
+#define START_TIMEOUT_MSG "timed out after 60s waiting for the container init to exec its program (is its cgroup frozen?)"
+
 struct sync_msg {
   int type, value, err;
   char msg[500];
@@ -117,6 +121,9 @@ int cmd_start(const struct args* a) {
     close(lock);
     return HAND_OVER;  // nothing was sent: the init still waits
   }
+  // Never wait forever: an init in a frozen cgroup never gets to its execve.
+  struct timeval tv = {START_TIMEOUT_S, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   struct sync_msg m;
   size_t got = 0;
   int read_errno = 0;
@@ -124,6 +131,7 @@ int cmd_start(const struct args* a) {
     ssize_t k = read(fd, (char*)&m + got, sizeof m - got);
     if (k < 0 && errno == EINTR) continue;
     if (k < 0 && errno == ECONNRESET) break;
+    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) report_start_failure(a, 0, START_TIMEOUT_MSG);
     if (k < 0) {
       read_errno = errno;
       break;

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources } from '../config/types';
-import type { CgroupManager, FrozenProbe } from './types';
+import { CgroupError, type CgroupManager, type FrozenProbe } from './types';
 import { killPids, parentsUpTo, probeFrozen, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES, rdmaLines, v1DeviceLine } from './devices';
 import { blkioEntries, keyValues, num, type MemoryEntry, type Stats } from './stats';
@@ -138,7 +138,13 @@ export class CgroupV1 implements CgroupManager {
     const d = this.dir('freezer');
     if (!d) throw new Error('the freezer cgroup controller is not mounted on this host');
     writeValue(d, 'freezer.state', 'FROZEN');
-    for (let i = 0; i < 1000 && readValue(d, 'freezer.state') !== 'FROZEN'; i++) {
+    // FREEZING until every task is frozen; a task stuck in the kernel (D
+    // state) can keep it there: give up after ~2 s, thawed again.
+    for (let i = 0; readValue(d, 'freezer.state') !== 'FROZEN'; i++) {
+      if (i >= 1000) {
+        writeValue(d, 'freezer.state', 'THAWED');
+        throw new CgroupError(`timed out waiting for ${d} to freeze (freezer.state stayed FREEZING)`);
+      }
       sleepMs(1);
       writeValue(d, 'freezer.state', 'FROZEN');
     }
@@ -169,8 +175,14 @@ export class CgroupV1 implements CgroupManager {
 
   killAll(signal: number): void {
     if (!this.exists()) return;
-    const canFreeze = signal === 9 && !!this.dir('freezer');
-    if (canFreeze) this.freeze();
+    let canFreeze = signal === 9 && !!this.dir('freezer');
+    if (canFreeze) {
+      try {
+        this.freeze();
+      } catch {
+        canFreeze = false;  // kill without the freeze (freeze() thawed again)
+      }
+    }
     try {
       killPids(this.pids(), signal);
     } finally {

@@ -35,6 +35,9 @@ export const GLOBAL_OPTIONS: OptSpec[] = [
   { name: 'log-format', type: 'string', default: 'text', choices: ['text', 'json'], describe: 'log file format' },
   { name: 'debug', type: 'boolean', default: false, describe: 'log debug messages' },
   { name: 'systemd-cgroup', type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
+  // runc's other global flags, so that engines' command lines parse.
+  { name: 'criu', type: 'string', describe: 'path to the criu binary (checkpoint/restore)', hidden: true },
+  { name: 'rootless', type: 'string', choices: ['true', 'false', 'auto'], describe: 'ignore cgroup permission errors (true, false, auto)', hidden: true },
 ];
 
 const bundle: OptSpec = { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'bundle directory (config.json, rootfs)' };
@@ -73,6 +76,7 @@ export const COMMANDS: CommandSpec[] = [
       bundle, pidFile, consoleSocket, noPivot, preserveFds, noNewKeyring,
       { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'do not wait: leave it running' },
       { name: 'keep', type: 'boolean', default: false, describe: 'do not delete the container when it exits' },
+      { name: 'no-subreaper', type: 'boolean', default: false, describe: 'do not become a subreaper (the container\'s orphans go to our parent)' },
     ],
     module: 'run',
   },
@@ -93,6 +97,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'process-label', type: 'string', describe: 'SELinux label (ignored: SELinux is off)' },
       { name: 'apparmor', type: 'string', describe: 'AppArmor profile (ignored when AppArmor is off)' },
       preserveFds,
+      { name: 'cgroup', type: 'array', default: [], describe: 'run in an existing sub-cgroup: [CONTROLLER[,CONTROLLER]:]PATH, repeatable' },
+      { name: 'ignore-paused', type: 'boolean', default: false, describe: 'exec even if the container is paused (the process waits for resume)' },
     ],
     module: 'exec',
   },
@@ -110,8 +116,10 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'memory', type: 'string', describe: 'memory limit (bytes, or 100m, 1g)' },
       { name: 'memory-swap', type: 'string', describe: 'memory + swap limit' },
       { name: 'memory-reservation', type: 'string', describe: 'memory soft limit' },
-      { name: 'kernel-memory', type: 'string', describe: 'kernel memory limit (v1)' },
-      { name: 'cpu-shares', type: 'number', describe: 'relative CPU weight' },
+      { name: 'kernel-memory', type: 'string', describe: 'kernel memory limit (v1; obsolete)', hidden: true },
+      { name: 'kernel-memory-tcp', type: 'string', describe: 'kernel TCP buffer memory limit (v1; obsolete)', hidden: true },
+      { name: 'cpu-share', type: 'number', describe: 'relative CPU weight (shares)' },
+      { name: 'cpu-shares', type: 'number', describe: 'the same as --cpu-share', hidden: true },
       { name: 'cpu-quota', type: 'number', describe: 'CFS quota (µs per period)' },
       { name: 'cpu-period', type: 'number', describe: 'CFS period (µs)' },
       { name: 'cpu-rt-period', type: 'number', describe: 'realtime period (µs)' },
@@ -120,6 +128,8 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'cpuset-mems', type: 'string', describe: 'memory nodes' },
       { name: 'pids-limit', type: 'number', describe: 'maximum number of processes' },
       { name: 'blkio-weight', type: 'number', describe: 'block IO weight (10-1000)' },
+      { name: 'l3-cache-schema', type: 'string', describe: 'Intel RDT/CAT L3 cache schema (not supported)' },
+      { name: 'mem-bw-schema', type: 'string', describe: 'Intel RDT/MBA memory bandwidth schema (not supported)' },
     ],
     module: 'update',
   },

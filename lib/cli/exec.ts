@@ -16,7 +16,7 @@ interface ExecArgs {
   _: (string | number)[];
   id: string; command?: string[]; process?: string; tty: boolean; consoleSocket?: string; detach: boolean;
   pidFile?: string; cwd?: string; env: string[]; user?: string; additionalGids: (string | number)[];
-  cap: string[]; noNewPrivs: boolean; preserveFds: number;
+  cap: string[]; noNewPrivs: boolean; preserveFds: number; cgroup: string[]; ignorePaused: boolean;
 }
 
 function processFrom(a: ExecArgs, s: Store): Process {
@@ -54,7 +54,7 @@ async function main(a: ExecArgs, s: Store): Promise<number> {
   try {
     pid = exec(s, a.id, {
       process: proc, pidFile: a.pidFile, consoleSocket: a.consoleSocket, consoleFd: pair?.[1],
-      preserveFds: a.preserveFds,
+      preserveFds: a.preserveFds, ignorePaused: a.ignorePaused, cgroups: a.cgroup,
     }).pid;
     if (pair) {
       const { proxyTty } = require('../runtime/tty') as typeof import('../runtime/tty');

@@ -18,13 +18,16 @@ export function parseBytes(v: string | number, flag: string): number {
 
 interface UpdateArgs {
   id: string; resources?: string; memory?: string; memorySwap?: string; memoryReservation?: string;
-  kernelMemory?: string; cpuShares?: number; cpuQuota?: number; cpuPeriod?: number; cpuRtPeriod?: number;
+  kernelMemory?: string; kernelMemoryTcp?: string; cpuShare?: number; cpuShares?: number; l3CacheSchema?: string; memBwSchema?: string; cpuQuota?: number; cpuPeriod?: number; cpuRtPeriod?: number;
   cpuRtRuntime?: number; cpusetCpus?: string; cpusetMems?: string; pidsLimit?: number; blkioWeight?: number;
 }
 
 export default function (a: UpdateArgs, s: Store): void {
   const { record, status } = load(s, a.id);
   if (status === 'stopped') throw new RuntimeError('container not running');
+  if (a.l3CacheSchema || a.memBwSchema) {
+    throw new RuntimeError(`--${a.l3CacheSchema ? 'l3-cache-schema' : 'mem-bw-schema'}: not supported: ocirun does not manage Intel RDT`);
+  }
   let r: Resources;
   if (a.resources) {
     const text = a.resources === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(a.resources, 'utf8');
@@ -42,9 +45,11 @@ export default function (a: UpdateArgs, s: Store): void {
     if (a.memorySwap !== undefined) mem.swap = parseBytes(a.memorySwap, 'memory-swap');
     if (a.memoryReservation !== undefined) mem.reservation = parseBytes(a.memoryReservation, 'memory-reservation');
     if (a.kernelMemory !== undefined) mem.kernel = parseBytes(a.kernelMemory, 'kernel-memory');
+    if (a.kernelMemoryTcp !== undefined) mem.kernelTCP = parseBytes(a.kernelMemoryTcp, 'kernel-memory-tcp');
     if (Object.keys(mem).length) r.memory = mem;
     const cpu: NonNullable<Resources['cpu']> = {};
-    if (a.cpuShares !== undefined) cpu.shares = a.cpuShares;
+    const shares = a.cpuShare ?? a.cpuShares;  // runc spells it --cpu-share
+    if (shares !== undefined) cpu.shares = shares;
     if (a.cpuQuota !== undefined) cpu.quota = a.cpuQuota;
     if (a.cpuPeriod !== undefined) cpu.period = a.cpuPeriod;
     if (a.cpuRtPeriod !== undefined) cpu.realtimePeriod = a.cpuRtPeriod;

@@ -61,6 +61,17 @@ function resolveRootfs(spec: Spec, bundle: string): string {
   return real;
 }
 
+/**
+ * A cgroup that is there already (as runc): frozen, the init would freeze as
+ * it joins and never report back: refuse. Non-empty: warn.
+ */
+function checkExistingCgroup(cg: CgroupManager): void {
+  // (v1: the freezer's own dir decides, whatever the other hierarchies hold)
+  if (cg.isFrozen()) throw new RuntimeError('container\'s cgroup unexpectedly frozen (thaw it or use another cgroupsPath)');
+  const n = cg.exists() ? cg.pids().length : 0;
+  if (n) logWarn(`container's cgroup is not empty: ${n} process(es) found`);
+}
+
 function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost {
   const prop = spec.linux?.rootfsPropagation ?? '';
   const parent = mountPointOf(rootfs);
@@ -117,7 +128,10 @@ export function create(store: Store, o: CreateOptions): Created {
     // exec, update and the hooks of later commands read the config from here:
     // the bundle may change or go away.
     fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
-    cg = openCgroup(cgroupLoc);
+    const mgr = openCgroup(cgroupLoc);
+    // Checked before the rollback owns it: a cgroup we did not make is never destroyed.
+    checkExistingCgroup(mgr);
+    cg = mgr;
     const owned = cg.create(spec.linux?.resources);
     if (Object.keys(owned).length) {
       record.cgroup = { ...cgroupLoc, owned };

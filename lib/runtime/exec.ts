@@ -24,6 +24,10 @@ export interface ExecOptions {
   consoleSocket?: string;
   consoleFd?: number;
   preserveFds?: number;
+  /** exec into a paused container: the process stays frozen until resume (runc's --ignore-paused) */
+  ignorePaused?: boolean;
+  /** --cgroup arguments: existing sub-cgroups of the container's to run in */
+  cgroups?: string[];
 }
 
 export interface Execed {
@@ -37,7 +41,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
   const fds: number[] = [];
   try {
     const { record, status } = load(store, id);
-    if (status === 'paused') throw new RuntimeError('cannot exec in a paused container (resume it first)');
+    if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
     if (status !== 'running' && status !== 'created') throw new RuntimeError(`cannot exec in a container that is ${status}`);
     const spec = store.readSpec(id);
     const a = addon();
@@ -58,7 +62,13 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
-    const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
+    let loc = record.cgroup;
+    if (o.cgroups?.length) {
+      if (!loc) throw new RuntimeError('--cgroup: the container has no cgroup');
+      const { parseSubCgroups, subCgroupDirs } = require('../cgroups/sub') as typeof import('../cgroups/sub');
+      loc = { ...loc, dirs: subCgroupDirs(loc.dirs, parseSubCgroups(o.cgroups)) };
+    }
+    const cg = loc ? openCgroup(loc) : undefined;
     const spawned = spawnContainer(plan, {
       joinCgroup: (pid) => {
         testPoint('exec:clone');
