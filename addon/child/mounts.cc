@@ -176,6 +176,16 @@ void set_propagation(int rootfd, const char* target, unsigned long prop) {
   close(fd);
 }
 
+static bool proc_or_sys(const char* fstype) {
+  const char* names[] = {"proc", "sysfs"};
+  for (const char* n : names) {
+    size_t i = 0;
+    while (n[i] && fstype[i] == n[i]) i++;
+    if (!n[i] && !fstype[i]) return true;
+  }
+  return false;
+}
+
 void do_mount(int rootfd, const MountOp& m) {
   if (m.kind == MOUNT_MASK || m.kind == MOUNT_READONLY) {
     int fd = open_in_root(rootfd, m.target);
@@ -249,6 +259,19 @@ void do_mount(int rootfd, const MountOp& m) {
       close(t);
     }
   } else {
+    if (proc_or_sys(m.fstype)) {
+      // The CVE-2019-16884 class: a /proc or /sys that is a symlink (or a
+      // file) would put procfs/sysfs where the image says, e.g. over a path
+      // an LSM or a later mount trusts. As runc: the target itself, not
+      // followed, must be a directory. Decided on the fd we then mount
+      // through, so nothing can be swapped in between.
+      close(fd);
+      fd = open_in_root(rootfd, m.target, O_NOFOLLOW);
+      struct stat st;
+      if (fd < 0 || fstat(fd, &st) < 0) die_errno("open mount target ", m.target);
+      if (!S_ISDIR(st.st_mode)) die(0, "filesystem \"", m.fstype, "\" must be mounted on ordinary directory: ", m.target);
+      fp = fdpath(fd);
+    }
     if (mount(m.source, fp.s, m.fstype, m.flags, m.data[0] ? m.data : nullptr) < 0)
       die_errno("mount ", m.fstype, " to rootfs at ", m.target);
     close(fd);

@@ -76,7 +76,7 @@ export const COMMANDS: CommandSpec[] = [
       bundle, pidFile, consoleSocket, noPivot, preserveFds, noNewKeyring,
       { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'do not wait: leave it running' },
       { name: 'keep', type: 'boolean', default: false, describe: 'do not delete the container when it exits' },
-      { name: 'no-subreaper', type: 'boolean', default: false, describe: 'do not become a subreaper (the container\'s orphans go to our parent)' },
+      { name: 'no-subreaper', type: 'boolean', default: false, describe: 'accepted for runc compatibility: run stays the subreaper of its init (it needs its exit status)', hidden: true },
     ],
     module: 'run',
   },
