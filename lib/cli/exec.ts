@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import type { Process } from '../config/types';
 import type { Store } from '../state/store';
 import { exec } from '../runtime/exec';
+import { notExist } from '../runtime/container';
 import { readJson } from '../config/load';
 import { validateProcess } from '../config/validate';
 import { addon } from '../addon';
@@ -25,6 +26,7 @@ function processFrom(a: ExecArgs, s: Store): Process {
   const command = a.command?.length ? a.command : a._.slice(1).map(String);
   if (!command.length) throw new RuntimeError('exec: a command or --process is required');
   // As runc: the container's own process settings, overridden by the flags.
+  if (!s.exists(a.id)) throw notExist(a.id);
   const base = structuredClone(s.readSpec(a.id).process) ?? { cwd: '/', user: { uid: 0, gid: 0 } };
   const p: Process = { ...base, args: command, terminal: a.tty };
   if (a.cwd) p.cwd = a.cwd;

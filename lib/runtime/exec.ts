@@ -42,7 +42,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
   try {
     const { record, status } = load(store, id);
     if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
-    if (status !== 'running' && status !== 'created') throw new RuntimeError(`cannot exec in a container that is ${status}`);
+    if (status !== 'running' && status !== 'created') throw new RuntimeError(`cannot exec in a ${status} container`);
     const spec = store.readSpec(id);
     const a = addon();
 

@@ -24,7 +24,9 @@ export function start(store: Store, id: string): void {
   try {
     const { record, status } = load(store, id);
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
-    if (status !== 'created') throw new RuntimeError(`cannot start a container that is ${status}, only a created one`);
+    // runc's words: engines and scripts match them.
+    if (status === 'running') throw new RuntimeError('cannot start an already running container');
+    if (status !== 'created') throw new RuntimeError(`cannot start a container in the ${status} state`);
     const spec = store.readSpec(id);
     const state = { ociVersion: record.ociVersion, id, status: 'created' as const, pid: record.pid, bundle: record.bundle, annotations: record.annotations };
     // startContainer hooks: in the container, before the user's program.
