@@ -36,13 +36,17 @@ export interface Execed {
 
 export function exec(store: Store, id: string, o: ExecOptions): Execed {
   // No lock held while the process runs: exec only reads the container.
-  const lock = store.lock(id);
+  let lock = store.lock(id);
   if (lock === undefined) throw notExist(id);
+  const unlock = () => {
+    if (lock !== undefined) fs.closeSync(lock);
+    lock = undefined;
+  };
   const fds: number[] = [];
   try {
     const { record, status } = load(store, id);
     if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
-    if (status !== 'running' && status !== 'created') throw new RuntimeError(`cannot exec in a ${status} container`);
+    if (status !== 'running' && status !== 'created' && status !== 'paused') throw new RuntimeError(`cannot exec in a ${status} container`);
     const spec = store.readSpec(id);
     const a = addon();
 
@@ -73,6 +77,10 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
       joinCgroup: (pid) => {
         testPoint('exec:clone');
         cg?.addProcess(pid);
+        // --ignore-paused: the child is frozen now, until someone resumes
+        // the container, and resume needs the lock. (A delete meanwhile
+        // kills the child with the cgroup: exec then fails, no leftovers.)
+        if (status === 'paused') unlock();
       },
       seccomp,
       onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
@@ -91,6 +99,6 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
         fs.closeSync(fd);
       } catch { /* closed */ }
     });
-    fs.closeSync(lock);
+    unlock();
   }
 }

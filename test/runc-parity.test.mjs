@@ -1,0 +1,322 @@
+// Where people and engines meet runc's behaviour, ocirun behaves the same
+// (issue #14, part 2): each case runs the same steps with runc (the
+// reference, 1.1.x here) and with ocirun and compares what they did, or
+// checks ocirun alone where runc cannot be driven the same way.
+//
+//   npx tap --disable-coverage test/runc-parity.test.mjs
+//
+// Needs root, runc, script(1) and a cgroup v1 freezer (this host); the v2
+// forms are in test/v2/checks.sh.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { makeBundle, makeRoot, uniqueId, rt, rtf, OCIRUN, REPO, PREFIX, waitFor, hasRunc, tempDir } from './lib/harness.mjs';
+
+const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
+const RUNTIMES = [['runc', RUNC], ['ocirun', OCIRUN]];
+const FREEZER = '/sys/fs/cgroup/freezer';
+
+const skip = process.getuid?.() !== 0 ? 'needs root'
+  : !hasRunc() ? 'needs runc'
+    : spawnSync('script', ['--version']).status !== 0 ? 'needs script(1) (util-linux)'
+      : !fs.existsSync(`${FREEZER}/freezer.state`) && !fs.existsSync(FREEZER) ? 'needs the cgroup v1 freezer' : false;
+
+const sleeper = (c) => { c.process.args = ['sleep', '60']; c.process.terminal = false; };
+
+/** run -d ID with this runtime; the container is force-deleted at teardown. */
+function runDetached(t, bin, root, bundle, id) {
+  t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
+  return rtf(t, root, ['run', '-d', '-b', bundle, id], { runtime: bin });
+}
+
+const stateOf = (bin, root, id) => {
+  const r = rt(root, ['state', id], { runtime: bin });
+  return r.status === 0 ? JSON.parse(r.stdout) : undefined;
+};
+
+/** `script` gives the command a pty of its own as stdin/stdout, as a person's terminal does. */
+function underPty(cmd, timeout = 30_000) {
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { status: r.status, signal: r.signal, out: r.stdout ?? '' };
+}
+
+/** Every dir named `name` in any v1/v2 hierarchy, removed (deepest first). */
+function removeCgroups(name) {
+  for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+    const d = path.join('/sys/fs/cgroup', h, name);
+    try {
+      for (const sub of fs.readdirSync(d, { withFileTypes: true })) if (sub.isDirectory()) fs.rmdirSync(path.join(d, sub.name));
+      fs.rmdirSync(d);
+    } catch { /* not there */ }
+  }
+}
+
+/** The init's cgroup dir in the v1 hierarchy of `controller`. */
+function cgroupDirOf(pid, controller) {
+  const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  return path.join('/sys/fs/cgroup', line.split(':')[1], line.split(':')[2]);
+}
+
+if (skip) {
+  t.plan(0, skip);
+} else {
+  t.setTimeout(300_000);
+
+  t.test('run and exec -t with their own pty return when the process exits (script(1), as a terminal user)', async (t) => {
+    const bundle = makeBundle(t, (c) => { c.process.terminal = true; c.process.args = ['sh', '-c', 'echo hi-from-tty; exit 3']; });
+    const running = makeBundle(t, sleeper);
+    for (const [name, bin] of RUNTIMES) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-tty');
+      t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
+      const r = underPty(`${bin} --root ${root} run -b ${bundle} ${id}`);
+      t.equal(r.signal, null, `${name} run: returned (not killed after 30 s)`);
+      t.equal(r.status, 3, `${name} run: the container's exit status`);
+      t.match(r.out, /hi-from-tty/, `${name} run: the container's output came through`);
+
+      const id2 = uniqueId('par-tty-exec');
+      t.equal(runDetached(t, bin, root, running, id2).status, 0, `${name}: a running container to exec in`);
+      const e = underPty(`${bin} --root ${root} exec -t ${id2} sh -c 'echo in-exec; exit 4'`);
+      t.equal(e.signal, null, `${name} exec -t: returned`);
+      t.equal(e.status, 4, `${name} exec -t: the process' exit status`);
+      t.match(e.out, /in-exec/, `${name} exec -t: output`);
+    }
+    const root = makeRoot(t);
+    const id = uniqueId('par-tty-debug');
+    t.teardown(() => rt(root, ['delete', '--force', id]));
+    const d = underPty(`${OCIRUN} --debug --root ${root} run -b ${bundle} ${id}`);
+    t.equal(d.signal, null, 'ocirun --debug run: returned');
+    t.equal(d.status, 3, 'ocirun --debug run: exit status');
+    t.match(d.out, /^time="[^"]+" level=debug msg="\[\w+\] \+[\d.]+ms /m, '--debug lines on stderr in runc\'s text shape');
+  });
+
+  t.test('kill ID 0 (is it alive?) and kill --all of a stopped container, CLI and native front alike', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const steps = {};
+    for (const [name, bin, env] of [...RUNTIMES, ['ocirun CLI', OCIRUN, { ...process.env, OCIRUN_FRONT: '0' }]]) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-kill0');
+      runDetached(t, bin, root, bundle, id);
+      const k = (...args) => {
+        const r = rt(root, ['kill', ...args], { runtime: bin, env });
+        return `kill ${args.join(' ').replace(id, 'ID')} -> ${r.status}${/not running/.test(r.stderr) ? ' not running' : r.stderr ? ` ${r.stderr.trim()}` : ''}`;
+      };
+      const s = [k(id, '0'), k('--all', id, '0'), k(id, 'KILL')];
+      await waitFor(() => stateOf(bin, root, id)?.status === 'stopped', 5000);
+      s.push(k(id, '0'), k('--all', id, '0'), k('--all', id, 'KILL'));
+      steps[name] = s;
+    }
+    t.same(steps.ocirun, steps.runc, 'ocirun (front) answers as runc');
+    t.same(steps['ocirun CLI'], steps.runc, 'ocirun (CLI) answers as runc');
+    t.same(steps.runc?.slice(0, 2), ['kill ID 0 -> 0', 'kill --all ID 0 -> 0'], 'signal 0 to a running container succeeds');
+  });
+
+  t.test('create into a frozen cgroup is refused at once; a non-empty one is warned about', async (t) => {
+    const bundle = (cg) => makeBundle(t, (c) => { sleeper(c); c.linux.cgroupsPath = `/${cg}`; });
+    for (const [name, bin] of RUNTIMES) {
+      const cg = `${PREFIX}-frozen-${process.pid}-${name}`;
+      t.teardown(() => removeCgroups(cg));
+      fs.mkdirSync(path.join(FREEZER, cg));
+      fs.writeFileSync(path.join(FREEZER, cg, 'freezer.state'), 'FROZEN');
+      const root = makeRoot(t);
+      const id = uniqueId('par-frozen');
+      const r = runDetached(t, bin, root, bundle(cg), id);
+      t.equal(r.signal, null, `${name}: returned (not killed after 30 s)`);
+      t.equal(r.status, 1, `${name}: refused`);
+      t.match(r.stderr, /container's cgroup unexpectedly frozen/, `${name}: says why`);
+      t.equal(stateOf(bin, root, id), undefined, `${name}: no container left`);
+      fs.writeFileSync(path.join(FREEZER, cg, 'freezer.state'), 'THAWED');
+    }
+    for (const [name, bin] of RUNTIMES) {
+      const cg = `${PREFIX}-busy-${process.pid}-${name}`;
+      const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+      t.teardown(() => { other.kill('SIGKILL'); removeCgroups(cg); });
+      // runc counts the processes of its "devices" hierarchy, ocirun of "pids": join both.
+      for (const h of ['devices', 'pids']) {
+        fs.mkdirSync(path.join('/sys/fs/cgroup', h, cg));
+        fs.writeFileSync(path.join('/sys/fs/cgroup', h, cg, 'cgroup.procs'), String(other.pid));
+      }
+      const root = makeRoot(t);
+      const id = uniqueId('par-busy');
+      const r = runDetached(t, bin, root, bundle(cg), id);
+      t.equal(r.status, 0, `${name}: runs anyway`);
+      t.match(r.stderr, /level=warning msg="container's cgroup is not empty: 1 process\(es\) found"/, `${name}: warns, in runc's shape`);
+      rt(root, ['delete', '--force', id], { runtime: bin });
+      other.kill('SIGKILL');
+    }
+  });
+
+  t.test('a paused container: every command answers (none waits on the frozen cgroup); exec --ignore-paused', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const seen = {};
+    for (const [name, bin] of RUNTIMES) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-paused');
+      runDetached(t, bin, root, bundle, id);
+      t.equal(rt(root, ['pause', id], { runtime: bin }).status, 0, `${name}: paused`);
+      const out = [];
+      for (const args of [['state', id], ['list', '-q'], ['ps', id], ['kill', id, '0'], ['update', '--pids-limit', '100', id],
+        ['events', '--stats', id], ['exec', id, 'true'], ['start', id], ['delete', id], ['pause', id]]) {
+        const r = rt(root, args, { runtime: bin, timeout: 90_000 });
+        t.equal(r.signal, null, `${name} ${args[0]}: returned`);
+        out.push(`${args[0]} -> ${r.status}`);
+      }
+      seen[name] = out;
+      t.match(rt(root, ['exec', id, 'true'], { runtime: bin }).stderr, /cannot exec in a paused container \(use --ignore-paused to override\)/, `${name}: exec says how to override`);
+      // --ignore-paused: the process joins the frozen cgroup and waits for resume.
+      const io = tempDir(t, 'par-ip');
+      const outFile = path.join(io, 'out');
+      const fd = fs.openSync(outFile, 'w');
+      const p = spawn(bin, ['--root', root, 'exec', '--ignore-paused', id, 'sh', '-c', 'echo ran-after-resume'], { stdio: ['ignore', fd, fd] });
+      fs.closeSync(fd);
+      const exited = new Promise((r) => p.on('exit', (code) => r(code)));
+      await new Promise((r) => setTimeout(r, 1000));
+      t.notMatch(fs.readFileSync(outFile, 'utf8'), /ran-after-resume/, `${name}: nothing ran while paused`);
+      t.equal(rt(root, ['resume', id], { runtime: bin }).status, 0, `${name}: resumed`);
+      t.equal(await exited, 0, `${name} exec --ignore-paused: exit 0 after resume`);
+      t.match(fs.readFileSync(outFile, 'utf8'), /ran-after-resume/, `${name}: the exec'd process ran`);
+      t.equal(rt(root, ['pause', id], { runtime: bin }).status, 0, `${name}: paused again`);
+      const d = rt(root, ['delete', '--force', id], { runtime: bin, timeout: 60_000 });
+      t.equal(d.status, 0, `${name}: delete --force of a paused container`);
+    }
+    t.same(seen.ocirun, seen.runc, 'same exit status for every command on a paused container');
+  });
+
+  t.test('exec --cgroup: v1 controller:path and plain forms, ".." and unknown controllers refused', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const res = {};
+    for (const [name, bin] of RUNTIMES) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-subcg');
+      runDetached(t, bin, root, bundle, id);
+      const pids = cgroupDirOf(stateOf(bin, root, id).pid, 'pids');
+      fs.mkdirSync(path.join(pids, 'sub'));
+      t.teardown(() => { try { fs.rmdirSync(path.join(pids, 'sub')); } catch { /* gone */ } });
+      const ex = (...args) => rt(root, ['exec', ...args], { runtime: bin });
+      const r = ex('--cgroup', 'pids:sub', id, 'cat', '/proc/self/cgroup');
+      const lines = r.stdout.split('\n');
+      res[name] = [
+        `pids:sub -> ${r.status} pids=${lines.some((l) => /:pids:.*\/sub$/.test(l))} memory=${lines.some((l) => /:memory:.*\/sub$/.test(l))}`,
+        `pids:../x -> ${ex('--cgroup', 'pids:../x', id, 'true').status}`,
+        `nosuchctl:sub -> ${ex('--cgroup', 'nosuchctl:sub', id, 'true').status}`,
+        `sub (not in every hierarchy) -> ${ex('--cgroup', 'sub', id, 'true').status === 0 ? 0 : 'error'}`,
+        `a:b:c -> ${ex('--cgroup', 'a:b:c', id, 'true').status}`,
+      ];
+      fs.rmdirSync(path.join(pids, 'sub'));
+    }
+    t.same(res.ocirun, res.runc, 'same as runc');
+    t.match(res.runc?.[0], /pids=true memory=false/, 'the process ran in the pids sub-cgroup only');
+  });
+
+  t.test('a /proc or /sys that is a symlink: procfs/sysfs are not mounted through it', async (t) => {
+    for (const dir of ['proc', 'sys']) {
+      const bundle = makeBundle(t, (c) => { c.process.args = ['ls', '/evil']; }, { copyRootfs: true });
+      const rootfs = path.join(bundle, 'rootfs');
+      fs.rmSync(path.join(rootfs, dir), { recursive: true, force: true });
+      fs.mkdirSync(path.join(rootfs, 'evil'));
+      fs.symlinkSync('/evil', path.join(rootfs, dir));
+      const fstype = dir === 'proc' ? 'proc' : 'sysfs';
+      for (const [name, bin] of RUNTIMES) {
+        const root = makeRoot(t);
+        const id = uniqueId('par-symproc');
+        const r = runDetached(t, bin, root, bundle, id);
+        t.not(r.status, 0, `${name} /${dir} -> /evil: refused`);
+        t.match(r.stderr, new RegExp(`filesystem \\\\?"${fstype}\\\\?" must be mounted on ordinary directory`), `${name}: says why`);
+        t.equal(fs.readdirSync(path.join(rootfs, 'evil')).length, 0, `${name}: nothing mounted on /evil`);
+      }
+    }
+  });
+
+  t.test('linux.resources.unified on a cgroup v1 host is an error', async (t) => {
+    const bundle = makeBundle(t, (c) => { sleeper(c); c.linux.resources = { ...c.linux.resources, unified: { 'pids.max': '10' } }; });
+    for (const [name, bin] of RUNTIMES) {
+      const r = runDetached(t, bin, makeRoot(t), bundle, uniqueId('par-unified'));
+      t.equal(r.status, 1, `${name}: refused`);
+      t.match(r.stderr, /unified/, `${name}: names unified`);
+    }
+  });
+
+  t.test('every flag runc accepts, ocirun accepts (runc CMD --help here)', async (t) => {
+    const tmp = tempDir(t, 'par-flags');
+    const values = {
+      bundle: tmp, log: path.join(tmp, 'log'), 'pid-file': path.join(tmp, 'pid'), 'console-socket': path.join(tmp, 'sock'),
+      process: path.join(tmp, 'none.json'), format: 'json', 'log-format': 'text', resources: path.join(tmp, 'none.json'),
+      interval: '1s', rootless: 'auto', criu: 'criu', root: makeRoot(t), user: '0', cgroup: 'pids:sub',
+    };
+    const flagsOf = (cmd) => {
+      const help = spawnSync(RUNC, cmd ? [cmd, '--help'] : ['--help'], { encoding: 'utf8' }).stdout;
+      const part = help.split(cmd ? /^OPTIONS:/m : /^GLOBAL OPTIONS:/m)[1] ?? '';
+      return [...part.matchAll(/^\s+--([a-z0-9-]+)( value)?/gm)].map((m) => [m[1], !!m[2]]).filter(([f]) => !['help', 'version'].includes(f));
+    };
+    const globals = flagsOf('');
+    t.ok(globals.length >= 7, `runc's global flags read (${globals.map(([f]) => f).join(' ')})`);
+    const rest = { exec: ['true'] };
+    const cmds = ['create', 'run', 'start', 'state', 'kill', 'delete', 'exec', 'pause', 'resume', 'ps', 'update', 'events', 'list', 'spec', 'features'];
+    for (const cmd of cmds) {
+      const noId = ['list', 'spec', 'features'].includes(cmd);
+      // Unknown id: nothing runs; the only question is whether the flags parse.
+      for (const [flag, takes] of flagsOf(cmd)) {
+        const args = [cmd, takes ? `--${flag}=${values[flag] ?? '1'}` : `--${flag}`, ...(noId ? [] : [`${PREFIX}-nosuch`]), ...(rest[cmd] ?? [])];
+        const r = spawnSync(OCIRUN, ['--root', values.root, ...args], { encoding: 'utf8', timeout: 30_000, cwd: tmp, input: '' });
+        t.notMatch(r.stderr, /unknown flag|is not a number|must be one of|needs a value/, `ocirun ${args.join(' ')}: parsed`);
+        fs.rmSync(path.join(tmp, 'config.json'), { force: true });
+      }
+    }
+    const g = globals.flatMap(([flag, takes]) => (flag === 'systemd-cgroup' ? [] : takes ? [`--${flag}`, values[flag] ?? '1'] : [`--${flag}`]));
+    const r = spawnSync(OCIRUN, [...g, 'list', '-q'], { encoding: 'utf8', timeout: 30_000 });
+    t.equal(r.status, 0, `ocirun ${g.join(' ')} list: every global flag of runc parses (${r.stderr.trim()})`);
+  });
+
+  t.test('update --cpu-share (runc\'s spelling) and --kernel-memory-tcp; RDT flags: not supported', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const root = makeRoot(t);
+    const id = uniqueId('par-update');
+    runDetached(t, OCIRUN, root, bundle, id);
+    const r = rt(root, ['update', '--cpu-share', '512', id]);
+    t.equal(r.status, 0, `update --cpu-share 512 (${r.stderr.trim()})`);
+    t.equal(fs.readFileSync(path.join(cgroupDirOf(stateOf(OCIRUN, root, id).pid, 'cpu'), 'cpu.shares'), 'utf8').trim(), '512', 'cpu.shares is 512');
+    t.equal(rt(root, ['update', '--cpu-shares', '256', id]).status, 0, '--cpu-shares still works');
+    const l3 = rt(root, ['update', '--l3-cache-schema', 'L3:0=f', id]);
+    t.equal(l3.status, 1, '--l3-cache-schema: error');
+    t.match(l3.stderr, /not supported/, 'says not supported');
+  });
+
+  t.test('runc\'s words for wrong-state calls and unknown ids', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const out = {};
+    for (const [name, bin] of RUNTIMES) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-words');
+      runDetached(t, bin, root, bundle, id);
+      const msg = (args) => {
+        const r = rt(root, args, { runtime: bin });
+        const m = /(cannot start an already running container|cannot start a container in the paused state|cannot exec in a stopped container|does not exist|container not running)/.exec(r.stderr);
+        return `${args[0]} -> ${r.status} ${m ? m[1] : r.stderr.trim()}`;
+      };
+      const s = [msg(['start', id])];
+      rt(root, ['pause', id], { runtime: bin });
+      s.push(msg(['start', id]));
+      rt(root, ['resume', id], { runtime: bin });
+      rt(root, ['kill', id, 'KILL'], { runtime: bin });
+      await waitFor(() => stateOf(bin, root, id)?.status === 'stopped', 5000);
+      s.push(msg(['exec', id, 'true']), msg(['exec', `${PREFIX}-nosuch`, 'true']));
+      out[name] = s;
+    }
+    t.same(out.ocirun, out.runc, 'same status and words');
+  });
+
+  t.test('--log text lines and --debug lines in runc\'s shape', async (t) => {
+    const dir = tempDir(t, 'par-log');
+    const log = path.join(dir, 'log');
+    const root = makeRoot(t);
+    const r = spawnSync(OCIRUN, ['--root', root, '--debug', 'state', `${PREFIX}-nosuch`], { encoding: 'utf8' });
+    const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('ocirun: '));
+    t.ok(lines.length > 0, 'debug lines on stderr');
+    t.ok(lines.every((l) => /^time="[^"]+" level=debug msg=".*"$/.test(l)), 'each: time="…" level=debug msg="…"');
+    spawnSync(OCIRUN, ['--root', root, '--debug', '--log', log, 'state', `${PREFIX}-nosuch`], { encoding: 'utf8' });
+    const file = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    t.ok(file.some((l) => /^time="[^"]+" level=debug msg=".*"$/.test(l)), 'debug lines in the --log file');
+    t.ok(file.some((l) => /^time="[^"]+" level=error msg=".*does not exist.*"$/.test(l)), 'the error line in the --log file');
+  });
+}
