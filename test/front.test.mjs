@@ -199,7 +199,7 @@ t.test('start: the front releases the init; hooks go to the CLI', async (t) => {
   const again = oci(['start', id]);
   t.equal(again.status, 1, 'start again: exit 1');
   t.ok(again.node, 'a running container: the CLI says why');
-  t.match(again.stderr, /cannot start a container that is running/, 'the CLI\'s message');
+  t.match(again.stderr, /cannot start an already running container/, 'the CLI\'s message (runc\'s words)');
   t.equal(oci(['delete', '--force', id]).status, 0, 'delete --force');
 
   const hostOut = tempDir(t, 'front-hook');

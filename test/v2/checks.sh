@@ -59,6 +59,7 @@ kv() { sed -n "s/^$2 //p" "$1" 2>/dev/null; }
 
 cleanup() {
   for id in "$C1" "$C2"; do oci delete --force "$id" >/dev/null 2>&1; done
+  [ -d "$FRZ" ] && { echo 0 > "$FRZ/cgroup.freeze"; rmdir "$FRZ"; }
   rm -rf "$WORK" "$ROOT"
 }
 trap cleanup EXIT
@@ -74,7 +75,8 @@ fi
 modprobe fuse >/dev/null 2>&1
 modprobe loop >/dev/null 2>&1
 
-mkdir -p "$WORK/c1/host" "$WORK/c2"
+mkdir -p "$WORK/c1/host" "$WORK/c2" "$WORK/c3"
+FRZ="$CG/ocirun-test-v2-frz-$TAG"
 chmod 777 "$WORK/c1/host"
 
 # Does a child cgroup get io.weight here (the io controller with iocost)?
@@ -86,9 +88,9 @@ rmdir "$probe" 2>/dev/null
 
 # ------------------------------------------------------------------ bundles
 # One node run writes both configs (node start is slow here).
-node - "$REPO/bundles/busybox/config.json" "$ROOTFS" "$WORK" "$HAS_IO_WEIGHT" <<'EOF'
+node - "$REPO/bundles/busybox/config.json" "$ROOTFS" "$WORK" "$HAS_IO_WEIGHT" "$FRZ" <<'EOF'
 const fs = require('fs');
-const [base, rootfs, work, io] = process.argv.slice(2);
+const [base, rootfs, work, io, frz] = process.argv.slice(2);
 const MiB = 1024 * 1024;
 const make = (dir, edit) => {
   const c = JSON.parse(fs.readFileSync(base, 'utf8'));
@@ -119,6 +121,8 @@ make(`${work}/c1`, (c) => {
     { path: '/dev/loop-control', type: 'c', major: 10, minor: 237, fileMode: 0o666, uid: 0, gid: 0 },
   ];
 });
+// a pre-existing frozen cgroup
+make(`${work}/c3`, (c) => { c.linux.cgroupsPath = frz.replace('/sys/fs/cgroup', ''); });
 make(`${work}/c2`, (c) => {
   c.process.args = ['sh', '-c', 'x=a; while :; do x=$x$x; done'];
   c.linux.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } };
@@ -207,6 +211,14 @@ check "state: running" "running" "$(status_of "$C1")"
 advanced() { [ "$(counter)" -gt "$b" ]; }
 truth "the counter advances after resume" "$(counter)" wait_until 150 advanced
 
+section "exec --cgroup (v2: one sub-path, no controller prefix)"
+mkdir "$D/sub"
+check "exec --cgroup sub: runs in the sub-cgroup" "0::/sub" "$(oci exec --cgroup sub "$C1" cat /proc/self/cgroup 2>&1)"
+oci exec --cgroup pids:sub "$C1" true >/dev/null 2>&1
+check "exec --cgroup pids:sub: refused (no controllers on v2)" "255" "$?"
+check "exec --cgroup ../x: refused" "yes" "$(oci exec --cgroup ../x "$C1" true 2>&1 | grep -q "inside the container" && echo yes)"
+rmdir "$D/sub"
+
 section "kill --all"
 procs=$(cat "$D/cgroup.procs")
 truth "several processes in the cgroup" "$procs" test "$(printf '%s\n' "$procs" | grep -c .)" -ge 2
@@ -246,6 +258,13 @@ check "events exits 0 once the container stopped" "0" "$evrc"
 check "events printed an oom event" "{\"type\":\"oom\",\"id\":\"$C2\"}" "$(grep '"type":"oom"' "$WORK/c2/events" | head -1)$(grep -q '"type":"oom"' "$WORK/c2/events" || tail -c 300 "$WORK/c2/events")"
 run_ok "delete" /dev/null oci delete "$C2"
 truth "delete removes the cgroup dir" "$(ls -d "$D2" 2>&1)" test ! -e "$D2"
+
+section "a pre-existing frozen cgroup (cgroup.freeze 1)"
+mkdir "$FRZ" && echo 1 > "$FRZ/cgroup.freeze"
+out=$(timeout 120 "$OCIRUN" --root "$ROOT" create --bundle "$WORK/c3" "ocirun-test-v2-frz-$TAG" </dev/null 2>&1)
+check "create refuses at once, saying why" "1 container's cgroup unexpectedly frozen" "$? $(printf '%s' "$out" | grep -o "container's cgroup unexpectedly frozen")"
+check "no container left" "" "$(oci list -q 2>&1)"
+echo 0 > "$FRZ/cgroup.freeze"; rmdir "$FRZ"
 
 section "done"
 echo "1..$n"
