@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <deque>
@@ -622,6 +623,20 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// rawOutput(fd): no output processing on our terminal (OPOST off), as
+// cfmakeraw and runc do: the container's pty already turned "\n" into
+// "\r\n"; libuv's raw mode keeps ONLCR, which would make it "\r\r\n".
+// libuv restores the saved termios (OPOST included) when raw mode ends.
+Napi::Value RawOutput(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct termios t;
+  if (tcgetattr(fd, &t) == 0) {
+    t.c_oflag &= ~(tcflag_t)OPOST;
+    tcsetattr(fd, TCSANOW, &t);
+  }
+  return info.Env().Undefined();
+}
+
 // setSubreaper(): orphans of our children (the init after a double fork)
 // are reparented to us, so `run` can wait for them.
 Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
@@ -655,6 +670,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("rawOutput", Napi::Function::New(env, RawOutput));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("trampolineFd", Napi::Function::New(env, TrampolineFd));
   exports.Set("usernsFd", Napi::Function::New(env, UsernsFd));

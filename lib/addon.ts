@@ -20,6 +20,8 @@ export interface Addon {
   socketPair(): [number, number];
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** Turns output processing (OPOST) off on a terminal, as cfmakeraw. */
+  rawOutput(fd: number): void;
   sendFd(sock: number, text: string, fd: number): void;
   trampolineFd(path: string): number;
   /** A read-only, nosuid, detached mount of the file at path, as an O_PATH fd (to execveat). */

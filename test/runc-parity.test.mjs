@@ -70,10 +70,15 @@ if (skip) {
       const root = makeRoot(t);
       const id = uniqueId('par-tty');
       t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
+      t.teardown(() => rt(root, ['delete', '--force', `${id}-2`], { runtime: bin }));
       const r = underPty(`${bin} --root ${root} run -b ${bundle} ${id}`);
       t.equal(r.signal, null, `${name} run: returned (not killed after 30 s)`);
       t.equal(r.status, 3, `${name} run: the container's exit status`);
       t.match(r.out, /hi-from-tty/, `${name} run: the container's output came through`);
+      t.notMatch(r.out, /\r\r\n/, `${name} run: lines end in \\r\\n, not \\r\\r\\n (our terminal is raw for output too)`);
+      const after = underPty(`${bin} --root ${root} run -b ${bundle} ${id}-2; stty -a`);
+      t.match(after.out, /(^|\s)opost(\s|$)/m, `${name} run: the terminal's settings are restored after (opost)`);
+      t.match(after.out, /(^|\s)icanon(\s|$)/m, `${name} run: ... (icanon)`);
 
       const id2 = uniqueId('par-tty-exec');
       t.equal(runDetached(t, bin, root, running, id2).status, 0, `${name}: a running container to exec in`);

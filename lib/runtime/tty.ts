@@ -14,7 +14,10 @@ export function proxyTty(master: number): TtyProxy {
   const a = addon();
   const stdinTty = tty.isatty(0);
   const input = stdinTty ? new tty.ReadStream(0) : fs.createReadStream('', { fd: 0, autoClose: false });
-  if (stdinTty) (input as tty.ReadStream).setRawMode(true);
+  if (stdinTty) {
+    (input as tty.ReadStream).setRawMode(true);
+    a.rawOutput(0);
+  }
   const resize = () => {
     if (tty.isatty(1)) a.setWinsize(master, process.stdout.rows, process.stdout.columns);
   };
