@@ -188,6 +188,22 @@ if (skip) {
     t.same(seen.ocirun, seen.runc, 'same exit status for every command on a paused container');
   });
 
+  t.test('exec --ignore-paused into a container nobody resumes: times out, saying what it waited for (runc waits forever)', async (t) => {
+    // (sleep 60 would end at once when thawed after the 60 s wait)
+    const bundle = makeBundle(t, (c) => { sleeper(c); c.process.args = ['sleep', '1000']; });
+    const root = makeRoot(t);
+    const id = uniqueId('par-frozen-exec');
+    runDetached(t, OCIRUN, root, bundle, id);
+    t.equal(rt(root, ['pause', id]).status, 0, 'paused');
+    const r = rt(root, ['exec', '--ignore-paused', id, 'true'], { timeout: 150_000 });
+    t.equal(r.signal, null, 'returned by itself (not killed after 150 s)');
+    t.equal(r.status, 255, 'exec error: 255');
+    t.match(r.stderr, /timed out after 60s waiting for the container init .*cgroup frozen/, 'says what it waited for');
+    t.equal(rt(root, ['resume', id]).status, 0, 'resumed');
+    const alone = () => JSON.parse(rt(root, ['ps', '-f', 'json', id]).stdout || '[]').length === 1;
+    t.ok(await waitFor(alone, 10_000), 'the abandoned exec process is gone once thawed: only the init is left');
+  });
+
   t.test('exec --cgroup: v1 controller:path and plain forms, ".." and unknown controllers refused', async (t) => {
     const bundle = makeBundle(t, sleeper);
     const res = {};

@@ -6,6 +6,7 @@ import type { SpawnPlan } from '../plan/types';
 import { addon, trampolineFd, SYNC, type SyncMessage } from '../addon';
 import { RuntimeError, errnoText } from '../util/errors';
 import { tracer, tracing, monotonicToUptimeMs } from '../util/debug';
+import { sleepMs } from '../cgroups/util';
 
 const trace = tracer('spawn');
 
@@ -45,8 +46,10 @@ function killQuiet(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
   } catch { /* gone */ }
+  // Reap it, but never wait forever: in a frozen v1 cgroup a killed task
+  // only dies once thawed (when we exit, init inherits and reaps it).
   try {
-    addon().waitPidSync(pid);
+    for (let i = 0; i < 100 && addon().waitPidSync(pid, true) === -1; i++) sleepMs(10);
   } catch { /* not our child any more */ }
 }
 
