@@ -319,9 +319,22 @@ function tests(v) {
     t.same(mountsUnder(dataRoot).filter((m) => m !== dataRoot), [], 'no mounts under the data-root');
     const pid = Number(v.DOCKER_PID);
     t.ok(fs.existsSync(`/proc/${pid}`), 'dockerd still up before teardown');
+    // The daemon stops with a container still running (no live-restore): it
+    // stops it through the shim, and nothing of it may be left either.
+    const [last, lr] = detached('last', ['--stop-timeout', '1'], ['sleep', '600']);
+    t.equal(lr.status, 0, lr.stderr);
+    const lastId = inspect(last, '{{.Id}}');
+    t.ok(fs.existsSync(path.join(STATE_ROOT, lastId)), 'running under ocirun');
+    process.kill(pid, 'SIGTERM');
+    t.ok(await waitFor(() => !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')), 30_000),
+      'dockerd stopped on SIGTERM');
+    t.same(processesInCgroups(new RegExp(`/${CGPARENT}/`)), [], 'its container was stopped: no process left');
+    t.same(ocirunStateDirs(), [], 'no ocirun state left under the shim\'s --root');
+    t.same(fs.readdirSync('/sys/fs/cgroup/memory').includes(CGPARENT) ? fs.readdirSync(`/sys/fs/cgroup/memory/${CGPARENT}`, { withFileTypes: true })
+      .filter((e) => e.isDirectory()).map((e) => e.name) : [], [], 'no container cgroup left');
+    t.same(mountsUnder(path.join(DIR, 'exec-root')), [], 'no mounts under the exec-root');
     const td = teardownEngine(DIR);
     t.equal(td.status, 0, td.stderr);
-    t.ok(await waitFor(() => !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))), 'dockerd stopped');
     t.same(processesMatching(new RegExp(`containerd-shim.*${v.CONTAINERD_SOCK}|containerd --config ${DIR}|dockerd --config-file ${DIR}`)), [], 'no shim, containerd or dockerd');
     t.same(mountsUnder(DIR), [], 'no mounts left under the engine dir');
     t.notOk(fs.existsSync(DIR), 'engine dir removed');

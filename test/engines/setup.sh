@@ -27,9 +27,9 @@
 #              exec-root DIR/exec-root — longer than Docker's default
 #              /var/run/docker, so the shim's --root is deep —, socket
 #              DIR/docker.sock, pidfile; vfs, no iptables, no bridge; cgroupfs
-#              with the cgroup parent /<basename DIR>; runtimes "ocirun" =
-#              bin/ocirun and "crun", "default-runtime": "ocirun"; default
-#              ulimits as for podman), and the image localhost/busybox:latest
+#              with the cgroup parent /<basename DIR>; the runtime "ocirun" =
+#              bin/ocirun, "default-runtime": "ocirun" (runc stays available as
+#              "runc"); default ulimits as for podman), and the image localhost/busybox:latest
 #              imported from the same rootfs.
 #
 # Prints KEY=VALUE lines (the last lines on stdout) that the tests read:
@@ -298,8 +298,7 @@ if [[ "$ENGINE" == docker ]]; then
     "nproc": {"Name": "nproc", "Soft": $NPROC, "Hard": $NPROC}
   },
   "runtimes": {
-    "ocirun": {"path": "$OCIRUN"},
-    "crun": {"path": "$(command -v crun || echo /usr/bin/crun)"}
+    "ocirun": {"path": "$OCIRUN"}
   },
   "default-runtime": "ocirun"
 }

@@ -65,10 +65,9 @@ if [[ -f "$DIR/dockerd.pid" ]]; then
   fi
 fi
 [[ -f "$DIR/.made-key-json" ]] && rm -f /etc/docker/key.json
-for RR in "$DIR/exec-root/runtime-runc/moby" "$DIR/exec-root/runtime-crun/moby"; do
-  for d in "$RR"/*; do
-    [[ -d "$d" ]] && timeout 30 "$OCIRUN" --root "$RR" delete --force "$(basename "$d")" >/dev/null 2>&1
-  done
+RR="$DIR/exec-root/runtime-runc/moby"   # the shim's --root for every runtime dockerd 20.10 knows
+for d in "$RR"/*; do
+  [[ -d "$d" ]] && timeout 30 "$OCIRUN" --root "$RR" delete --force "$(basename "$d")" >/dev/null 2>&1
 done
 
 # -------------------------------------------------------------- containerd ---
