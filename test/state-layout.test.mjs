@@ -1,16 +1,18 @@
-// A state root deep enough that <root>/<id>/init.sock is longer than the 107
+// The state dir layout. A state root deep enough that <root>/<id>/init.sock is longer than the 107
 // bytes a unix socket path may have (Docker's shim: --root
 // /var/run/docker/runtime-runc/moby and a 64-hex id make it 108). create binds
 // the init's start socket and start connects to it through the state dir's fd
 // (addon/binding.cc fill_sockaddr, addon/front/commands.c cmd_start): both the
 // native front and the CLI, with a console socket of the same depth too.
 //
-//   npx tap --disable-coverage test/long-root.test.mjs
+// And the seccomp filter create compiled, kept as seccomp.bpf for exec.
+//
+//   npx tap --disable-coverage test/state-layout.test.mjs
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { REPO, makeBundle, rtf, uniqueId, cleanupContainer, waitFor, tempDir, assertNothingLeft, nothingLeftOfThisFile } from './lib/harness.mjs';
+import { REPO, makeBundle, makeRoot, rtf, uniqueId, cleanupContainer, waitFor, tempDir, assertNothingLeft, nothingLeftOfThisFile } from './lib/harness.mjs';
 
 const TAG = 'longroot';
 const base = tempDir(t, 'longroot');
@@ -75,6 +77,34 @@ t.test('a console socket path longer than 107 characters', async (t) => {
   t.match(out, /tty=\/dev\/pts\/0/, 'the container wrote to its pty');
   t.equal(rtf(t, root, ['delete', '--force', id]).status, 0, 'delete --force');
   await assertNothingLeft(t, root, id, bundle);
+});
+
+t.test('exec applies the seccomp filter create compiled (seccomp.bpf), or compiles it when that is unusable', async (t) => {
+  const sroot = makeRoot(t);
+  const id = uniqueId(TAG);
+  const bundle = makeBundle(t, (c) => {
+    c.process.terminal = false;
+    c.process.args = ['sleep', '30'];
+    // mkdir/mkdirat fail with EPERM; everything else is allowed.
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+  });
+  cleanupContainer(t, sroot, id);
+  t.equal(rtf(t, sroot, ['create', '--bundle', bundle, id]).status, 0, 'create');
+  const bpf = path.join(sroot, id, 'seccomp.bpf');
+  t.ok(fs.existsSync(bpf) && fs.statSync(bpf).size % 8 === 0 && fs.statSync(bpf).size > 0, 'the compiled filter is in the state dir');
+  t.equal(rtf(t, sroot, ['start', id]).status, 0, 'start');
+  const probe = ['exec', id, 'sh', '-c', 'grep ^Seccomp: /proc/self/status; mkdir /tmp/d 2>&1; echo rc=$?'];
+  const e = rtf(t, sroot, probe);
+  t.equal(e.status, 0, e.stderr);
+  t.match(e.stdout, /Seccomp:\s+2\n.*Operation not permitted\nrc=1\n/s, 'exec: the filter is on, mkdir refused');
+  fs.writeFileSync(bpf, 'abc');
+  const e2 = rtf(t, sroot, probe);
+  t.match(e2.stdout, /Seccomp:\s+2\n.*Operation not permitted\nrc=1\n/s, 'a torn seccomp.bpf: compiled again from config.json, same result');
+  fs.rmSync(bpf);
+  const e3 = rtf(t, sroot, probe);
+  t.match(e3.stdout, /Seccomp:\s+2\n.*Operation not permitted\nrc=1\n/s, 'no seccomp.bpf (state of an older ocirun): the same');
+  t.equal(rtf(t, sroot, ['delete', '--force', id]).status, 0, 'delete --force');
+  t.notOk(fs.existsSync(path.join(sroot, id)), 'state dir gone with the filter');
 });
 
 nothingLeftOfThisFile(t, [TAG]);
