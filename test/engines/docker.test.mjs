@@ -223,6 +223,10 @@ function tests(v) {
     t.equal(e.stdout, '1000\n/tmp\n2 1\n', `exec -u -w -e: ${e.stderr}`);
     const et = inPty([v.DOCKER, 'exec', '-it', name, 'sh', '-c', 'tty; test -t 0 && echo stdin-tty'], { env });
     t.match(et.stdout, /\/dev\/pts\/\d+\r\nstdin-tty\r\n/, `exec -it: a pty ${et.text}`);
+    // exec applies the container's seccomp filter (the one create compiled, seccomp.bpf in the state dir).
+    t.ok(fs.existsSync(path.join(STATE_ROOT, id, 'seccomp.bpf')), 'the compiled filter kept for exec');
+    t.match(dk(['exec', name, 'sh', '-c', 'grep ^Seccomp: /proc/self/status; unshare -U true 2>&1; echo rc=$?']).stdout,
+      /Seccomp:\s+2\n.*Operation not permitted\nrc=1\n/s, 'exec: Docker\'s default profile is on');
     const miss = dk(['exec', name, 'nosuchcmd']);
     t.equal(miss.status, 126, 'exec of a missing command: 126 (as with runc)');
     t.match(miss.text, /OCI runtime exec failed: exec: "nosuchcmd": executable file not found in \$PATH/, 'Docker\'s message');
