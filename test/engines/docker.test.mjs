@@ -241,8 +241,12 @@ function tests(v) {
     t.equal(inspect(name, '{{.State.Status}}'), 'running');
     const u = dk(['update', '--memory', '300m', '--memory-swap', '600m', '--cpus', '1.5', name]);
     t.equal(u.status, 0, `update: ${u.stderr}`);
-    t.equal(dk(['exec', name, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes',
-      '/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu/cpu.shares']).stdout, '314572800\n629145600\n150000\n1024\n', 'update applied live; zero shares left alone');
+    const limits = ['memory/memory.limit_in_bytes', 'memory/memory.memsw.limit_in_bytes', 'cpu/cpu.cfs_quota_us', 'cpu/cpu.shares', 'pids/pids.max']
+      .map((f) => `/sys/fs/cgroup/${f}`);
+    t.equal(dk(['exec', name, 'cat', ...limits]).stdout, '314572800\n629145600\n150000\n1024\nmax\n', 'update applied live; zero shares left alone');
+    const u2 = dk(['update', '--pids-limit', '50', '--cpu-shares', '256', name]);
+    t.equal(u2.status, 0, `update --pids-limit --cpu-shares: ${u2.stderr}`);
+    t.equal(dk(['exec', name, 'cat', ...limits]).stdout, '314572800\n629145600\n150000\n256\n50\n', 'the memory and quota set before are left as they were');
     fs.writeFileSync(path.join(hostTmp, 'cp-in'), 'copied\n');
     t.equal(dk(['cp', path.join(hostTmp, 'cp-in'), `${name}:/tmp/cp-in`]).status, 0, 'cp into');
     t.equal(dk(['exec', name, 'cat', '/tmp/cp-in']).stdout, 'copied\n');
