@@ -55,15 +55,16 @@ function tests(v) {
   });
 
   /** docker run --rm --network none [flags] IMAGE sh -c script, with runtime R. */
-  const sh = (R, flags, script, opts) =>
-    dk(['run', '--rm', '--runtime', R, '--network', 'none', ...flags, IMAGE, 'sh', '-c', script], opts);
+  const runArgs = (R, flags, script) => ['run', '--rm', '--runtime', R, '--network', 'none', ...flags, IMAGE, 'sh', '-c', script];
+  const sh = (R, flags, script, opts) => dk(runArgs(R, flags, script), opts);
   /**
    * The same scenario under ocirun and runc: both outputs (normalized) must be
    * equal; returns ocirun's result for its own assertions.
    */
-  const same = (t, what, flags, script, norm = (s) => s.replace(/[0-9a-f]{64}/g, '<id>').replace(/\b[0-9a-f]{12}\b/g, '<short-id>')) => {
-    const r = {};
-    for (const R of RUNTIMES) r[R] = sh(R, flags, script);
+  const same = async (t, what, flags, script, norm = (s) => s.replace(/[0-9a-f]{64}/g, '<id>').replace(/\b[0-9a-f]{12}\b/g, '<short-id>')) => {
+    // Both at once: the comparison is of what each saw, not of timing.
+    const [o, rc] = await Promise.all(RUNTIMES.map((R) => runAsync(v.DOCKER, runArgs(R, flags, script), { env })));
+    const r = { ocirun: o, runc: rc };
     t.equal(r.ocirun.status, r.runc.status, `${what}: exit status as runc's (${r.runc.status}) ${r.ocirun.stderr}`);
     t.equal(norm(r.ocirun.stdout), norm(r.runc.stdout), `${what}: the container saw what it sees under runc`);
     return r.ocirun;
@@ -102,10 +103,10 @@ function tests(v) {
   });
 
   t.test('run --rm: stdout, -e, -w, -u, --hostname, exit codes and Docker\'s error mapping', async (t) => {
-    const r = same(t, 'env/cwd/user', ['-e', 'FOO=bar baz', '-w', '/tmp', '-u', '1000:1000', '--hostname', 'web1'],
+    const r = await same(t, 'env/cwd/user', ['-e', 'FOO=bar baz', '-w', '/tmp', '-u', '1000:1000', '--hostname', 'web1'],
       'echo "$FOO"; pwd; id; hostname; cat /etc/hostname');
     t.equal(r.stdout, 'bar baz\n/tmp\nuid=1000(user) gid=1000(user) groups=1000(user)\nweb1\nweb1\n');
-    t.equal(same(t, 'exit 3', [], 'exit 3').status, 3);
+    t.equal((await same(t, 'exit 3', [], 'exit 3')).status, 3);
     for (const R of RUNTIMES) {
       const miss = dk(['run', '--rm', '--runtime', R, '--network', 'none', IMAGE, 'nosuchcmd']);
       t.equal(miss.status, 127, `${R}: a missing command exits 127`);
@@ -131,22 +132,22 @@ function tests(v) {
     const files = ['memory/memory.limit_in_bytes', 'memory/memory.memsw.limit_in_bytes', 'memory/memory.soft_limit_in_bytes',
       'cpu/cpu.cfs_quota_us', 'cpu/cpu.cfs_period_us', 'cpu/cpu.shares', 'pids/pids.max', 'blkio/blkio.weight'];
     const script = files.map((f) => `echo ${f}=$(cat /sys/fs/cgroup/${f} 2>/dev/null || echo none)`).join('; ');
-    const r = same(t, 'limits', ['--memory', '512m', '--memory-swap', '1g', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '100'], script);
+    const r = await same(t, 'limits', ['--memory', '512m', '--memory-swap', '1g', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '100'], script);
     t.match(r.stdout, /memory\.limit_in_bytes=536870912\n/);
     t.match(r.stdout, /cpu\.cfs_quota_us=50000\n/);
     t.match(r.stdout, /cpu\.shares=512\n/);
     t.match(r.stdout, /pids\.max=100\n/);
     // Docker's cpu.shares 0 and blockIO.weight 0 ("unset"): the defaults stay.
-    const d = same(t, 'no limits (shares 0, weight 0)', [], script);
+    const d = await same(t, 'no limits (shares 0, weight 0)', [], script);
     t.match(d.stdout, /cpu\.shares=1024\n/, 'cpu.shares untouched');
     t.match(d.stdout, /pids\.max=max\n/);
-    t.match(same(t, 'cgroup placement', [], 'cat /proc/self/cgroup | grep -c ":/$"').stdout, /^\d+\n$/, 'the container sees its cgroup as /');
+    t.match((await same(t, 'cgroup placement', [], 'cat /proc/self/cgroup | grep -c ":/$"')).stdout, /^\d+\n$/, 'the container sees its cgroup as /');
   });
 
   t.test('--ulimit and the daemon\'s default ulimits', async (t) => {
-    const r = same(t, 'ulimit', ['--ulimit', 'nofile=1000:2000', '--ulimit', 'nproc=500:600'], 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -Hu');
+    const r = await same(t, 'ulimit', ['--ulimit', 'nofile=1000:2000', '--ulimit', 'nproc=500:600'], 'ulimit -n; ulimit -Hn; ulimit -u; ulimit -Hu');
     t.equal(r.stdout, '1000\n2000\n500\n600\n');
-    same(t, 'default ulimits', [], 'ulimit -n; ulimit -Hn; ulimit -u');
+    await same(t, 'default ulimits', [], 'ulimit -n; ulimit -Hn; ulimit -u');
   });
 
   t.test('--read-only, --tmpfs, -v bind and named volumes: mountinfo as runc', async (t) => {
@@ -156,7 +157,7 @@ function tests(v) {
     const flags = ['--read-only', '--tmpfs', '/run:size=1m,mode=700', '-v', `${hostTmp}:/data`, '-v', `${hostTmp}:/ro:ro`, '-v', `${vol}:/vol`];
     const script = `touch /x 2>/dev/null && echo rootfs-writable; touch /run/y && echo tmpfs-ok; cat /data/in; touch /ro/z 2>/dev/null || echo ro-refused;
       echo hi >/data/outx; ${MOUNTS} | sort`;
-    const r = same(t, 'mounts', flags, script);
+    const r = await same(t, 'mounts', flags, script);
     t.notMatch(r.stdout, /rootfs-writable/, '--read-only: / refuses writes');
     t.match(r.stdout, /tmpfs-ok\nfrom host\nro-refused\n/);
     t.match(r.stdout, /^\S+ \/ ro,/m, 'rootfs mounted ro');
@@ -167,16 +168,16 @@ function tests(v) {
   });
 
   t.test('--cap-drop/--cap-add, --privileged, no-new-privileges, the default seccomp profile', async (t) => {
-    const def = same(t, 'default caps', [], 'grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/self/status');
+    const def = await same(t, 'default caps', [], 'grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/self/status');
     t.match(def.stdout, /Seccomp:\s+2/, 'Docker\'s default seccomp profile loaded');
-    const c = caps(same(t, 'cap-drop ALL, cap-add NET_ADMIN', ['--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN'], 'grep ^Cap /proc/self/status').stdout);
+    const c = caps((await same(t, 'cap-drop ALL, cap-add NET_ADMIN', ['--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN'], 'grep ^Cap /proc/self/status')).stdout);
     t.equal(c.CapEff, 1n << 12n, 'only CAP_NET_ADMIN');
     t.equal(c.CapBnd, 1n << 12n);
-    const nnp = same(t, 'no-new-privileges', ['--security-opt', 'no-new-privileges'], 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status');
+    const nnp = await same(t, 'no-new-privileges', ['--security-opt', 'no-new-privileges'], 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status');
     t.match(nnp.stdout, /NoNewPrivs:\s+1\nSeccomp:\s+2/);
     // The profile denies what CAP_SYS_ADMIN-less containers must not do: unshare a user ns is EPERM.
-    same(t, 'seccomp: unshare refused', [], 'unshare -U true 2>&1; echo rc=$?');
-    same(t, 'seccomp=unconfined', ['--security-opt', 'seccomp=unconfined'], 'grep ^Seccomp: /proc/self/status');
+    await same(t, 'seccomp: unshare refused', [], 'unshare -U true 2>&1; echo rc=$?');
+    await same(t, 'seccomp=unconfined', ['--security-opt', 'seccomp=unconfined'], 'grep ^Seccomp: /proc/self/status');
     // --privileged asks for every capability up to CAP_AUDIT_READ: where the host's
     // bounding set lacks one (CAP_SYS_RESOURCE here), runc refuses too.
     const pr = {};
@@ -188,7 +189,7 @@ function tests(v) {
 
   t.test('namespaces: --network none|host|container:, --pid host, --ipc, --shm-size, --sysctl, --init, --device', async (t) => {
     const self = (ns) => fs.readlinkSync(`/proc/self/ns/${ns}`);
-    t.equal(same(t, 'network none', [], 'ls /sys/class/net').stdout, 'lo\n');
+    t.equal((await same(t, 'network none', [], 'ls /sys/class/net')).stdout, 'lo\n');
     for (const R of RUNTIMES) {
       const h = dk(['run', '--rm', '--runtime', R, '--network', 'host', IMAGE, 'readlink', '/proc/self/ns/net']);
       t.equal(h.stdout.trim(), self('net'), `${R}: --network host is the host's`);
@@ -202,13 +203,13 @@ function tests(v) {
         'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc']);
       t.equal(j.stdout, `${fs.readlinkSync(`/proc/${boxPid}/ns/net`)}\n${fs.readlinkSync(`/proc/${boxPid}/ns/ipc`)}\n`, `${R}: joined the other container's net and ipc`);
     }
-    t.match(same(t, 'shm-size', ['--shm-size', '16m'], 'df -k /dev/shm | tail -1 | awk "{print \\$2}"').stdout, /^16384\n$/);
-    t.equal(same(t, 'sysctl', ['--sysctl', 'kernel.shm_rmid_forced=1', '--sysctl', 'net.ipv4.ip_unprivileged_port_start=80'],
-      'cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_unprivileged_port_start').stdout, '1\n80\n');
-    t.match(same(t, 'init', ['--init'], 'cat /proc/1/cmdline | tr "\\0" " "; echo').stdout, /docker-init -- sh -c/, '--init: docker-init is pid 1');
-    const dev = same(t, 'device', ['--device', '/dev/null:/dev/mynull:rw'], 'ls -l /dev/mynull | cut -c1-10; echo x >/dev/mynull && echo wrote; head -c1 /dev/zero >/dev/null && echo zero-denied-not');
+    t.match((await same(t, 'shm-size', ['--shm-size', '16m'], 'df -k /dev/shm | tail -1 | awk "{print \\$2}"')).stdout, /^16384\n$/);
+    t.equal((await same(t, 'sysctl', ['--sysctl', 'kernel.shm_rmid_forced=1', '--sysctl', 'net.ipv4.ip_unprivileged_port_start=80'],
+      'cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_unprivileged_port_start')).stdout, '1\n80\n');
+    t.match((await same(t, 'init', ['--init'], 'cat /proc/1/cmdline | tr "\\0" " "; echo')).stdout, /docker-init -- sh -c/, '--init: docker-init is pid 1');
+    const dev = await same(t, 'device', ['--device', '/dev/null:/dev/mynull:rw'], 'ls -l /dev/mynull | cut -c1-10; echo x >/dev/mynull && echo wrote; head -c1 /dev/zero >/dev/null && echo zero-readable');
     t.match(dev.stdout, /^crw-rw-rw-\nwrote\n/);
-    t.equal(same(t, 'hostname (uts)', ['--hostname', 'h1.example'], 'hostname; cat /proc/sys/kernel/hostname').stdout, 'h1.example\nh1.example\n');
+    t.equal((await same(t, 'hostname (uts)', ['--hostname', 'h1.example'], 'hostname; cat /proc/sys/kernel/hostname')).stdout, 'h1.example\nh1.example\n');
     dk(['rm', '-f', box]);
   });
 
