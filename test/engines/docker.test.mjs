@@ -107,6 +107,12 @@ function tests(v) {
       'echo "$FOO"; pwd; id; hostname; cat /etc/hostname');
     t.equal(r.stdout, 'bar baz\n/tmp\nuid=1000(user) gid=1000(user) groups=1000(user)\nweb1\nweb1\n');
     t.equal((await same(t, 'exit 3', [], 'exit 3')).status, 3);
+    // The shim's own fds (a socket at 3) must not reach the container.
+    t.equal((await same(t, 'open fds', [], 'ls /proc/self/fd | sort -n | tr "\\n" " "')).stdout, '0 1 2 3 ', 'only stdio (and ls\'s own dir fd)');
+    for (const R of RUNTIMES) {
+      const i = dk(['run', '--rm', '-i', '--runtime', R, '--network', 'none', IMAGE, 'sh', '-c', 'cat; echo end'], { input: 'piped in\n' });
+      t.equal(i.stdout, 'piped in\nend\n', `${R}: -i: stdin from the client`);
+    }
     for (const R of RUNTIMES) {
       const miss = dk(['run', '--rm', '--runtime', R, '--network', 'none', IMAGE, 'nosuchcmd']);
       t.equal(miss.status, 127, `${R}: a missing command exits 127`);
