@@ -1,7 +1,8 @@
 // The state directory: <root>/<id>/ (0700) holding state.json (written
 // atomically: temp file + rename), config.json, seccomp.bpf (the compiled
-// filter, for exec) and init.sock (the created container's start socket). A per-container
-// lock is an flock on the directory itself.
+// filter, for exec), front (the native front's recipe) and init.sock (the
+// created container's start socket). A per-container lock is an flock on the
+// directory itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addon } from '../addon';
