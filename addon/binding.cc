@@ -352,11 +352,34 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   return r;
 }
 
-bool fill_sockaddr(const std::string& path, struct sockaddr_un* sa) {
-  memset(sa, 0, sizeof *sa);
-  sa->sun_family = AF_UNIX;
-  if (path.size() >= sizeof sa->sun_path) return false;
-  memcpy(sa->sun_path, path.c_str(), path.size());
+// A unix socket address for any path length. sun_path holds 107 bytes; a
+// longer path (a deep --root: Docker's shim gives /var/run/docker/runtime-runc/moby
+// and a 64-hex id, so <root>/<id>/init.sock is 108) is reached through its
+// directory instead: an O_PATH fd of the dir and "/proc/self/fd/N/<name>",
+// which bind() and connect() resolve like any path (no chdir: other threads).
+// dir_fd stays open until the bind/connect is done; -1 when not needed.
+struct UnixAddr {
+  struct sockaddr_un sa;
+  int dir_fd = -1;
+  ~UnixAddr() { if (dir_fd >= 0) close(dir_fd); }
+};
+
+// false with errno set (ENAMETOOLONG when even the short form does not fit).
+static bool fill_sockaddr(const std::string& path, UnixAddr* a) {
+  memset(&a->sa, 0, sizeof a->sa);
+  a->sa.sun_family = AF_UNIX;
+  if (path.size() < sizeof a->sa.sun_path) {
+    memcpy(a->sa.sun_path, path.c_str(), path.size());
+    return true;
+  }
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) { errno = ENAMETOOLONG; return false; }
+  std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = path.substr(slash + 1);
+  a->dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (a->dir_fd < 0) return false;
+  int n = snprintf(a->sa.sun_path, sizeof a->sa.sun_path, "/proc/self/fd/%d/%s", a->dir_fd, name.c_str());
+  if (n < 0 || (size_t)n >= sizeof a->sa.sun_path) { errno = ENAMETOOLONG; return false; }
   return true;
 }
 
@@ -364,11 +387,11 @@ bool fill_sockaddr(const std::string& path, struct sockaddr_un* sa) {
 Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un sa;
-  if (!fill_sockaddr(path, &sa)) throw Napi::Error::New(env, "socket path too long: " + path);
+  UnixAddr a;
+  if (!fill_sockaddr(path, &a)) throw sys_error(env, errno, "socket path " + path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw sys_error(env, errno, "socket");
-  if (bind(fd, (struct sockaddr*)&sa, sizeof sa) < 0 || chmod(path.c_str(), 0600) < 0 ||
+  if (bind(fd, (struct sockaddr*)&a.sa, sizeof a.sa) < 0 || chmod(path.c_str(), 0600) < 0 ||
       listen(fd, 4) < 0) {
     int e = errno;
     close(fd);
@@ -381,11 +404,11 @@ Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un sa;
-  if (!fill_sockaddr(path, &sa)) throw Napi::Error::New(env, "socket path too long: " + path);
+  UnixAddr a;
+  if (!fill_sockaddr(path, &a)) throw sys_error(env, errno, "socket path " + path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw sys_error(env, errno, "socket");
-  if (connect(fd, (struct sockaddr*)&sa, sizeof sa) < 0) {
+  if (connect(fd, (struct sockaddr*)&a.sa, sizeof a.sa) < 0) {
     int e = errno;
     close(fd);
     throw sys_error(env, e, "connect to " + path);

@@ -431,3 +431,27 @@ t.test('validateResources (update --resources)', async (tt) => {
   tt.equal(errorOf(tt, validateResources, { cpu: { shares: 1.5 } }).message, 'resources.cpu.shares: must be integer');
   tt.equal(errorOf(tt, validateResources, null).message, 'resources: must be object');
 });
+
+// What Docker 20.10 sends (docs/engines.md): zeros that mean "not set" are
+// dropped, as runc ignores them, not refused or written.
+t.test('values that mean "unset" (Docker)', async (tt) => {
+  const d = runcSpec();
+  d.linux.resources = { ...d.linux.resources, blockIO: { weight: 0 }, cpu: { shares: 0 }, memory: { limit: 0, swap: 0, kernel: 0 } };
+  const s = validateConfig(d);
+  tt.same(s.linux.resources.blockIO, {}, 'config.json blockIO.weight 0 dropped');
+  tt.same(s.linux.resources.cpu, {}, 'config.json cpu.shares 0 dropped');
+  tt.same(s.linux.resources.memory, {}, 'memory zeros dropped');
+  const u = validateResources({
+    memory: { limit: 100663296, reservation: 0, swap: 201326592, kernel: 0, kernelTCP: 0 },
+    cpu: { shares: 0, quota: 150000, period: 100000, realtimeRuntime: 0, realtimePeriod: 0, cpus: '', mems: '' },
+    pids: { limit: 0 },
+    blockIO: { weight: 0, leafWeight: 0, weightDevice: [{ major: 8, minor: 0, weight: 0 }, { major: 8, minor: 16, weight: 0, leafWeight: 300 }] },
+  });
+  tt.same(u, {
+    memory: { limit: 100663296, swap: 201326592 },
+    cpu: { quota: 150000, period: 100000 },
+    blockIO: { weightDevice: [{ major: 8, minor: 16, leafWeight: 300 }] },
+  }, 'docker update resources: only what was set is left');
+  tt.equal(errorOf(tt, validateResources, { blockIO: { weight: 5 } }).message, 'resources.blockIO.weight: must be >= 10 (got 5)', 'a real out-of-range weight is still refused');
+  tt.equal(errorOf(tt, validateResources, { blockIO: { weightDevice: [{ major: 8, minor: 0 }] } }).message, 'resources.blockIO.weightDevice[0]: must have at least one of weight, leafWeight');
+});

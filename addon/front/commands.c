@@ -107,6 +107,9 @@ int cmd_start(const struct args* a) {
   memset(&sa, 0, sizeof sa);
   sa.sun_family = AF_UNIX;
   int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/init.sock", dir);
+  // A deep --root (Docker: /var/run/docker/runtime-runc/moby/<64 hex>) does not
+  // fit in sun_path: go through the locked dir's fd (binding.cc fill_sockaddr).
+  if (n > 0 && (size_t)n >= sizeof sa.sun_path) n = snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/init.sock", lock);
   int fd = n > 0 && (size_t)n < sizeof sa.sun_path ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
   if (fd < 0 || connect(fd, (struct sockaddr*)&sa, sizeof sa) < 0) {
     if (fd >= 0) close(fd);

@@ -5,6 +5,7 @@
 // "<json path>: <what is wrong>", e.g. "process.user.uid: must be integer".
 
 import type { Process, Resources, Spec } from './types';
+import { dropUnsetConfig, dropUnsetResources } from './unset';
 
 /** An invalid document. The message is one line: `<json path>: <problem>`. */
 export class ConfigError extends Error {
@@ -68,6 +69,7 @@ function checkShape(doc: unknown, root: string): void {
 }
 
 export function validateConfig(doc: unknown): Spec {
+  dropUnsetConfig(doc);
   run(validators().config, doc, '');
   checkShape(doc, '');
   const spec = doc as Spec;
@@ -105,6 +107,7 @@ export function validateProcess(doc: unknown): Process {
 }
 
 export function validateResources(doc: unknown): Resources {
+  dropUnsetResources(doc);
   run(validators().resources, doc, 'resources');
   checkShape(doc, 'resources');
   return doc as Resources;

@@ -170,6 +170,7 @@ export function create(store: Store, o: CreateOptions): Created {
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
     const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    if (seccomp) store.writeSeccomp(o.id, seccomp);
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
     trace('plan built');

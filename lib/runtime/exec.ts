@@ -63,7 +63,8 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const wasm = wasmMode(record.annotations ?? spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
-    const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    // The filter create compiled from the same config (store.ts writeSeccomp).
+    const seccomp = spec.linux?.seccomp ? store.readSeccomp(id) ?? a.compileSeccomp(spec.linux.seccomp) : undefined;
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
     let loc = record.cgroup;

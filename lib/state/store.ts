@@ -1,6 +1,8 @@
 // The state directory: <root>/<id>/ (0700) holding state.json (written
-// atomically: temp file + rename) and init.sock (the created container's
-// start socket). A per-container lock is an flock on the directory itself.
+// atomically: temp file + rename), config.json, seccomp.bpf (the compiled
+// filter, for exec), front (the native front's recipe) and init.sock (the
+// created container's start socket). A per-container lock is an flock on the
+// directory itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addon } from '../addon';
@@ -145,6 +147,35 @@ export class Store {
   /** The config the container was created with (a copy kept in its state dir). */
   readSpec(id: string): Spec {
     return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
+  }
+
+  /**
+   * The container's seccomp filter as compiled at create (struct sock_filter[]):
+   * every exec applies the same profile, and compiling a large one (Docker's
+   * default: ~350 rules) costs more than the rest of an exec.
+   */
+  writeSeccomp(id: string, filter: Buffer): void {
+    const d = this.dir(id);
+    const tmp = path.join(d, `.seccomp.bpf.${process.pid}`);
+    fs.writeFileSync(tmp, filter, { mode: 0o600 });
+    fs.renameSync(tmp, path.join(d, 'seccomp.bpf'));
+  }
+
+  /** The filter create compiled; undefined if there is none (older state) or it is not a whole filter. */
+  readSeccomp(id: string): Buffer | undefined {
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(this.dir(id), 'seccomp.bpf'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+    } catch {
+      return undefined;
+    }
+    try {
+      if (!fs.fstatSync(fd).isFile()) return undefined;
+      const b = fs.readFileSync(fd);
+      return b.length > 0 && b.length % 8 === 0 ? b : undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   startSocket(id: string): string {

@@ -4,6 +4,7 @@
 #
 #   bash test/engines/setup.sh podman DIR
 #   bash test/engines/setup.sh containerd DIR
+#   bash test/engines/setup.sh docker DIR
 #   bash test/engines/teardown.sh DIR          # undoes it
 #
 # Root, no stdin, idempotent. Installs the Debian packages when missing
@@ -20,17 +21,31 @@
 #              the images localhost/busybox:latest and localhost/busybox:user
 #              (config User 1000:1000), built here as an OCI image layout
 #              archive from the same rootfs and imported with ctr.
+#  docker:     a containerd of its own as above (dockerd 20.10 would attach to
+#              /run/containerd/containerd.sock whenever it exists), and a
+#              dockerd of its own (DIR/daemon.json: data-root DIR/docker/data,
+#              exec-root DIR/exec-root — longer than Docker's default
+#              /var/run/docker, so the shim's --root is deep —, socket
+#              DIR/docker.sock, pidfile; vfs, no iptables, no bridge; cgroupfs
+#              with the cgroup parent /<basename DIR>; the runtime "ocirun" =
+#              bin/ocirun, "default-runtime": "ocirun" (runc stays available as
+#              "runc"); default ulimits as for podman), and the image localhost/busybox:latest
+#              imported from the same rootfs.
 #
 # Prints KEY=VALUE lines (the last lines on stdout) that the tests read:
 #   podman:     PODMAN_ROOT PODMAN_RUNROOT CONTAINERS_CONF IMAGE
 #   containerd: CONTAINERD_SOCK CONTAINERD_PID CONTAINERD_NS IMAGE IMAGE_USER
+#   docker:     DOCKER DOCKER_HOST DOCKER_API_VERSION DOCKER_PID DOCKER_EXEC_ROOT
+#               DOCKER_CGROUP_PARENT CONTAINERD_SOCK IMAGE (DOCKER is the
+#               client: /usr/bin/docker when there; DOCKER_API_VERSION makes a
+#               newer client elsewhere in PATH speak this daemon's API)
 # Everything else goes to stderr.
 set -euo pipefail
 
 ENGINE="${1:-}"
 DIR="${2:-}"
-if [[ "$ENGINE" != podman && "$ENGINE" != containerd ]] || [[ -z "$DIR" ]]; then
-  echo "usage: $0 podman|containerd DIR" >&2
+if [[ "$ENGINE" != podman && "$ENGINE" != containerd && "$ENGINE" != docker ]] || [[ -z "$DIR" ]]; then
+  echo "usage: $0 podman|containerd|docker DIR" >&2
   exit 2
 fi
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -49,6 +64,9 @@ command -v podman >/dev/null || need+=(podman)
 command -v conmon >/dev/null || need+=(conmon)
 command -v containerd >/dev/null || need+=(containerd)
 command -v containerd-shim-runc-v2 >/dev/null || need+=(containerd)
+command -v dockerd >/dev/null || need+=(docker.io)
+[[ -x /usr/bin/docker ]] || need+=(docker.io)
+command -v runc >/dev/null || need+=(runc)
 [[ -x /usr/bin/catatonit || -x /usr/libexec/podman/catatonit ]] || need+=(catatonit)
 [[ -d /usr/lib/cni ]] || need+=(containernetworking-plugins)
 command -v newuidmap >/dev/null || need+=(uidmap)
@@ -243,11 +261,87 @@ if ! running; then
   ctr -a "$SOCK" version >/dev/null || { tail -20 "$C/containerd.log" >&2; log "containerd did not come up"; exit 1; }
 fi
 
-if ! ctr_ images ls -q | grep -qx localhost/busybox:user; then
+if [[ "$ENGINE" == containerd ]] && ! ctr_ images ls -q | grep -qx localhost/busybox:user; then
   [[ -f "$C/busybox-oci.tar" ]] || build_oci_archive "$C/busybox-oci.tar"
   log "importing localhost/busybox:{latest,user} into namespace $NS"
   ctr_ images import "$C/busybox-oci.tar" >/dev/null
 fi
+
+# ------------------------------------------------------------------ docker ---
+if [[ "$ENGINE" == docker ]]; then
+  D="$DIR/docker"
+  mkdir -p "$D"
+  # Debian's client, not a newer one earlier in PATH (/usr/local/bin); the API
+  # version pins any client to this daemon's (dockerd 20.10: 1.41).
+  DOCKER_BIN=/usr/bin/docker
+  [[ -x "$DOCKER_BIN" ]] || DOCKER_BIN="$(command -v docker)"
+  export DOCKER_HOST="unix://$DIR/docker.sock"
+  unset DOCKER_API_VERSION DOCKER_CONTEXT
+  CGPARENT="/$(basename "$DIR")"
+  cat >"$DIR/daemon.json" <<EOF
+{
+  "data-root": "$D/data",
+  "exec-root": "$DIR/exec-root",
+  "pidfile": "$DIR/docker.pid",
+  "hosts": ["$DOCKER_HOST"],
+  "containerd": "$SOCK",
+  "storage-driver": "vfs",
+  "iptables": false,
+  "ip-forward": false,
+  "ip-masq": false,
+  "bridge": "none",
+  "userland-proxy": false,
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "cgroup-parent": "$CGPARENT",
+  "default-ulimits": {
+    "nofile": {"Name": "nofile", "Soft": $NOFILE, "Hard": $NOFILE},
+    "nproc": {"Name": "nproc", "Soft": $NPROC, "Hard": $NPROC}
+  },
+  "runtimes": {
+    "ocirun": {"path": "$OCIRUN"}
+  },
+  "default-runtime": "ocirun"
+}
+EOF
+  dk_running() { [[ -f "$DIR/dockerd.pid" ]] && kill -0 "$(cat "$DIR/dockerd.pid")" 2>/dev/null; }
+  if ! dk_running; then
+    log "starting dockerd on $DOCKER_HOST"
+    # dockerd 20.10 makes /etc/docker/key.json (a deprecated trust key) when missing: teardown removes what we made.
+    [[ -e /etc/docker/key.json ]] || touch "$DIR/.made-key-json"
+    ( exec setsid dockerd --config-file "$DIR/daemon.json" >"$D/dockerd.log" 2>&1 ) &
+    echo $! >"$DIR/dockerd.pid"
+    for _ in $(seq 1 300); do
+      if [[ -S "$DIR/docker.sock" ]] && DOCKER_API_VERSION=1.24 "$DOCKER_BIN" version >/dev/null 2>&1; then break; fi
+      if ! dk_running; then
+        tail -20 "$D/dockerd.log" >&2
+        log "dockerd exited"
+        exit 1
+      fi
+      sleep 0.1
+    done
+  fi
+  API="$(DOCKER_API_VERSION=1.24 "$DOCKER_BIN" version --format '{{.Server.APIVersion}}' 2>/dev/null)" \
+    || { tail -20 "$D/dockerd.log" >&2; log "dockerd did not come up"; exit 1; }
+  export DOCKER_API_VERSION="$API"
+  { echo "DOCKER_HOST=$DOCKER_HOST"; echo "DOCKER_API_VERSION=$API"; echo "DOCKER=$DOCKER_BIN"; } >"$DIR/docker.env"   # for teardown.sh
+  if ! "$DOCKER_BIN" image inspect localhost/busybox:latest >/dev/null 2>&1; then
+    log "importing localhost/busybox:latest into $D"
+    rootfs_tar "$D/rootfs.tar"
+    "$DOCKER_BIN" import -c 'CMD ["sh"]' -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      "$D/rootfs.tar" localhost/busybox:latest >/dev/null
+    rm -f "$D/rootfs.tar"
+  fi
+  echo "DOCKER=$DOCKER_BIN"
+  echo "DOCKER_HOST=$DOCKER_HOST"
+  echo "DOCKER_API_VERSION=$API"
+  echo "DOCKER_PID=$(cat "$DIR/dockerd.pid")"
+  echo "DOCKER_EXEC_ROOT=$DIR/exec-root"
+  echo "DOCKER_CGROUP_PARENT=$CGPARENT"
+  echo "CONTAINERD_SOCK=$SOCK"
+  echo "IMAGE=localhost/busybox:latest"
+  exit 0
+fi
+
 
 echo "CONTAINERD_SOCK=$SOCK"
 echo "CONTAINERD_PID=$(cat "$C/containerd.pid")"

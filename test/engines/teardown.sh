@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Undoes test/engines/setup.sh for DIR: removes what is left of podman's and
-# containerd's containers, stops that containerd (and its shims), unmounts
+# Undoes test/engines/setup.sh for DIR: removes what is left of podman's,
+# docker's and containerd's containers, stops that dockerd and containerd (and
+# their shims), unmounts
 # whatever is still mounted under DIR, removes DIR and the cgroup and runc-root
 # dirs named after the containerd namespace. Idempotent; never fails on
 # "already gone".
@@ -37,6 +38,37 @@ if [[ -f "$DIR/containers.conf" && -d "$P/root" ]]; then
   # Unmounts the store (containers/storage keeps its overlay dir mounted).
   timeout 60 "${PODMAN[@]}" system reset -f >/dev/null 2>&1 || true
 fi
+
+# ------------------------------------------------------------------ docker ---
+# Containers first (through dockerd, so its shims and state go), then dockerd;
+# what the shims could not delete under its runtime root, ocirun's delete --force.
+if [[ -f "$DIR/docker.env" ]]; then
+  DOCKER_HOST="$(sed -n 's/^DOCKER_HOST=//p' "$DIR/docker.env")"
+  DOCKER_API_VERSION="$(sed -n 's/^DOCKER_API_VERSION=//p' "$DIR/docker.env")"
+  DOCKER_BIN="$(sed -n 's/^DOCKER=//p' "$DIR/docker.env")"
+  export DOCKER_HOST DOCKER_API_VERSION
+  if [[ -f "$DIR/dockerd.pid" ]] && kill -0 "$(cat "$DIR/dockerd.pid")" 2>/dev/null; then
+    ids="$(timeout 20 "$DOCKER_BIN" ps -aq 2>/dev/null)"
+    if [[ -n "$ids" ]]; then
+      log "removing docker containers left in $DIR"
+      # shellcheck disable=SC2086
+      timeout 60 "$DOCKER_BIN" rm -f $ids >/dev/null 2>&1 || true
+    fi
+  fi
+fi
+if [[ -f "$DIR/dockerd.pid" ]]; then
+  PID="$(cat "$DIR/dockerd.pid")"
+  if kill -0 "$PID" 2>/dev/null; then
+    kill -TERM "$PID" 2>/dev/null
+    for _ in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$PID" 2>/dev/null
+  fi
+fi
+[[ -f "$DIR/.made-key-json" ]] && rm -f /etc/docker/key.json
+RR="$DIR/exec-root/runtime-runc/moby"   # the shim's --root for every runtime dockerd 20.10 knows
+for d in "$RR"/*; do
+  [[ -d "$d" ]] && timeout 30 "$OCIRUN" --root "$RR" delete --force "$(basename "$d")" >/dev/null 2>&1
+done
 
 # -------------------------------------------------------------- containerd ---
 C="$DIR/containerd"
@@ -77,6 +109,12 @@ for _ in 1 2 3; do
   for m in "${mnts[@]}"; do umount -l "$m" 2>/dev/null; done
 done
 rm -rf "$DIR" 2>/dev/null || { sleep 0.2; rm -rf "$DIR" || log "could not remove $DIR"; }
+
+# The docker containers' cgroup parent (setup.sh: /<basename DIR>).
+for d in /sys/fs/cgroup/*/"$(basename "$DIR")" /sys/fs/cgroup/"$(basename "$DIR")"; do
+  [[ -d "$d" ]] || continue
+  find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+done
 
 if [[ -n "$NS" ]]; then
   # The shim's default runc root for the namespace: what the shim could not

@@ -15,7 +15,7 @@ export const TEARDOWN = path.join(REPO, 'test/engines/teardown.sh');
  * { dir, vars } (the KEY=VALUE lines it printed). The caller tears down.
  */
 export function setupEngine(engine, extraEnv = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${engine === 'podman' ? 'pm' : 'ctd'}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${({ podman: 'pm', containerd: 'ctd', docker: 'dk' })[engine] ?? engine}-`));
   const r = spawnSync('bash', [SETUP, engine, dir], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000,
     // setup.sh tears DIR down by itself once this process is gone (killed before its teardown).
