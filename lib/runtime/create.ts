@@ -33,6 +33,8 @@ export interface CreateOptions {
   consoleFd?: number;
   noPivot?: boolean;
   preserveFds?: number;
+  /** --systemd-cgroup: the cgroup is a systemd unit (lib/cgroups/systemd.ts). */
+  systemdCgroup?: boolean;
 }
 
 export interface Created {
@@ -88,7 +90,7 @@ export function create(store: Store, o: CreateOptions): Created {
   trace('config parsed and validated');
   const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);
-  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id);
+  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup);
   trace('rootfs, namespaces, cgroup located');
 
   const lockFd = store.createDir(o.id);
