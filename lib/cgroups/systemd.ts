@@ -63,7 +63,9 @@ export class CgroupSystemd implements CgroupManager {
       if (err.dbusName === 'connect') {
         throw new CgroupError(`systemd cgroup driver: cannot reach systemd on the bus ${this.busName()}: ${err.message.replace(/^connect: /, '')} (is dbus/systemd running?)`);
       }
-      throw new CgroupError(`systemd: ${what} ${this.sd.unit}: ${err.message.replace(/^\w+: /, '')}`);
+      const out = new CgroupError(`systemd: ${what} ${this.sd.unit}: ${err.message.replace(/^\w+: /, '')}`) as DbusError;
+      out.dbusName = err.dbusName;
+      throw out;
     }
   }
 
@@ -108,7 +110,7 @@ export class CgroupSystemd implements CgroupManager {
       result = this.call('start', (a) => a.sdStartUnit(this.sd.bus, this.sd.unit, TIMEOUT_MS, this.unitProps(pid, r)));
     } catch (e) {
       // UnitExists: someone else's unit, left alone; anything else: ours may be half made.
-      if (!/already exists/i.test((e as Error).message)) this.mayStop = true;
+      if ((e as DbusError).dbusName !== 'org.freedesktop.systemd1.UnitExists') this.mayStop = true;
       throw e;
     }
     this.mayStop = true;
