@@ -99,7 +99,7 @@ const lim = {
 make('lim', `ocirun_test-sd.slice:ocirun-test:lim-${tag}`, ['sh', '-c', 'sleep 1000 & while :; do sleep 1; done'], lim);
 make('sbs', `system.slice:ocirun-test:sbs-${tag}`, ['sleep', '1000'], lim);
 make('oom', `:ocirun-test:oom-${tag}`, ['sh', '-c', 'x=a; while :; do x=$x$x; done'], { memory: { limit: 16 * MiB, swap: 16 * MiB } });
-make('pids', `system.slice:ocirun-test:pids-${tag}`, ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & done 2>/dev/null; cat /sys/fs/cgroup/pids.events'], { pids: { limit: 6 } });
+make('pids', `system.slice:ocirun-test:pids-${tag}`, ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & done 2>/dev/null; while read -r l; do echo "$l"; done </sys/fs/cgroup/pids.events'], { pids: { limit: 6 } });
 make('refused', `system.slice:ocirun-test:refused-${tag}`, ['true'], { unified: { 'cpu.weight': '0' } });
 make('badform', 'system.slice:only-two', ['true'], {});
 make('crash', `system.slice:ocirun-test:crash-${tag}`, ['sleep', '1000'], { memory: { limit: 64 * MiB } });
@@ -158,14 +158,15 @@ check "  its init is alive and still in the scope" "0::/ocirun_test.slice/$SLICE
 run_ok "start" oci start "$C1"
 check "state: running" "running" "$(status_of "$C1")"
 check "exec joins the scope" "0::/ocirun_test.slice/$SLICE/$U1" "$(oci exec "$C1" cat /proc/self/cgroup 2>&1)"
-ps=$(oci ps --format json "$C1" 2>&1)
-check "ps = the scope's cgroup.procs" "$(sort -n "$D1/cgroup.procs" | tr '\n' ' ')" "$(printf '%s' "$ps" | tr -d '[]' | tr ',' '\n' | sort -n | tr '\n' ' ')"
 ev=$(oci events --stats "$C1" 2>&1)
 has "events --stats: memory limit of the scope" "$ev" "\"limit\":$((64 * MiB))"
 
 run_ok "pause" oci pause "$C1"
 check "paused: the scope's cgroup.freeze" "1" "$(cat "$D1/cgroup.freeze" 2>&1)"
 check "state: paused" "paused" "$(status_of "$C1")"
+# ps while frozen: the set of processes cannot change under our feet
+ps=$(oci ps --format json "$C1" 2>&1)
+check "ps = the scope's cgroup.procs" "$(sort -n "$D1/cgroup.procs" | tr '\n' ' ')" "$(printf '%s' "$ps" | tr -d '[]' | tr ',' '\n' | sort -n | tr '\n' ' ')"
 run_ok "resume" oci resume "$C1"
 check "resumed: cgroup.freeze" "0" "$(cat "$D1/cgroup.freeze" 2>&1)"
 
@@ -275,6 +276,31 @@ if command -v podman >/dev/null 2>&1; then
   rm -rf "$PR" /run/ocirun-test-sd-podman
 else
   ok "podman # SKIP podman is not installed"
+fi
+
+# ------------------------------------------------------------------ containerd
+section "containerd: ctr run --runc-binary ocirun --runc-systemd-cgroup --cgroup slice:prefix:name"
+CD=/tmp/ocirun-test-sd-containerd
+if env=$(CONTAINERD_SNAPSHOTTER=native bash "$REPO/test/engines/setup.sh" containerd "$CD" 2>"$WORK/cd.err"); then
+  SOCK=$(printf '%s\n' "$env" | sed -n 's/^CONTAINERD_SOCK=//p')
+  NS=$(printf '%s\n' "$env" | sed -n 's/^CONTAINERD_NS=//p')
+  IMG=$(printf '%s\n' "$env" | sed -n 's/^IMAGE=//p')
+  ctr_() { ctr -a "$SOCK" -n "$NS" "$@"; }
+  CU="ocirun-test-ctr-$TAG.scope"
+  ctr_ run -d --snapshotter native --runc-binary "$OCIRUN" --runc-systemd-cgroup --cgroup "system.slice:ocirun-test:ctr-$TAG" "$IMG" "ctr-$TAG" sleep 1000 >"$WORK/ctr.out" 2>&1
+  check "ctr run -d (SystemdCgroup through the runc shim)" "0" "$?"
+  cpid=$(ctr_ task ls 2>/dev/null | awk -v id="ctr-$TAG" '$1 == id {print $2}')
+  check "the task's cgroup is the scope" "0::/system.slice/$CU" "$(cat "/proc/$cpid/cgroup" 2>&1)"
+  check "the unit is active" "active" "$(prop "$CU" ActiveState)"
+  ctr_ task kill -s KILL "ctr-$TAG" >/dev/null 2>&1
+  wait_until 150 sh -c "! ctr -a '$SOCK' -n '$NS' task ls 2>/dev/null | grep -q 'ctr-$TAG.*RUNNING'"
+  ctr_ task rm "ctr-$TAG" >"$WORK/ctr.out" 2>&1
+  check "ctr task rm" "0" "$?"
+  ctr_ container rm "ctr-$TAG" >/dev/null 2>&1
+  truth "after rm: no unit, no cgroup" "$(units)" gone "ctr-$TAG" "$CG/system.slice/$CU"
+  bash "$REPO/test/engines/teardown.sh" "$CD" >/dev/null 2>&1
+else
+  notok "containerd set up in the guest" "$(tail -5 "$WORK/cd.err")"
 fi
 
 echo "1..$n"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `run` of busybox `true` with the systemd cgroup driver (--systemd-cgroup):
+# ocirun, runc and crun, interleaved (one of each per round), in the
+# cgroup2-vm guest with systemd as PID 1 (this host is cgroup v1 hybrid; see
+# ../shared/tools/cgroup2-vm's README). The guest is CPU-emulated (~20x
+# slower): compare the ratios only. Not part of the test suite. Needs root.
+#
+#   bash bench/systemd.sh            # boots the VM and runs itself there
+#
+# Environment: ROUNDS=N (default 15, after 2 warm-up rounds), CRUN=none to
+# leave crun out. Prints per-runtime median and mean (ms) and the ratios to
+# runc; the raw times go to bundles/bench-results/systemd-run.tsv.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$REPO"
+ROUNDS="${ROUNDS:-15}"
+
+if [[ "${1:-}" != --in-vm ]]; then
+  bash scripts/setup.sh >&2
+  [[ -d bundles/busybox/rootfs ]] || bash scripts/make-bundle.sh >&2
+  VM="${CGROUP2_VM:-$(for p in "$REPO/../shared/tools/cgroup2-vm" /work/shared/tools/cgroup2-vm; do [[ -x "$p" ]] && echo "$p" && break; done)}"
+  exec "$VM" --systemd -e ROUNDS="$ROUNDS" -e CRUN="${CRUN:-}" -- bash bench/systemd.sh --in-vm
+fi
+
+OUT="$REPO/bundles/bench-results"
+B="$REPO/bundles/bench-systemd-$$"
+mkdir -p "$OUT" "$B"
+trap 'rm -rf "$B"' EXIT
+node -e '
+const fs = require("fs");
+const c = JSON.parse(fs.readFileSync("bundles/busybox/config.json", "utf8"));
+c.root = { path: process.argv[1], readonly: true };
+c.process.terminal = false;
+c.process.args = ["true"];
+delete c.linux.cgroupsPath; // runc default: system.slice:runc:<id>
+fs.writeFileSync(process.argv[2] + "/config.json", JSON.stringify(c));
+' "$REPO/bundles/busybox/rootfs" "$B"
+
+RTS=(ocirun runc)
+[[ "${CRUN:-}" != none ]] && command -v crun >/dev/null && RTS+=(crun)
+bin() { case $1 in ocirun) echo "$REPO/bin/ocirun" ;; *) command -v "$1" ;; esac; }
+now() { date +%s%N; }
+: >"$OUT/systemd-run.tsv"
+for ((i = -2; i < ROUNDS; i++)); do
+  for rt in "${RTS[@]}"; do
+    id="bench-$rt-$$-$((i + 2))"
+    t0=$(now)
+    "$(bin "$rt")" --systemd-cgroup --root "/run/bench-$rt" run --bundle "$B" "$id" </dev/null >/dev/null 2>&1 || echo "$rt run failed (round $i)" >&2
+    t1=$(now)
+    ((i >= 0)) && printf '%s\t%s\n' "$rt" "$(((t1 - t0) / 1000))" >>"$OUT/systemd-run.tsv"
+  done
+done
+left=$(systemctl list-units --all --no-legend --plain | grep -c 'bench-' || true)
+echo "# run of busybox true, --systemd-cgroup, $ROUNDS interleaved rounds (cgroup2-vm --systemd, TCG: ratios only); units left: $left"
+awk -F'\t' '
+  { v[$1][++n[$1]] = $2 / 1000; s[$1] += $2 / 1000 }
+  END {
+    for (r in n) { asort(v[r]); k = n[r]; med[r] = (k % 2) ? v[r][(k + 1) / 2] : (v[r][k / 2] + v[r][k / 2 + 1]) / 2 }
+    printf "%-8s %10s %10s %8s\n", "runtime", "median ms", "mean ms", "/runc"
+    for (r in n) printf "%-8s %10.1f %10.1f %8.2f\n", r, med[r], s[r] / n[r], med[r] / med["runc"]
+  }' "$OUT/systemd-run.tsv"
