@@ -161,8 +161,8 @@ uint64_t ToU64(const Napi::Value& v) {
   return d < 0 ? UINT64_MAX : static_cast<uint64_t>(d);
 }
 
-// Appends a(sv) from [[name, signature, value], ...]. Signatures: b s t u i
-// as au ay a(ss) (what the cgroup driver sends).
+// Appends a(sv) from [[name, signature, value], ...]. Signatures: b s t u i x
+// as au ay a(ss); numbers may come as decimal strings (what the cgroup driver sends).
 void AppendProps(Napi::Env env, const SdBus* sd, sd_bus_message* m, const Napi::Array& props) {
   Check(env, sd->open_container(m, 'a', "(sv)"), "properties");
   for (uint32_t i = 0; i < props.Length(); i++) {
@@ -184,11 +184,14 @@ void AppendProps(Napi::Env env, const SdBus* sd, sd_bus_message* m, const Napi::
       uint64_t t = ToU64(v);
       r = sd->append_basic(m, 't', &t);
     } else if (sig == "u") {
-      uint32_t u = v.As<Napi::Number>().Uint32Value();
+      uint32_t u = v.IsString() ? static_cast<uint32_t>(strtoul(v.As<Napi::String>().Utf8Value().c_str(), nullptr, 10)) : v.As<Napi::Number>().Uint32Value();
       r = sd->append_basic(m, 'u', &u);
     } else if (sig == "i") {
-      int32_t n = v.As<Napi::Number>().Int32Value();
+      int32_t n = v.IsString() ? static_cast<int32_t>(strtol(v.As<Napi::String>().Utf8Value().c_str(), nullptr, 10)) : v.As<Napi::Number>().Int32Value();
       r = sd->append_basic(m, 'i', &n);
+    } else if (sig == "x") {
+      int64_t n = v.IsString() ? strtoll(v.As<Napi::String>().Utf8Value().c_str(), nullptr, 10) : v.As<Napi::Number>().Int64Value();
+      r = sd->append_basic(m, 'x', &n);
     } else if (sig == "ay") {
       Napi::Buffer<uint8_t> b = v.As<Napi::Buffer<uint8_t>>();
       r = sd->append_array(m, 'y', b.Data(), b.Length());

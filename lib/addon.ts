@@ -38,7 +38,7 @@ export interface Addon {
   sdStopUnit(busAddress: string, unit: string, timeoutMs: number): string;
 }
 
-/** One unit property for systemd: [name, D-Bus signature (b s t u i as au ay a(ss)), value]; "t" takes a number (-1 = infinity) or a decimal string. */
+/** One unit property for systemd: [name, D-Bus signature (b s t u i x as au ay a(ss)), value]; "t" takes a number (-1 = infinity) or a decimal string. */
 export type SdProp = [string, string, unknown];
 
 let cached: Addon | undefined;

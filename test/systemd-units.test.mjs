@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { systemdUnit, expandSlice } = require('../dist/cgroups/systemd-path.js');
-const { resourceProps, deviceProps, rangeToBits, INFINITY } = require('../dist/cgroups/systemd-props.js');
+const { resourceProps, deviceProps, rangeToBits, annotationProps, INFINITY } = require('../dist/cgroups/systemd-props.js');
 
 t.test('expandSlice: a dash nests', async (t) => {
   t.equal(expandSlice('system.slice'), '/system.slice');
@@ -75,4 +75,24 @@ t.test('deviceProps: allow lists only', async (t) => {
   t.same(byName(deviceProps([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }])), { DevicePolicy: ['s', 'strict'], DeviceAllow: ['a(ss)', []] }, 'a deny list cannot be said: strict (the BPF program decides)');
   const d = byName(deviceProps([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }]));
   t.same(d.DeviceAllow, ['a(ss)', [['/dev/char/1:3', 'rm']]], 'a later deny takes access away');
+});
+
+t.test('annotationProps: runc\'s org.systemd.property.*', async (t) => {
+  t.same(annotationProps({
+    'org.systemd.property.TimeoutStopSec': 'uint64 15',
+    'org.systemd.property.CollectMode': "'inactive-or-failed'",
+    'org.systemd.property.Delegate': 'true',
+    'org.systemd.property.CPUQuotaPeriodUSec': '@t 50000',
+    'org.systemd.property.Nice': '-5',
+    'other.annotation': 'x',
+  }), [
+    ['TimeoutStopUSec', 't', '15000000'],
+    ['CollectMode', 's', 'inactive-or-failed'],
+    ['Delegate', 'b', true],
+    ['CPUQuotaPeriodUSec', 't', '50000'],
+    ['Nice', 'i', '-5'],
+  ]);
+  t.throws(() => annotationProps({ 'org.systemd.property.A1b': 'true' }), /3 or more ASCII letters/);
+  t.throws(() => annotationProps({ 'org.systemd.property.Foo': '[1, 2]' }), /value not understood/);
+  t.throws(() => annotationProps({ 'org.systemd.property.Foo': 'uint64 -1' }), /negative/);
 });

@@ -71,8 +71,8 @@ export interface CgroupLocation {
  * own cgroup (per hierarchy on v1); absent -> "<id>" relative, which is
  * what runc does. With the systemd driver: "slice:prefix:name" (systemd-path.ts).
  */
-export function locateCgroup(cgroupsPath: string | undefined, id: string, systemd = false): CgroupLocation {
-  if (systemd) return locateSystemd(cgroupsPath, id);
+export function locateCgroup(cgroupsPath: string | undefined, id: string, systemd = false, annotations?: Record<string, string>): CgroupLocation {
+  if (systemd) return locateSystemd(cgroupsPath, id, annotations);
   const p = cgroupsPath || id;
   if (/^[^/:]*:[^:]*:[^:]*$/.test(p)) {
     throw new CgroupError(`linux.cgroupsPath: "${p}" is a systemd "slice:prefix:name" path: it needs --systemd-cgroup`);
@@ -92,15 +92,17 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string, system
   return { version: 1, dirs };
 }
 
-function locateSystemd(cgroupsPath: string | undefined, id: string): CgroupLocation {
+function locateSystemd(cgroupsPath: string | undefined, id: string, annotations?: Record<string, string>): CgroupLocation {
   const { systemdUnit } = require('./systemd-path') as typeof import('./systemd-path');
+  const { annotationProps } = require('./systemd-props') as typeof import('./systemd-props');
   const { systemBus } = require('./systemd') as typeof import('./systemd');
   const u = systemdUnit(cgroupsPath, id);
   const v2 = unifiedMount();
   if (!v2) {
     throw new CgroupError(`--systemd-cgroup: this host is cgroup ${cgroupMode()}; ocirun's systemd cgroup driver needs cgroup v2 (the unified hierarchy at /sys/fs/cgroup)`);
   }
-  return { version: 2, dirs: { '': path.join(v2, u.cgroup) }, systemd: { unit: u.unit, slice: u.slice, bus: systemBus(), name: u.name } };
+  const extra = annotationProps(annotations);
+  return { version: 2, dirs: { '': path.join(v2, u.cgroup) }, systemd: { unit: u.unit, slice: u.slice, bus: systemBus(), name: u.name, ...(extra.length ? { extra } : {}) } };
 }
 
 export function openCgroup(loc: CgroupLocation): CgroupManager {

@@ -178,3 +178,38 @@ function deviceGroup(type: 'c' | 'b', major: number): string | undefined {
   }
   return undefined;
 }
+
+const ANNOTATION = 'org.systemd.property.';
+
+/**
+ * runc's `org.systemd.property.<Name>` annotations: extra unit properties,
+ * the value in GVariant text form. Understood here: true/false, an integer
+ * (int32, or with a type word: "uint64 5", "@t 5", uint32, int64, int32), a
+ * 'quoted' or "quoted" string. <Name>Sec with a number becomes <Name>USec in
+ * microseconds, as in runc (TimeoutStopSec=uint64 10 -> TimeoutStopUSec).
+ */
+export function annotationProps(annotations: Record<string, string> | undefined): SdProp[] {
+  const props: SdProp[] = [];
+  for (const [k, raw] of Object.entries(annotations ?? {})) {
+    if (!k.startsWith(ANNOTATION)) continue;
+    let name = k.slice(ANNOTATION.length);
+    const bad = (why: string) => new Error(`annotations: ${k}="${raw}": ${why}`);
+    if (!/^[A-Za-z]{3,}$/.test(name)) throw bad('the property name must be 3 or more ASCII letters');
+    const v = raw.trim();
+    let prop: SdProp;
+    let m: RegExpExecArray | null;
+    if (v === 'true' || v === 'false') prop = [name, 'b', v === 'true'];
+    else if ((m = /^(?:(uint64|@t|uint32|@u|int64|@x|int32|@i)\s+)?(-?\d+)$/.exec(v))) {
+      const sig = { uint64: 't', '@t': 't', uint32: 'u', '@u': 'u', int64: 'x', '@x': 'x', int32: 'i', '@i': 'i' }[m[1] ?? 'int32']!;
+      if ((sig === 't' || sig === 'u') && m[2].startsWith('-')) throw bad('negative value for an unsigned type');
+      prop = [name, sig, m[2]];
+    } else if ((m = /^'([^']*)'$/.exec(v) ?? /^"([^"]*)"$/.exec(v))) prop = [name, 's', m[1]];
+    else throw bad('value not understood (want true/false, [uint64|uint32|int64|int32] N, or a quoted string)');
+    if (/[a-z]Sec$/.test(name) && prop[1] !== 'b' && prop[1] !== 's') {
+      name = `${name.slice(0, -3)}USec`;
+      prop = [name, 't', String(BigInt(prop[2] as string) * 1000000n)];
+    }
+    props.push(prop);
+  }
+  return props;
+}

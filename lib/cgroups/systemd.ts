@@ -27,6 +27,8 @@ export interface SystemdLocation {
   bus: string;
   /** the cgroupsPath's name (the unit's Description) */
   name: string;
+  /** org.systemd.property.* annotations, as unit properties (set when the unit is started, as runc) */
+  extra?: SdProp[];
 }
 
 export const SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket';
@@ -74,6 +76,7 @@ export class CgroupSystemd implements CgroupManager {
   }
 
   create(resources?: Resources): Record<string, string> {
+    this.mayStop = false; // nothing of ours to stop until the unit is asked for
     // Fail before the clone when there is plainly no bus to talk to.
     const m = /^unix:path=([^,;]+)$/.exec(this.sd.bus);
     if (m) {
@@ -81,7 +84,6 @@ export class CgroupSystemd implements CgroupManager {
       if (!fs.existsSync(m[1])) throw new CgroupError(`systemd cgroup driver: no system bus at ${m[1]} (is dbus/systemd running?)`);
     }
     this.pending = resources ?? {};
-    this.mayStop = false;
     return {};
   }
 
@@ -93,6 +95,7 @@ export class CgroupSystemd implements CgroupManager {
     props.push(
       ['MemoryAccounting', 'b', true], ['CPUAccounting', 'b', true], ['IOAccounting', 'b', true], ['TasksAccounting', 'b', true],
       ['DefaultDependencies', 'b', false],
+      ...(this.sd.extra ?? []),
       ...resourceProps(r),
     );
     return props;

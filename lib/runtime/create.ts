@@ -90,7 +90,7 @@ export function create(store: Store, o: CreateOptions): Created {
   trace('config parsed and validated');
   const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);
-  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup);
+  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup, spec.annotations);
   trace('rootfs, namespaces, cgroup located');
 
   const lockFd = store.createDir(o.id);

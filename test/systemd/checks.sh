@@ -77,8 +77,9 @@ node - "$REPO/bundles/busybox/config.json" "$ROOTFS" "$WORK" "$TAG" <<'EOF'
 const fs = require('fs');
 const [base, rootfs, work, tag] = process.argv.slice(2);
 const MiB = 1024 * 1024;
-const make = (name, cgroupsPath, args, resources) => {
+const make = (name, cgroupsPath, args, resources, annotations) => {
   const c = JSON.parse(fs.readFileSync(base, 'utf8'));
+  if (annotations) c.annotations = annotations;
   c.root = { path: rootfs, readonly: true };
   c.process.terminal = false;
   c.process.args = args;
@@ -96,11 +97,13 @@ const lim = {
   cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' },
   devices: [{ allow: false, access: 'rwm' }],
 };
-make('lim', `ocirun_test-sd.slice:ocirun-test:lim-${tag}`, ['sh', '-c', 'sleep 1000 & while :; do sleep 1; done'], lim);
-make('sbs', `system.slice:ocirun-test:sbs-${tag}`, ['sleep', '1000'], lim);
+// runc's org.systemd.property.* annotations: <Name>Sec becomes <Name>USec
+const extra = { 'org.systemd.property.TimeoutStopSec': 'uint64 15', 'org.systemd.property.CollectMode': "'inactive-or-failed'" };
+make('lim', `ocirun_test-sd.slice:ocirun-test:lim-${tag}`, ['sh', '-c', 'sleep 1000 & while :; do sleep 1; done'], lim, extra);
+make('sbs', `system.slice:ocirun-test:sbs-${tag}`, ['sleep', '1000'], lim, extra);
 make('oom', `:ocirun-test:oom-${tag}`, ['sh', '-c', 'x=a; while :; do x=$x$x; done'], { memory: { limit: 16 * MiB, swap: 16 * MiB } });
 make('pids', `system.slice:ocirun-test:pids-${tag}`, ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & done 2>/dev/null; while read -r l; do echo "$l"; done </sys/fs/cgroup/pids.events'], { pids: { limit: 6 } });
-make('refused', `system.slice:ocirun-test:refused-${tag}`, ['true'], { unified: { 'cpu.weight': '0' } });
+make('refused', `system.slice:ocirun-test:refused-${tag}`, ['true'], {}, { 'org.systemd.property.NoSuchProperty': 'true' });
 make('badform', 'system.slice:only-two', ['true'], {});
 make('crash', `system.slice:ocirun-test:crash-${tag}`, ['sleep', '1000'], { memory: { limit: 64 * MiB } });
 EOF
@@ -121,7 +124,7 @@ run_ok "create (nested slice $SLICE, every limit)" oci create --bundle "$WORK/li
 P1=$(cat "$WORK/lim/pid" 2>/dev/null)
 check "created: the init is in the scope before start" "0::/ocirun_test.slice/$SLICE/$U1" "$(cat "/proc/$P1/cgroup" 2>&1)"
 check "state: created" "created" "$(status_of "$C1")"
-sd=$(show "$U1" ActiveState Slice ControlGroup Delegate MemoryMax MemoryLow MemorySwapMax TasksMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs DevicePolicy Description)
+sd=$(show "$U1" ActiveState Slice ControlGroup Delegate MemoryMax MemoryLow MemorySwapMax TasksMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs DevicePolicy Description TimeoutStopUSec CollectMode)
 val() { printf '%s\n' "$sd" | sed -n "s|^$1=||p"; }
 check "systemctl show: ActiveState" "active" "$(val ActiveState)"
 check "systemctl show: Slice" "$SLICE" "$(val Slice)"
@@ -138,6 +141,8 @@ check "systemctl show: CPUQuotaPeriodUSec" "100ms" "$(val CPUQuotaPeriodUSec)"
 check "systemctl show: AllowedCPUs" "0" "$(val AllowedCPUs)"
 check "systemctl show: DevicePolicy" "strict" "$(val DevicePolicy)"
 check "systemctl show: Description" "libcontainer container lim-$TAG" "$(val Description)"
+check "annotation org.systemd.property.TimeoutStopSec=uint64 15 -> TimeoutStopUSec" "15s" "$(val TimeoutStopUSec)"
+check "annotation org.systemd.property.CollectMode='inactive-or-failed'" "inactive-or-failed" "$(val CollectMode)"
 check "scope file memory.max" "$((64 * MiB))" "$(cat "$D1/memory.max" 2>&1)"
 check "scope file memory.low" "$((32 * MiB))" "$(cat "$D1/memory.low" 2>&1)"
 check "scope file memory.swap.max" "$((32 * MiB))" "$(cat "$D1/memory.swap.max" 2>&1)"
@@ -203,8 +208,9 @@ has "  naming the socket" "$out" '/run/ocirun-test-no-bus'
 check "  in one line" "1" "$(printf '%s\n' "$out" | grep -c .)"
 check "  no state left" "" "$(ls "$ROOT" | grep nobus)"
 out=$(oci create --bundle "$WORK/refused" "ocirun-test-sd-refused-$TAG" 2>&1)
-check "systemd refuses a property (CPUWeight=0): exit 1" "1" "$?"
-has "  with systemd's error" "$out" 'CPUWeight'
+check "systemd refuses a property (org.systemd.property.NoSuchProperty): exit 1" "1" "$?"
+has "  with systemd's error" "$out" 'NoSuchProperty'
+check "  in one line" "1" "$(printf '%s\n' "$out" | grep -c .)"
 truth "  nothing left" "$(units; ls "$ROOT")" sh -c "! ls '$ROOT' | grep -q refused && [ -z \"\$(systemctl list-units --all --no-legend --plain | grep refused-$TAG)\" ]"
 out=$(oci create --bundle "$WORK/badform" "ocirun-test-sd-badform-$TAG" 2>&1)
 has "cgroupsPath not slice:prefix:name: one line with the expected form" "$out" 'of the form "slice:prefix:name"'
@@ -225,7 +231,7 @@ done
 
 # ------------------------------------------------------------------ runc side by side
 section "side by side with runc $(runc --version | sed -n 's/^runc version //p')"
-PROPS="Slice ControlGroup Delegate Description MemoryMax MemoryLow MemorySwapMax TasksMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs DevicePolicy DeviceAllow MemoryAccounting CPUAccounting IOAccounting TasksAccounting"
+PROPS="Slice ControlGroup Delegate Description TimeoutStopUSec CollectMode MemoryMax MemoryLow MemorySwapMax TasksMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs DevicePolicy DeviceAllow MemoryAccounting CPUAccounting IOAccounting TasksAccounting"
 US="ocirun-test-sbs-$TAG.scope"
 props_of() { for p in $PROPS; do printf '%s=%s\n' "$p" "$(prop "$US" "$p")"; done; }
 rcg=""; ocg=""
