@@ -96,3 +96,18 @@ t.test('annotationProps: runc\'s org.systemd.property.*', async (t) => {
   t.throws(() => annotationProps({ 'org.systemd.property.Foo': '[1, 2]' }), /value not understood/);
   t.throws(() => annotationProps({ 'org.systemd.property.Foo': 'uint64 -1' }), /negative/);
 });
+
+t.test('the native front leaves a systemd container\'s delete to the CLI (it stops the unit)', async (t) => {
+  const { frontRecipe } = require('../dist/state/front.js');
+  const record = (systemd) => ({
+    id: 'x', ociVersion: '1.2.0', bundle: '/b', rootfs: '/b/rootfs', created: '2026-01-01T00:00:00.000Z', owner: 'root',
+    pid: 4242, startTime: '1', phase: 'created', ownPidNs: true,
+    cgroup: { version: 2, dirs: { '': '/sys/fs/cgroup/system.slice/runc-x.scope' }, ...(systemd ? { systemd: { unit: 'runc-x.scope', slice: 'system.slice', bus: 'unix:path=/run/dbus/system_bus_socket', name: 'x' } } : {}) },
+  });
+  const plain = frontRecipe(record(false), {});
+  const sd = frontRecipe(record(true), {});
+  t.match(plain, /^delete$/m, 'cgroupfs: the front deletes');
+  t.notMatch(sd, /^delete$/m, 'systemd: no delete in the recipe');
+  t.match(sd, /^paused-if eq 1 \/sys\/fs\/cgroup\/system.slice\/runc-x.scope\/cgroup.freeze$/m, 'systemd: paused from the scope\'s cgroup.freeze');
+  t.match(sd, /^start$/m, 'systemd: start stays with the front');
+});
