@@ -270,7 +270,7 @@ std::string WaitJob(Napi::Env env, Conn& c, const std::string& job, uint64_t dea
 
 struct Args {
   std::string address, unit;
-  uint64_t timeoutUs;
+  uint64_t timeoutUs, deadline;  // per call; for the whole operation (CLOCK_MONOTONIC, us)
 };
 
 Args ReadArgs(const Napi::CallbackInfo& info) {
@@ -278,6 +278,7 @@ Args ReadArgs(const Napi::CallbackInfo& info) {
   a.address = info[0].As<Napi::String>().Utf8Value();
   a.unit = info[1].As<Napi::String>().Utf8Value();
   a.timeoutUs = static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue() * 1000);
+  a.deadline = NowUs() + a.timeoutUs;
   return a;
 }
 
@@ -286,7 +287,6 @@ Args ReadArgs(const Napi::CallbackInfo& info) {
 Napi::Value StartUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Args a = ReadArgs(info);
-  uint64_t deadline = NowUs() + a.timeoutUs;
   Conn c;
   Open(env, c, a.address, true);
   sd_bus_message* m = NewCall(env, c, "StartTransientUnit");
@@ -294,7 +294,7 @@ Napi::Value StartUnit(const Napi::CallbackInfo& info) {
   AppendProps(env, c.sd, m, info[3].As<Napi::Array>());
   Check(env, c.sd->append(m, "a(sa(sv))", 0), "aux");
   std::string job = Call(env, c, m, "StartTransientUnit", a.timeoutUs, true);
-  return Napi::String::New(env, WaitJob(env, c, job, deadline));
+  return Napi::String::New(env, WaitJob(env, c, job, a.deadline));
 }
 
 // sdSetProperties(address, unit, timeoutMs, props): SetUnitProperties(unit, runtime=true, props).
@@ -317,7 +317,6 @@ Napi::Value SetProperties(const Napi::CallbackInfo& info) {
 Napi::Value StopUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Args a = ReadArgs(info);
-  uint64_t deadline = NowUs() + a.timeoutUs;
   Conn c;
   Open(env, c, a.address, true);
   std::string result = "gone";
@@ -325,7 +324,7 @@ Napi::Value StopUnit(const Napi::CallbackInfo& info) {
   Check(env, c.sd->append(m, "ss", a.unit.c_str(), "replace"), "unit");
   try {
     std::string job = Call(env, c, m, "StopUnit", a.timeoutUs, true);
-    result = WaitJob(env, c, job, deadline);
+    result = WaitJob(env, c, job, a.deadline);
   } catch (const Napi::Error& e) {
     Napi::Value name = e.Value().Get("dbusName");
     if (!name.IsString() || name.As<Napi::String>().Utf8Value() != "org.freedesktop.systemd1.NoSuchUnit") throw;

@@ -71,6 +71,8 @@ t.test('deviceProps: allow lists only', async (t) => {
   const p = byName(deviceProps([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: true, type: 'b', access: 'm' }]));
   t.same(p.DevicePolicy, ['s', 'strict']);
   t.same(p.DeviceAllow, ['a(ss)', [['/dev/char/1:3', 'rwm'], ['char-pts', 'rwm'], ['block-*', 'm']]]);
+  const raw = deviceProps([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }]);
+  t.same(raw.map(([n, , v]) => [n, v]), [['DevicePolicy', 'strict'], ['DeviceAllow', []], ['DeviceAllow', [['/dev/char/1:3', 'rwm']]]], 'an empty DeviceAllow first (resets the list on update), then the list');
   t.same(byName(deviceProps([{ allow: true, access: 'rwm' }])).DevicePolicy, ['s', 'auto'], 'allow all: auto');
   t.same(byName(deviceProps([{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }])), { DevicePolicy: ['s', 'strict'], DeviceAllow: ['a(ss)', []] }, 'a deny list cannot be said: strict (the BPF program decides)');
   const d = byName(deviceProps([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }]));

@@ -134,7 +134,9 @@ export function deviceProps(rules: DeviceCgroup[]): SdProp[] {
       list = list.filter((x) => x.access);
     }
   }
-  if (allowAll) return denies ? [['DevicePolicy', 's', 'strict'], ['DeviceAllow', 'a(ss)', []]] : [['DevicePolicy', 's', 'auto'], ['DeviceAllow', 'a(ss)', []]];
+  // An empty DeviceAllow first: systemd adds a list to what the unit has (update), an empty one resets it.
+  const reset: SdProp = ['DeviceAllow', 'a(ss)', []];
+  if (allowAll) return [['DevicePolicy', 's', denies ? 'strict' : 'auto'], reset];
   const allow: [string, string][] = [];
   for (const x of list) {
     const kind = x.type === 'c' ? 'char' : 'block';
@@ -155,7 +157,7 @@ export function deviceProps(rules: DeviceCgroup[]): SdProp[] {
     }
     allow.push([p, x.access]);
   }
-  return [['DevicePolicy', 's', 'strict'], ['DeviceAllow', 'a(ss)', allow]];
+  return [['DevicePolicy', 's', 'strict'], reset, ['DeviceAllow', 'a(ss)', allow]];
 }
 
 /** "char-pts" for (c, 136): the group name /proc/devices gives a major. */

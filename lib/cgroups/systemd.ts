@@ -122,7 +122,9 @@ export class CgroupSystemd implements CgroupManager {
     testPoint('create:unit-started');
     // A slice holds no processes through systemd: put the init in by hand.
     if (this.sd.unit.endsWith('.slice')) this.files.addProcess(pid);
-    this.files.apply(r);
+    // The controllers systemd leaves alone (hugetlb, rdma, misc) switched on
+    // above the scope, and every value written to its files, as runc does.
+    this.files.create(r);
   }
 
   apply(r: Resources): void {
