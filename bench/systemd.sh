@@ -45,7 +45,8 @@ for ((i = -2; i < ROUNDS; i++)); do
   for rt in "${RTS[@]}"; do
     id="bench-$rt-$$-$((i + 2))"
     t0=$(now)
-    "$(bin "$rt")" --systemd-cgroup --root "/run/bench-$rt" run --bundle "$B" "$id" </dev/null >/dev/null 2>&1 || echo "$rt run failed (round $i)" >&2
+    "$(bin "$rt")" --systemd-cgroup --root "/run/bench-$rt" run --bundle "$B" "$id" </dev/null >/dev/null 2>"$B/err" ||
+      echo "$rt run failed (round $i): $(head -c 300 "$B/err")" >&2
     t1=$(now)
     ((i >= 0)) && printf '%s\t%s\n' "$rt" "$(((t1 - t0) / 1000))" >>"$OUT/systemd-run.tsv"
   done
