@@ -38,7 +38,14 @@ fs.writeFileSync(process.argv[2] + "/config.json", JSON.stringify(c));
 
 RTS=(ocirun runc)
 [[ "${CRUN:-}" != none ]] && command -v crun >/dev/null && RTS+=(crun)
-bin() { case $1 in ocirun) echo "$REPO/bin/ocirun" ;; *) command -v "$1" ;; esac; }
+# ocirun as installed on a local disk, like runc and crun (/usr on the guest's
+# cached root): the repository is the guest's read-write 9p share, whose
+# page cache does not keep the 112 MB dist/ocirun-bun between execs.
+INST=/tmp/ocirun-bench-install
+mkdir -p "$INST/build" "$INST/dist"
+cp -a "$REPO/build/Release" "$INST/build/"
+cp -a "$REPO/dist/ocirun-bun" "$INST/dist/"
+bin() { case $1 in ocirun) echo "$INST/build/Release/ocirun-front" ;; *) command -v "$1" ;; esac; }
 now() { date +%s%N; }
 : >"$OUT/systemd-run.tsv"
 for ((i = -2; i < ROUNDS; i++)); do
@@ -53,10 +60,9 @@ for ((i = -2; i < ROUNDS; i++)); do
 done
 left=$(systemctl list-units --all --no-legend --plain | grep -c 'bench-' || true)
 echo "# run of busybox true, --systemd-cgroup, $ROUNDS interleaved rounds (cgroup2-vm --systemd, TCG: ratios only); units left: $left"
-awk -F'\t' '
-  { v[$1][++n[$1]] = $2 / 1000; s[$1] += $2 / 1000 }
-  END {
-    for (r in n) { asort(v[r]); k = n[r]; med[r] = (k % 2) ? v[r][(k + 1) / 2] : (v[r][k / 2] + v[r][k / 2 + 1]) / 2 }
-    printf "%-8s %10s %10s %8s\n", "runtime", "median ms", "mean ms", "/runc"
-    for (r in n) printf "%-8s %10.1f %10.1f %8.2f\n", r, med[r], s[r] / n[r], med[r] / med["runc"]
-  }' "$OUT/systemd-run.tsv"
+# per runtime: median and mean (ms); then each median over runc's (mawk: no arrays of arrays)
+for rt in "${RTS[@]}"; do
+  awk -F'\t' -v rt="$rt" '$1 == rt {print $2 / 1000}' "$OUT/systemd-run.tsv" | sort -n |
+    awk -v rt="$rt" '{v[NR] = $1; s += $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %.1f %.1f\n", rt, m, s / NR}'
+done | awk '{r[NR] = $1; med[NR] = $2; mean[NR] = $3; if ($1 == "runc") base = $2}
+  END {printf "%-8s %10s %10s %8s\n", "runtime", "median ms", "mean ms", "/runc"; for (i = 1; i <= NR; i++) printf "%-8s %10.1f %10.1f %8.2f\n", r[i], med[i], mean[i], med[i] / base}'
