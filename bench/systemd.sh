@@ -32,6 +32,7 @@ const c = JSON.parse(fs.readFileSync("bundles/busybox/config.json", "utf8"));
 c.root = { path: process.argv[1], readonly: true };
 c.process.terminal = false;
 c.process.args = ["true"];
+c.ociVersion = "1.0.2-dev"; // crun 1.8 refuses a newer version string
 delete c.linux.cgroupsPath; // runc default: system.slice:runc:<id>
 fs.writeFileSync(process.argv[2] + "/config.json", JSON.stringify(c));
 ' "$REPO/bundles/busybox/rootfs" "$B"
