@@ -34,6 +34,8 @@
 #include "bpf.h"
 #include "seccomp.h"
 
+void InitSystemd(Napi::Env env, Napi::Object exports);  // systemd.cc
+
 namespace ocirun {
 namespace {
 
@@ -700,6 +702,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hostExecFd", Napi::Function::New(env, HostExecFd));
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);
+  InitSystemd(env, exports);
   return exports;
 }
 

@@ -33,7 +33,15 @@ export interface Addon {
   /** CLOCK_MONOTONIC now, in ns (the init's phase marks use it). */
   monotonicNs(): bigint;
   seccompKnown(name: string): boolean;
+  /** systemd's D-Bus API (addon/systemd.cc): props are [name, D-Bus signature, value]; returns the job's result. */
+  sdStartUnit(busAddress: string, unit: string, timeoutMs: number, props: SdProp[]): string;
+  sdSetProperties(busAddress: string, unit: string, timeoutMs: number, props: SdProp[]): void;
+  /** "done", "gone" (no such unit), "timeout", or another job result. */
+  sdStopUnit(busAddress: string, unit: string, timeoutMs: number): string;
 }
+
+/** One unit property for systemd: [name, D-Bus signature (b s t u i x as au ay a(ss)), value]; "t" takes a number (-1 = infinity) or a decimal string. */
+export type SdProp = [string, string, unknown];
 
 let cached: Addon | undefined;
 

@@ -6,6 +6,9 @@
 // init.sock, no mount of its bundle, no stray runtime child.
 // Also: an init that dies while create runs its hooks -> create fails
 // cleanly, nothing left.
+// The systemd cgroup driver's phases (create:clone, create:unit-started,
+// create:ready with --systemd-cgroup: delete --force also stops the unit) need
+// systemd on cgroup v2: test/systemd/checks.sh runs them in the VM.
 //
 //   npx tap --disable-coverage test/crash.test.mjs
 import t from 'tap';

@@ -117,6 +117,9 @@ t.test('state: the front says what the CLI says, in every status', async (t) => 
   });
   const s = bothStates(t, id, 'created', 'created');
   t.equal(hostComm(s.pid), 'ocirun-init', 'created: the init really waits for start');
+  const sd = oci(['--systemd-cgroup', 'state', id]);
+  t.notOk(sd.node, '--systemd-cgroup (podman and the shim pass it to every call): the front still answers state');
+  t.equal(sd.stdout, oci(['state', id]).stdout, '--systemd-cgroup: the same text');
   t.same(s.annotations, { 'org.example/key': 'value "quoted" ✓', other: 'x' }, 'annotations are there');
 
   const st = oci(['start', id]);

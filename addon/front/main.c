@@ -145,6 +145,10 @@ static int parse_args(int argc, char** argv, struct args* a) {
         *dest = value;
         continue;
       }
+      // --systemd-cgroup (podman and the containerd shim pass it to every
+      // command) changes nothing the front answers: a systemd container's
+      // recipe leaves delete to the CLI, which stops the unit.
+      if (!value && is(s, len, "--systemd-cgroup")) continue;
       if (value || !a->command) return 0;
       if (!strcmp(a->command, "kill") && (is(s, len, "--all") || is(s, len, "-a"))) a->all = 1;
       else if (!strcmp(a->command, "delete") && (is(s, len, "--force") || is(s, len, "-f"))) a->force = 1;

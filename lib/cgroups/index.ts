@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CgroupManager } from './types';
 import { CgroupError } from './types';
 import { mountinfo } from '../plan/host';
+import type { SystemdLocation } from './systemd';
 
 /** Key of the cgroup2 hierarchy in a hybrid host's CgroupLocation. */
 export const UNIFIED_KEY = 'unified';
@@ -61,18 +62,20 @@ export interface CgroupLocation {
   dirs: Record<string, string>;
   /** hierarchy key -> the highest dir create() made (parents of the leaf included): delete removes up to it. */
   owned?: Record<string, string>;
+  /** The systemd driver's unit (--systemd-cgroup); dirs[''] is then its cgroup. */
+  systemd?: SystemdLocation;
 }
 
 /**
  * cgroupsPath as runc reads it: absolute as is; relative under the runtime's
  * own cgroup (per hierarchy on v1); absent -> "<id>" relative, which is
- * what runc does. systemd's
- * "slice:prefix:name" is refused until there is a systemd driver.
+ * what runc does. With the systemd driver: "slice:prefix:name" (systemd-path.ts).
  */
-export function locateCgroup(cgroupsPath: string | undefined, id: string): CgroupLocation {
+export function locateCgroup(cgroupsPath: string | undefined, id: string, systemd = false, annotations?: Record<string, string>): CgroupLocation {
+  if (systemd) return locateSystemd(cgroupsPath, id, annotations);
   const p = cgroupsPath || id;
   if (/^[^/:]*:[^:]*:[^:]*$/.test(p)) {
-    throw new CgroupError(`linux.cgroupsPath: "${p}" is a systemd slice path; the systemd cgroup driver is not supported yet`);
+    throw new CgroupError(`linux.cgroupsPath: "${p}" is a systemd "slice:prefix:name" path: it needs --systemd-cgroup`);
   }
   if (p.split('/').includes('..')) throw new CgroupError('linux.cgroupsPath: must not contain ".."');
   if (p.length > 1024) throw new CgroupError('linux.cgroupsPath: longer than 1024 characters');
@@ -89,7 +92,24 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string): Cgrou
   return { version: 1, dirs };
 }
 
+function locateSystemd(cgroupsPath: string | undefined, id: string, annotations?: Record<string, string>): CgroupLocation {
+  const { systemdUnit } = require('./systemd-path') as typeof import('./systemd-path');
+  const { annotationProps } = require('./systemd-props') as typeof import('./systemd-props');
+  const { systemBus } = require('./systemd') as typeof import('./systemd');
+  const u = systemdUnit(cgroupsPath, id);
+  const v2 = unifiedMount();
+  if (!v2) {
+    throw new CgroupError(`--systemd-cgroup: this host is cgroup ${cgroupMode()}; ocirun's systemd cgroup driver needs cgroup v2 (the unified hierarchy at /sys/fs/cgroup)`);
+  }
+  const extra = annotationProps(annotations);
+  return { version: 2, dirs: { '': path.join(v2, u.cgroup) }, systemd: { unit: u.unit, slice: u.slice, bus: systemBus(), name: u.name, ...(extra.length ? { extra } : {}) } };
+}
+
 export function openCgroup(loc: CgroupLocation): CgroupManager {
+  if (loc.systemd) {
+    const { CgroupSystemd } = require('./systemd') as typeof import('./systemd');
+    return new CgroupSystemd(loc.dirs[''], loc.systemd);
+  }
   if (loc.version === 2) {
     const { CgroupV2 } = require('./v2') as typeof import('./v2');
     return new CgroupV2(loc.dirs[''], loc.owned?.['']);

@@ -34,7 +34,7 @@ export const GLOBAL_OPTIONS: OptSpec[] = [
   { name: 'log', type: 'string', describe: 'log file (errors and warnings)' },
   { name: 'log-format', type: 'string', default: 'text', choices: ['text', 'json'], describe: 'log file format' },
   { name: 'debug', type: 'boolean', default: false, describe: 'log debug messages' },
-  { name: 'systemd-cgroup', type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
+  { name: 'systemd-cgroup', type: 'boolean', default: false, describe: 'use the systemd cgroup driver: cgroupsPath is "slice:prefix:name", the cgroup a transient scope unit (cgroup v2)' },
   // runc's other global flags, so that engines' command lines parse.
   { name: 'criu', type: 'string', describe: 'path to the criu binary (checkpoint/restore)', hidden: true },
   { name: 'rootless', type: 'string', choices: ['true', 'false', 'auto'], describe: 'ignore cgroup permission errors (true, false, auto)', hidden: true },

@@ -36,7 +36,6 @@ async function runCommand(p: Parsed): Promise<void> {
   const a = p.args;
   configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
   try {
-    if (a.systemdCgroup) throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
     const { Store } = require('../state/store') as typeof import('../state/store');
     const fn = MODULES[p.command!.module]().default;
     if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);

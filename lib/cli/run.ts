@@ -15,7 +15,7 @@ import { waitForeground } from '../runtime/foreground';
 
 interface RunArgs {
   id: string; bundle: string; pidFile?: string; consoleSocket?: string; detach: boolean;
-  noPivot: boolean; preserveFds: number; keep: boolean;
+  noPivot: boolean; preserveFds: number; keep: boolean; systemdCgroup?: boolean;
 }
 
 export default async function (a: RunArgs, s: Store): Promise<number> {
@@ -30,7 +30,7 @@ export default async function (a: RunArgs, s: Store): Promise<number> {
   try {
     const { record, spec } = create(s, {
       id, bundle: a.bundle, pidFile: a.pidFile, consoleSocket: a.consoleSocket, consoleFd: pair?.[1],
-      noPivot: a.noPivot, preserveFds: a.preserveFds,
+      noPivot: a.noPivot, preserveFds: a.preserveFds, systemdCgroup: a.systemdCgroup,
     });
     pid = record.pid;
     if (pair && spec.process?.terminal) {

@@ -33,6 +33,8 @@ export interface CreateOptions {
   consoleFd?: number;
   noPivot?: boolean;
   preserveFds?: number;
+  /** --systemd-cgroup: the cgroup is a systemd unit (lib/cgroups/systemd.ts). */
+  systemdCgroup?: boolean;
 }
 
 export interface Created {
@@ -99,7 +101,7 @@ export function create(store: Store, o: CreateOptions): Created {
   trace('config parsed and validated');
   const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);
-  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id);
+  const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup, spec.annotations);
   trace('rootfs, namespaces, cgroup located');
 
   const lockFd = store.createDir(o.id);

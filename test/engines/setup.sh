@@ -264,7 +264,8 @@ fi
 if [[ "$ENGINE" == containerd ]] && ! ctr_ images ls -q | grep -qx localhost/busybox:user; then
   [[ -f "$C/busybox-oci.tar" ]] || build_oci_archive "$C/busybox-oci.tar"
   log "importing localhost/busybox:{latest,user} into namespace $NS"
-  ctr_ images import "$C/busybox-oci.tar" >/dev/null
+  # CONTAINERD_SNAPSHOTTER: e.g. native where overlayfs cannot work (the cgroup2-vm guest's root is an overlay)
+  ctr_ images import ${CONTAINERD_SNAPSHOTTER:+--snapshotter "$CONTAINERD_SNAPSHOTTER"} "$C/busybox-oci.tar" >/dev/null
 fi
 
 # ------------------------------------------------------------------ docker ---

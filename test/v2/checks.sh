@@ -29,16 +29,7 @@ C2="ocirun-test-v2-oom-$TAG"
 CG=/sys/fs/cgroup
 MiB=1048576
 
-n=0
-fails=0
-T0=$(date +%s)
-section() { echo "# $1 (t+$(($(date +%s) - T0))s)"; }
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1 # got $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-300)"; }
-# check DESC WANT GOT
-check() { if [ "$3" = "$2" ]; then ok "$1"; else notok "$1 (want: $2)" "$3"; fi; }
-# truth DESC GOT COMMAND... : ok if COMMAND succeeds; GOT is shown otherwise
-truth() { desc=$1; got=$2; shift 2; if "$@"; then ok "$desc"; else notok "$desc" "$got"; fi; }
+. "$REPO/test/lib/checks.sh"
 
 oci() { "$OCIRUN" --root "$ROOT" "$@"; }
 # run_ok DESC INPUT COMMAND... : ok if COMMAND (stdin from INPUT, output to a
@@ -52,8 +43,6 @@ run_ok() {
 }
 status_of() { oci state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
 alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
-# wait_until TRIES COMMAND... (0.2 s steps)
-wait_until() { w=$1; shift; while [ "$w" -gt 0 ]; do "$@" && return 0; sleep 0.2; w=$((w - 1)); done; return 1; }
 # value of KEY in a "key value" cgroup file
 kv() { sed -n "s/^$2 //p" "$1" 2>/dev/null; }
 
