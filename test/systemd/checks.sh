@@ -30,6 +30,7 @@ U1="ocirun-test-lim-$TAG.scope"
 D1="$CG/ocirun_test.slice/$SLICE/$U1"
 
 . "$REPO/test/lib/checks.sh"
+local_ocirun
 oci() { "$OCIRUN" --systemd-cgroup --root "$ROOT" "$@"; }
 run_ok() {
   desc=$1; shift

@@ -30,6 +30,7 @@ CG=/sys/fs/cgroup
 MiB=1048576
 
 . "$REPO/test/lib/checks.sh"
+local_ocirun
 
 oci() { "$OCIRUN" --root "$ROOT" "$@"; }
 # run_ok DESC INPUT COMMAND... : ok if COMMAND (stdin from INPUT, output to a
