@@ -476,9 +476,49 @@ export const cases = [
           e.ok(false, `${phase}: state is not JSON: ${short(st, 100)}`);
         }
         if (s) e.eq([s.id, s.bundle], [ctx.id, fs.realpathSync(ctx.bundle)], `${phase} state id/bundle`);
+        // runtime.md lifecycle: "creating" is step 2 only; the create hooks
+        // (steps 3-5) and startContainer see a created container, poststart a
+        // running one, poststop a stopped one.
+        const status = { poststart: 'running', poststop: 'stopped' }[phase] ?? 'created';
+        if (s) e.eq(s.status, status, `${phase} state status`);
+        if (s && phase !== 'poststop') e.ok(s.pid > 0, `${phase} state pid`);
       }
       return e.problems;
     },
+  },
+  {
+    field: 'hooks', name: 'failing poststop hook: a warning, the next hook still runs, delete succeeds', tag: 'hooks', mode: 'lifecycle',
+    edit: (c, ctx) => {
+      c.hooks = { poststop: [{ path: '/bin/false' }, { path: '/bin/sh', args: ['sh', '-c', `echo ran > ${ctx.tmp}/second`] }] };
+      c.process.args = ['true'];
+    },
+    check: (r, ctx) => expect(r).ran().eq(r.del?.status, 0, 'delete')
+      .eq(fs.existsSync(`${ctx.tmp}/second`), true, 'second poststop hook ran')
+      .eq(r.stateAfter, undefined, 'container gone').problems,
+  },
+  {
+    field: 'hooks', name: 'failing poststart hook, ociVersion 1.2: a warning, the lifecycle goes on', tag: 'hooks', mode: 'lifecycle',
+    edit: (c, ctx) => {
+      c.ociVersion = '1.2.0';
+      c.hooks = { poststart: [{ path: '/bin/false' }, { path: '/bin/sh', args: ['sh', '-c', `echo ran > ${ctx.tmp}/second`] }] };
+      c.process.args = ['true'];
+    },
+    check: (r, ctx) => expect(r).ran().eq(r.start?.status, 0, 'start')
+      .eq(fs.existsSync(`${ctx.tmp}/second`), true, 'second poststart hook ran')
+      .eq(r.del?.status, 0, 'delete').problems,
+  },
+  {
+    field: 'hooks', name: 'failing poststart hook, ociVersion 1.3: start fails, the container is stopped', tag: 'hooks', mode: 'lifecycle',
+    edit: (c) => {
+      c.ociVersion = '1.3.0';
+      c.hooks = { poststart: [{ path: '/bin/false' }] };
+      c.process.args = ['sleep', '30'];
+    },
+    // No waiting 30 s: the runtime must have killed it.
+    stopTimeoutMs: 3000,
+    check: (r) => expect(r).ok(r.start?.status !== 0, 'start fails')
+      .match(r.start?.stderr, /poststart/, 'the error names the hook')
+      .ok(!r.killedByHarness, 'the container stopped without a kill').problems,
   },
   {
     field: 'hooks', name: 'failing createRuntime: create fails, nothing left', tag: 'hooks', mode: 'create',

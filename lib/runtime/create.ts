@@ -173,7 +173,10 @@ export function create(store: Store, o: CreateOptions): Created {
         ociVersion: spec.ociVersion, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations,
       }, spec.linux?.seccomp?.listenerMetadata),
       onHooks: (pid) => {
-        const state = { ociVersion: spec.ociVersion, id: o.id, status: 'creating' as const, pid, bundle, annotations: spec.annotations };
+        // runtime.md: "creating" is step 2 of the lifecycle (the environment
+        // being built); these hooks are steps 3-5, after it: the container is
+        // "created" (as crun; runc says "creating").
+        const state = { ociVersion: spec.ociVersion, id: o.id, status: 'created' as const, pid, bundle, annotations: spec.annotations };
         hostHooks(spec.hooks, 'prestart', state);
         hostHooks(spec.hooks, 'createRuntime', state);
         containerHooks(spec.hooks, 'createContainer', state, pid);

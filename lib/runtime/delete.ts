@@ -68,12 +68,9 @@ export function del(store: Store, id: string, force: boolean): void {
     }
     testPoint('delete:cgroup');
     store.remove(id);
-    // poststop: after the container is gone; a failure is only a warning.
-    try {
-      hostHooks(hooks, 'poststop', { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations });
-    } catch (e) {
-      logWarn((e as Error).message);
-    }
+    // poststop: after the container is gone; a failing hook is only a
+    // warning, and the ones after it still run.
+    hostHooks(hooks, 'poststop', { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations }, logWarn);
   } finally {
     fs.closeSync(lock);
   }
