@@ -127,6 +127,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   }
 
   p.setup_rootfs = get_bool(o, "setupRootfs");
+  p.rootfs_shared_ns = get_bool(o, "rootfsSharedNs");
   p.rootfs = s.str(get_str(o, "rootfs"));
   p.rootfs_parent = s.str(get_str(o, "rootfsParent"));
   p.root_propagation = (unsigned long)get_num(o, "rootPropagation");

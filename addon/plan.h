@@ -90,7 +90,8 @@ struct Plan {
   int sync_parent_fd;       // parent's end (closed in the child)
 
   // filesystem
-  int setup_rootfs;         // a new mount namespace was requested
+  int setup_rootfs;         // the rootfs is ours to set up (create; not exec)
+  int rootfs_shared_ns;     // ...in a mount namespace not our own (the runtime's or a joined one)
   const char* rootfs;       // absolute host path (resolved)
   const char* rootfs_parent;// mount point containing the rootfs, made private when needed ("" if not)
   unsigned long root_propagation;   // for "/" before anything (MS_SLAVE|MS_REC default)

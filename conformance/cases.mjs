@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir } from './lib.mjs';
 
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
@@ -415,6 +415,16 @@ export const cases = [
     check: (r) => expect(r).ran().match(mountLine(r.stdout, '/')?.optional, /shared:\d+/, '/').problems,
   },
   {
+    field: 'linux.rootfsPropagation', name: 'unbindable: / is unbindable (and still bound as the root)', tag: 'prop',
+    edit: (c) => { c.linux.rootfsPropagation = 'unbindable'; sh(c, 'cat /proc/self/mountinfo'); },
+    check: (r) => expect(r).ran().match(mountLine(r.stdout, '/')?.optional, /^unbindable$/, '/ optional fields').problems,
+  },
+  {
+    field: 'linux.rootfsPropagation', name: 'private: / has no propagation', tag: 'prop',
+    edit: (c) => { c.linux.rootfsPropagation = 'private'; sh(c, 'cat /proc/self/mountinfo'); },
+    check: (r) => expect(r).ran().eq(mountLine(r.stdout, '/')?.optional, '', '/ optional fields').problems,
+  },
+  {
     field: 'linux.rootfsPropagation', name: 'rshared does not override a mount\'s own rprivate', tag: 'prop', copyRootfs: true,
     edit: (c, ctx) => {
       c.linux.rootfsPropagation = 'rshared';
@@ -595,6 +605,62 @@ export const cases = [
     field: 'domainname', name: 'example.org', tag: 'uts',
     edit: (c) => { c.domainname = 'example.org'; sh(c, 'cat /proc/sys/kernel/domainname'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), 'example.org', 'domainname').problems,
+  },
+  // config-linux.md "namespaces": a type not listed is inherited from the
+  // runtime; a path joins that namespace. The rootfs and mounts are set up
+  // either way (config.md root, mounts).
+  {
+    field: 'linux.namespaces (mount)', name: 'not listed: the runtime\'s mount namespace, the rootfs is still /, mounts undone at delete', tag: 'nsmnt',
+    mode: 'lifecycle', copyRootfs: true,
+    setup: (ctx) => fs.chmodSync(ctx.tmp, 0o777),
+    edit: (c, ctx) => {
+      withoutNs(c, 'mount');
+      c.mounts.push({ destination: '/out', type: 'bind', source: ctx.tmp, options: ['rbind'] });
+      sh(c, 'readlink /proc/self/ns/mnt > /out/ns; cat /etc/hostname > /out/seen; ls /proc/self/fd >/dev/null && echo proc >> /out/seen');
+    },
+    check: (r, ctx) => {
+      const read = (f) => (fs.existsSync(`${ctx.tmp}/${f}`) ? fs.readFileSync(`${ctx.tmp}/${f}`, 'utf8') : '');
+      const rootfs = `${fs.realpathSync(ctx.bundle)}/rootfs`;
+      return expect(r).ran().eq(r.start?.status, 0, 'start').eq(r.del?.status, 0, 'delete')
+        .eq(read('ns').trim(), fs.readlinkSync('/proc/self/ns/mnt'), 'mount namespace')
+        .eq(lines(read('seen')), ['ocirun', 'proc'], 'the rootfs\'s /etc/hostname, its /proc')
+        .eq(hostMountsOf(rootfs), [], 'host mounts left under the rootfs').problems;
+    },
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'not listed, create fails (createRuntime hook): no mount left on the host', tag: 'nsmnt',
+    mode: 'create', copyRootfs: true,
+    edit: (c) => {
+      withoutNs(c, 'mount');
+      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] };
+    },
+    check: (r, ctx) => expect(r).refused(/hook|exit|status/i)
+      .eq(hostMountsOf(`${fs.realpathSync(ctx.bundle)}/rootfs`), [], 'host mounts left under the rootfs').problems,
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root', tag: 'nsmnt',
+    mode: 'detached', copyRootfs: true,
+    setup: async (ctx) => {
+      const p = spawn('unshare', ['--mount', 'sleep', '60'], { stdio: 'ignore' });
+      ctx.cleanups.push(() => p.kill('SIGKILL'));
+      const host = fs.readlinkSync('/proc/self/ns/mnt');
+      for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/mnt`) === host; } catch { return true; } })(); i++) {
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      ctx.other = p.pid;
+      ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/mnt`);
+    },
+    edit: (c, ctx) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+      c.process.args = ['sleep', '30'];
+    },
+    check: (r, ctx) => {
+      const e = expect(r).ran();
+      if (!r.pid) return e.ok(false, 'no container pid').problems;
+      return e.eq(fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), ctx.otherNs, 'mount namespace')
+        .eq(fs.readFileSync(`/proc/${r.pid}/root/etc/hostname`, 'utf8').trim(), 'ocirun', 'the container\'s root')
+        .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root').problems;
+    },
   },
   // -------------------------------------------------------------- v1.3
   ...[

@@ -321,13 +321,20 @@ void hooks_pause() {
 }
 
 void setup_rootfs() {
-  // Stop our mounts from propagating to the host (and pick up the configured
-  // propagation): default rslave, as runc.
-  if (mount(nullptr, "/", nullptr, P->root_propagation, nullptr) < 0)
-    die_errno("set propagation of /");
-  // pivot_root refuses a new root whose parent mount is shared.
-  if (P->rootfs_parent[0] && mount(nullptr, P->rootfs_parent, nullptr, MS_PRIVATE, nullptr) < 0)
-    die_errno("make rootfs parent mount private");
+  // In a mount namespace of our own: stop our mounts from propagating to the
+  // host (and pick up the configured propagation): default rslave, as runc.
+  // In one that is not ours (no mount namespace configured: the runtime's;
+  // or one joined by path) "/" and its mounts belong to others: leave their
+  // propagation alone (runc makes the host's "/" rslave here), and chroot
+  // below rather than pivot_root, which would move every process of that
+  // namespace into our rootfs. Our mounts there are undone at delete.
+  if (!P->rootfs_shared_ns) {
+    if (mount(nullptr, "/", nullptr, P->root_propagation, nullptr) < 0)
+      die_errno("set propagation of /");
+    // pivot_root refuses a new root whose parent mount is shared.
+    if (P->rootfs_parent[0] && mount(nullptr, P->rootfs_parent, nullptr, MS_PRIVATE, nullptr) < 0)
+      die_errno("make rootfs parent mount private");
+  }
   // The rootfs must be a mount point of its own for pivot_root.
   if (mount(P->rootfs, P->rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
     die_errno("bind rootfs ", P->rootfs);
@@ -351,7 +358,9 @@ void setup_rootfs() {
   if (fchdir(rootfd) < 0) die_errno("chdir to rootfs");
   close(rootfd);
 
-  if (P->no_pivot) {
+  if (P->rootfs_shared_ns) {
+    if (chroot(".") < 0) die_errno("chroot");
+  } else if (P->no_pivot) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) die_errno("move rootfs to /");
     if (chroot(".") < 0) die_errno("chroot");
   } else {

@@ -92,10 +92,6 @@ export function buildPlan(
   ns: NamespacePlan = planNamespaces(spec.linux?.namespaces),
 ): SpawnPlan {
   if (!spec.process) throw new PlanError('process', 'is required to create a container');
-  if (!ns.has('mount') && (spec.mounts?.length || spec.linux?.maskedPaths?.length)) {
-    // Without our own mount namespace we would be mounting on the host.
-    throw new PlanError('linux.namespaces', 'a mount namespace is required when mounts are configured');
-  }
   if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !ns.isNew('user')) {
     throw new PlanError('linux.uidMappings', 'id mappings need a new user namespace in linux.namespaces');
   }
@@ -111,10 +107,12 @@ export function buildPlan(
   if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length) {
     throw new PlanError('linux.netDevices', 'moving network devices into the container is not supported by ocirun yet');
   }
-  const setupRootfs = ns.isNew('mount');
-  const m = setupRootfs
-    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') })
-    : { mounts: [], lateMounts: [], devices: [], symlinks: [], rootPropagation: 0, finalPropagation: 0 };
+  // The rootfs and mounts are set up whatever the mount namespace: a new one
+  // (pivot_root), or, as config-linux.md says a namespace not listed is
+  // inherited, the runtime's own, or one joined by path (chroot; mounts
+  // there are undone at delete, lib/runtime/host-mounts.ts).
+  const setupRootfs = true;
+  const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') });
   const proc = planProcess(spec.process, host.capLast, opts.warn, 'process', host.homeOf);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
@@ -128,6 +126,7 @@ export function buildPlan(
     timeNsOffsets: ns.isNew('time') ? timeOffsets(spec) : '',
     joins: ns.joins.map((j, i) => ({ fd: fds.joins[i], nstype: j.nstype })),
     setupRootfs,
+    rootfsSharedNs: !ns.isNew('mount'),
     rootfs,
     rootfsParent: host.rootfsParent,
     rootPropagation: m.rootPropagation,

@@ -48,6 +48,8 @@ export interface SpawnPlan {
   joins: NsJoin[];
 
   setupRootfs: boolean;
+  /** The mount namespace is not the container's own (none configured, or joined by path): chroot, leave "/" alone. */
+  rootfsSharedNs: boolean;
   rootfs: string;
   rootfsParent: string;
   rootPropagation: number;

@@ -15,6 +15,7 @@ import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { noteHostRootfs, undoHostMounts } from './host-mounts';
 import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
@@ -105,6 +106,9 @@ export function create(store: Store, o: CreateOptions): Created {
     phase: 'creating',
     cgroup: cgroupLoc,
     ownPidNs: ns.isNew('pid'),
+    // (spawnContainer makes the init set up the rootfs; without a mount
+    // namespace those mounts land in ours: note what was there before.)
+    hostRootfs: ns.has('mount') ? undefined : noteHostRootfs(rootfs),
     creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
   };
   const fds: number[] = [];
@@ -210,6 +214,7 @@ export function create(store: Store, o: CreateOptions): Created {
     } catch (e2) {
       logWarn(`rollback: ${(e2 as Error).message}`);
     }
+    undoHostMounts(record.hostRootfs);
     store.remove(o.id);
     throw e;
   } finally {

@@ -54,8 +54,9 @@ export function frontRecipe(r: Record, spec: Spec): string | undefined {
   const none = (h: unknown[] | undefined) => !h || h.length === 0;
   if (none(hooks.startContainer) && none(hooks.poststart)) lines.push('start');
   // Without a pid namespace of its own, what the init left in the cgroup is
-  // killed by delete (cgroups destroy(true)): that stays with the CLI.
-  if (none(hooks.poststop) && r.ownPidNs && r.pid) {
+  // killed by delete (cgroups destroy(true)): that stays with the CLI; so do
+  // rootfs mounts made in the host's mount namespace (host-mounts.ts).
+  if (none(hooks.poststop) && r.ownPidNs && r.pid && !r.hostRootfs) {
     lines.push('delete');
     for (const { dir, parents } of cg?.removal() ?? []) {
       lines.push(`rmdir ${dir}`, ...parents.map((d) => `rmdir-parent ${d}`));
