@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir } from './lib.mjs';
+import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir, invoke } from './lib.mjs';
 
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
 
@@ -153,6 +153,34 @@ export const cases = [
     field: 'process.rlimits', name: 'soft > hard is an error', tag: 'rlim', mode: 'create',
     edit: (c) => { c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 300, hard: 200 }]; },
     check: (r) => expect(r).refused(/rlimit|RLIMIT_NOFILE|soft|hard/i).problems,
+  },
+  // A cwd the container's user can't reach (a 0700 directory of root's):
+  // the runtime changes into it while it is still root (as runc), so the
+  // program runs there and only what the user does in it is refused.
+  {
+    field: 'process.cwd', name: 'a 0700 directory of root\'s, user 1000: the program runs there', tag: 'cwd', copyRootfs: true,
+    prepare: (b) => { fs.mkdirSync(`${b}/rootfs/secret`, { mode: 0o700 }); fs.chmodSync(`${b}/rootfs/secret`, 0o700); },
+    edit: (c) => {
+      c.process.cwd = '/secret';
+      c.process.user = { uid: 1000, gid: 1000 };
+      sh(c, 'pwd; id -u; ls . >/dev/null 2>&1; echo "ls=$?"');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['/secret', '1000', 'ls=1'], 'pwd, uid, listing').problems,
+  },
+  {
+    field: 'process.cwd', name: 'exec --user 1000 --cwd into such a directory', tag: 'cwd', mode: 'detached', copyRootfs: true,
+    prepare: (b) => { fs.mkdirSync(`${b}/rootfs/secret`, { mode: 0o700 }); fs.chmodSync(`${b}/rootfs/secret`, 0o700); },
+    edit: (c) => { c.process.args = ['sleep', '30']; },
+    check: (r, ctx) => {
+      const x = invoke(ctx.runtime, ctx.root, ['exec', '--user', '1000:1000', '--cwd', '/secret', ctx.id, 'sh', '-c', 'pwd; id -u']);
+      return expect(r).ran().eq(x.status, 0, `exec status (${x.stderr.trim()})`).eq(lines(x.stdout), ['/secret', '1000'], 'pwd, uid').problems;
+    },
+  },
+  {
+    field: 'process.cwd', name: 'a cwd that is a file: an error naming it', tag: 'cwd', mode: 'create', copyRootfs: true,
+    prepare: (b) => fs.writeFileSync(`${b}/rootfs/afile`, ''),
+    edit: (c) => { c.process.cwd = '/afile'; },
+    check: (r) => expect(r).refused(/afile/).problems,
   },
   {
     field: 'process.user', name: 'uid, gid, umask, additionalGids', tag: 'user',

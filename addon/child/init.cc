@@ -142,11 +142,19 @@ void apply_sysctls() {
   // apply_credentials keeps that capability in the effective and permitted
   // sets only (never bounding, inheritable or ambient), which the execve drops
   // anyway: the program's capability sets are the configured ones.
+  // The working directory, first with the runtime's privileges (as runc): a
+  // cwd that root can reach but the container's user cannot (a 0700 parent)
+  // still works; what the user cannot do there shows when they try. If root
+  // is refused (a volume chowned to the user, root squashed), try again as
+  // the user below.
+  bool cwd_done = chdir(P->cwd) == 0;
+  if (!cwd_done && errno != EACCES && errno != EPERM)
+    die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
   apply_credentials(P->seccomp_filter && !P->no_new_privs);
   if (P->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("no_new_privs");
   if (P->umask >= 0) umask((mode_t)P->umask);
 
-  if (chdir(P->cwd) < 0) die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
+  if (!cwd_done && chdir(P->cwd) < 0) die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
 
   char pathbuf[4096];
   const char* exe = P->exe_path ? P->exe_path : lookup(pathbuf, sizeof pathbuf);
