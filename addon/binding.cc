@@ -191,6 +191,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.set_groups = get_bool(o, "setGroups");
   p.umask = (int)get_num(o, "umask", -1);
   p.no_new_privs = get_bool(o, "noNewPrivileges");
+  p.no_process = get_bool(o, "noProcess");
   p.set_caps = get_bool(o, "setCaps");
   p.cap_bounding = get_u64(o, "capBounding");
   p.cap_effective = get_u64(o, "capEffective");

@@ -121,6 +121,7 @@ struct Plan {
   gid_t* groups; int ngroups; int set_groups;
   int umask;                 // -1 = leave
   int no_new_privs;
+  int no_process;           // config.json has no process: `start` gets an error
   int set_caps;
   uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
   int cap_last;

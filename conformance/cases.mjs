@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir, invoke } from './lib.mjs';
+import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir, invoke, stateOf } from './lib.mjs';
 
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
 
@@ -157,6 +157,18 @@ export const cases = [
   // A cwd the container's user can't reach (a 0700 directory of root's):
   // the runtime changes into it while it is still root (as runc), so the
   // program runs there and only what the user does in it is refused.
+  {
+    // config.md: process is optional; runtime.md start: it MUST generate an
+    // error if process was not set.
+    field: 'process', name: 'not set: create works, start is an error, the container stops', tag: 'noproc', mode: 'lifecycle',
+    edit: (c) => { delete c.process; },
+    created: (r, ctx) => { r.createdStatus = stateOf(ctx.runtime, ctx.root, ctx.id)?.status; },
+    stopTimeoutMs: 3000,
+    check: (r) => expect(r).ran().eq(r.createdStatus, 'created', 'status after create')
+      .ok(r.start && r.start.status !== 0, 'start fails')
+      .match(r.start?.stderr, /process/, 'the error says why')
+      .ok(!r.killedByHarness, 'stopped by itself').eq(r.del?.status, 0, 'delete').problems,
+  },
   {
     field: 'process.cwd', name: 'a 0700 directory of root\'s, user 1000: the program runs there', tag: 'cwd', copyRootfs: true,
     prepare: (b) => { fs.mkdirSync(`${b}/rootfs/secret`, { mode: 0o700 }); fs.chmodSync(`${b}/rootfs/secret`, 0o700); },

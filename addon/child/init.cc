@@ -77,6 +77,26 @@ void apply_sysctls() {
 // Waits for `ocirun start`: it connects to our listening socket. Returns the
 
 
+// config.json has no process (config.md: it is optional): the container
+// exists and is "created"; `start` gets an error (runtime.md), then the init
+// exits and the container is stopped. `run` fails at once.
+[[noreturn]] static void no_process_wait() {
+  mark(T_PROCESS);
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  send_msg(SYNC_READY, 0, 0, "");
+  int conn = -1;
+  if (P->start_fd >= 0) {
+    close(P->sync_fd);
+    conn = wait_for_start();
+  }
+  SyncMsg m;
+  memset(&m, 0, sizeof m);
+  m.type = SYNC_ERROR;
+  scat(m.msg, sizeof m.msg, "config.json has no process to start");
+  (void)!write(conn >= 0 ? conn : P->sync_fd, &m, sizeof m);
+  _exit(1);
+}
+
 [[noreturn]] void run_init() {
   mark(T_NAMESPACES);
   if (setsid() < 0) die_errno("setsid");
@@ -142,6 +162,8 @@ void apply_sysctls() {
   // apply_credentials keeps that capability in the effective and permitted
   // sets only (never bounding, inheritable or ambient), which the execve drops
   // anyway: the program's capability sets are the configured ones.
+  if (P->no_process) no_process_wait();
+
   // The working directory, first with the runtime's privileges (as runc): a
   // cwd that root can reach but the container's user cannot (a 0700 parent)
   // still works; what the user cannot do there shows when they try. If root

@@ -91,14 +91,17 @@ export function buildPlan(
   spec: Spec, bundle: string, rootfs: string, host: PlanHost, fds: PlanFds, opts: PlanOptions,
   ns: NamespacePlan = planNamespaces(spec.linux?.namespaces),
 ): SpawnPlan {
-  if (!spec.process) throw new PlanError('process', 'is required to create a container');
+  // config.md: process is optional. Without one the container is created
+  // (namespaces, rootfs, hooks) and `start` fails, as runtime.md says it
+  // must: the init gets a placeholder it never runs (noProcess).
+  const process = spec.process ?? { args: ['/'], cwd: '/', user: { uid: 0, gid: 0 } };
   if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !ns.isNew('user')) {
     throw new PlanError('linux.uidMappings', 'id mappings need a new user namespace in linux.namespaces');
   }
   if (ns.isNew('user') && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
     throw new PlanError('linux.uidMappings', 'a new user namespace needs uidMappings and gidMappings');
   }
-  if (spec.process.terminal && fds.consoleFd < 0) {
+  if (process.terminal && fds.consoleFd < 0) {
     throw new PlanError('process.terminal', 'is true but no --console-socket was given');
   }
   // Features this host/runtime can't provide: a clear error, never a silent ignore.
@@ -113,7 +116,7 @@ export function buildPlan(
   // there are undone at delete, lib/runtime/host-mounts.ts).
   const setupRootfs = true;
   const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') });
-  const proc = planProcess(spec.process, host.capLast, opts.warn, 'process', host.homeOf);
+  const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
 
@@ -139,7 +142,8 @@ export function buildPlan(
     symlinks: m.symlinks,
     hostname: ns.has('uts') ? spec.hostname : undefined,
     domainname: ns.has('uts') ? spec.domainname : undefined,
-    consoleFd: spec.process.terminal ? fds.consoleFd : -1,
+    consoleFd: process.terminal ? fds.consoleFd : -1,
+    noProcess: !spec.process,
     preserveFds: opts.preserveFds ?? 0,
     sysctls: planSysctls(spec.linux?.sysctl, ns),
     personality: planPersonality(spec.linux),

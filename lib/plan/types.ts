@@ -66,6 +66,8 @@ export interface SpawnPlan {
   domainname?: string;
 
   consoleFd: number;
+  /** config.json has no process: the init waits for start, then fails it. */
+  noProcess?: boolean;
   consoleRows: number;
   consoleCols: number;
 
