@@ -15,6 +15,8 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface PlanHost extends MountHost {
   capLast: number;
+  /** The runtime's bounding set: capabilities outside it are warnings, not capset failures. */
+  capBounding?: bigint;
   homeOf?: (uid: number) => string | undefined;
   /** The mount point holding the rootfs, when it must be made private for pivot_root. */
   rootfsParent: string;
@@ -35,7 +37,7 @@ export interface PlanOptions {
 /** The process part of the plan, shared by create and exec. `homeOf` looks
  * the user's home up in the container's /etc/passwd (HOME when env has none, as runc). */
 export function planProcess(p: Process, capLast: number, warn: (m: string) => void, where = 'process',
-  homeOf: ((uid: number) => string | undefined) | null = () => undefined) {
+  homeOf: ((uid: number) => string | undefined) | null = () => undefined, capBounding?: bigint) {
   if (!p.args || p.args.length === 0) throw new PlanError(`${where}.args`, 'must be a non-empty array');
   if (!p.cwd || !path.posix.isAbsolute(p.cwd)) throw new PlanError(`${where}.cwd`, 'must be an absolute path');
   // (uid_t)-1 would mean "leave unchanged" (root) to the kernel: as runc, only 0 .. 2^31-1.
@@ -47,7 +49,7 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
   if (homeOf && !env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${homeOf(p.user.uid) ?? '/'}`];
   const pathVar = env.find((e) => e.startsWith('PATH='));
   // No capabilities object means no capabilities at all (as runc).
-  const caps = capMasks(p.capabilities ?? {}, capLast, warn);
+  const caps = capMasks(p.capabilities ?? {}, capLast, warn, capBounding);
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
     throw new PlanError(`${where}.oomScoreAdj`, 'must be between -1000 and 1000');
   }
@@ -116,7 +118,7 @@ export function buildPlan(
   // there are undone at delete, lib/runtime/host-mounts.ts).
   const setupRootfs = true;
   const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') });
-  const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf);
+  const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf, host.capBounding);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
 

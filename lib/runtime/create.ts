@@ -6,7 +6,7 @@ import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
 import { buildPlan, type PlanHost } from '../plan/build';
 import { planNamespaces } from '../plan/namespaces';
-import { capLast, homeIn, isDir, mountPointOf } from '../plan/host';
+import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
 import { locateCgroup, openCgroup, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
@@ -67,6 +67,7 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost 
   const parent = mountPointOf(rootfs);
   return {
     capLast: capLast(),
+    capBounding: capBounding(),
     homeOf: (uid) => homeIn(rootfs, uid),
     // pivot_root refuses a shared parent; only touch it when we made "/" shared.
     rootfsParent: /shared/.test(prop) && parent ? parent.mountPoint : '',
