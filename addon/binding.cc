@@ -146,6 +146,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
     op.uid = (uid_t)get_num(d, "uid");
     op.gid = (gid_t)get_num(d, "gid");
     op.bind = get_bool(d, "bind");
+    op.configured = get_bool(d, "configured");
     s.devices.push_back(op);
   }
   Napi::Array links = get_arr(o, "symlinks");

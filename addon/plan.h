@@ -42,6 +42,7 @@ struct DeviceOp {
   uid_t uid;
   gid_t gid;
   int bind;           // bind-mount the host node (user namespaces) instead of mknod
+  int configured;     // from linux.devices: an existing file there must be this device
 };
 
 struct SymlinkOp {

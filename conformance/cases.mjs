@@ -361,6 +361,32 @@ export const cases = [
     check: (r) => expect(r).ran().out(/^sys-ok$/m).problems,
   },
   // ---------------------------------------------------------------- devices
+  // config-linux.md devices: "If a file already exists at path that does not
+  // match the requested device, the runtime MUST generate an error." (The
+  // rootfs's own /dev here: no /dev tmpfs in mounts.)
+  {
+    field: 'linux.devices', name: 'a file already there that is not the device: an error naming it', tag: 'dev', mode: 'create', copyRootfs: true,
+    prepare: (b) => { fs.mkdirSync(`${b}/rootfs/dev`, { recursive: true }); fs.writeFileSync(`${b}/rootfs/dev/xdev`, 'not a device\n'); },
+    edit: (c) => {
+      c.mounts = c.mounts.filter((m) => !m.destination.startsWith('/dev'));
+      c.linux.devices = [{ path: '/dev/xdev', type: 'c', major: 1, minor: 3 }];
+    },
+    check: (r, ctx) => expect(r).refused(/\/dev\/xdev/)
+      .eq(fs.readFileSync(`${ctx.bundle}/rootfs/dev/xdev`, 'utf8'), 'not a device\n', 'the file is untouched').problems,
+  },
+  {
+    field: 'linux.devices', name: 'the same device already there: fine', tag: 'dev', copyRootfs: true,
+    prepare: (b) => {
+      fs.mkdirSync(`${b}/rootfs/dev`, { recursive: true });
+      spawnSync('mknod', ['-m', '666', `${b}/rootfs/dev/xdev`, 'c', '1', '3']);
+    },
+    edit: (c) => {
+      c.mounts = c.mounts.filter((m) => !m.destination.startsWith('/dev'));
+      c.linux.devices = [{ path: '/dev/xdev', type: 'c', major: 1, minor: 3, fileMode: 0o640 }];
+      sh(c, 'stat -c "%t:%T %a" /dev/xdev');
+    },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), '1:3 640', 'node and mode').problems,
+  },
   {
     field: 'linux.devices', name: 'c, b, p with fileMode/uid/gid', tag: 'dev',
     edit: (c) => {

@@ -280,6 +280,17 @@ void make_device(int rootfd, const DeviceOp& d) {
   const char* name;
   int wd = open_parent_in_root(rootfd, d.path, dir, &name);
 
+  // config-linux.md devices: "If a file already exists at path that does not
+  // match the requested device, the runtime MUST generate an error." (runc
+  // replaces it.) The same node, or the empty file a bind goes onto, is fine.
+  // Default devices keep replacing what an image may have put there.
+  struct stat st;
+  if (d.configured && fstatat(wd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    bool same = (st.st_mode & S_IFMT) == (d.mode & S_IFMT) && (S_ISFIFO(st.st_mode) || st.st_rdev == d.dev);
+    bool placeholder = d.bind && S_ISREG(st.st_mode) && st.st_size == 0;
+    if (!same && !placeholder) die(EEXIST, "linux.devices: ", d.path, " exists and is not the requested device");
+  }
+
   if (d.bind) {
     // In a user namespace mknod is not allowed: bind the host's node onto an
     // empty file instead (as runc does).

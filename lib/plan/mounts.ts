@@ -160,7 +160,7 @@ export function planMounts(
       }
       devices.push({
         path: p, mode: type | ((d.fileMode ?? 0o666) & 0o7777), major: d.major ?? 0, minor: d.minor ?? 0,
-        uid: d.uid ?? 0, gid: d.gid ?? 0, bind: opts.userns,
+        uid: d.uid ?? 0, gid: d.gid ?? 0, bind: opts.userns, configured: true,
       });
     }
     for (const [p, major, minor] of DEFAULT_DEVICES) {

@@ -30,6 +30,8 @@ export interface DeviceOp {
   uid: number;
   gid: number;
   bind: boolean;
+  /** From linux.devices: an existing file there that is not this device is an error. */
+  configured?: boolean;
 }
 
 export interface SymlinkOp { target: string; path: string }
