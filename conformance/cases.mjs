@@ -36,6 +36,18 @@ const userns = (c) => {
   c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
 };
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
+/** Native syscall numbers by name (kernel headers, x86_64). */
+const SYSNR = (() => {
+  const h = ['/usr/include/x86_64-linux-gnu/asm/unistd_64.h', '/usr/include/asm/unistd_64.h'].find((f) => fs.existsSync(f));
+  return h ? Object.fromEntries([...fs.readFileSync(h, 'utf8').matchAll(/^#define __NR_(\w+)\s+(\d+)$/gm)].map((m) => [m[1], Number(m[2])])) : {};
+})();
+/** Docker's default profile without the syscalls newer than `newest`. */
+const oldAllowList = (newest) => {
+  const p = structuredClone(SECCOMP_DEFAULT);
+  p.syscalls = p.syscalls.map((r) => ({ ...r, names: r.names.filter((n) => SYSNR[n] !== undefined && SYSNR[n] <= SYSNR[newest]) }))
+    .filter((r) => r.names.length > 0);
+  return p;
+};
 const short = (s, n = 300) => {
   const x = (s ?? '').trim().replace(/\s+/g, ' ');
   return x.length > n ? `${x.slice(0, n)}...` : x;
@@ -255,6 +267,23 @@ export const cases = [
     check: (r) => expect(r).ran().out(/^ran$/m).problems,
   },
   // ---------------------------------------------------------------- seccomp
+  // A deny-by-default allow-list written for the program (nothing newer than
+  // getrandom: no faccessat2, close_range, openat2, clone3, execveat), with
+  // noNewPrivileges false (the filter then needs CAP_SYS_ADMIN to load): the
+  // runtime's own calls must not be subject to it (config-linux.md seccomp:
+  // the program runs under it, not the runtime).
+  ...[false, true].map((nnp) => ({
+    field: 'linux.seccomp', name: `an old allow-list (nothing newer than getrandom), noNewPrivileges ${nnp}`, tag: 'seccomp',
+    edit: (c) => {
+      c.process.noNewPrivileges = nnp;
+      c.linux.seccomp = oldAllowList('getrandom');
+      sh(c, 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; ls / >/dev/null && echo ls-ok');
+    },
+    check: (r) => {
+      const s = statusFields(r.stdout);
+      return expect(r).ran().eq([s.Seccomp, s.NoNewPrivs], ['2', nnp ? '1' : '0'], 'Seccomp, NoNewPrivs').out(/^ls-ok$/m).problems;
+    },
+  })),
   {
     field: 'linux.seccomp', name: 'ERRNO errnoRet 13 on mkdir; Seccomp: 2', tag: 'scmp',
     edit: (c) => {
