@@ -620,6 +620,25 @@ t.test('seccomp: an allow-list without the syscalls the runtime itself uses', as
     t.equal(ocirun(['delete', '--force', d.id]).status, 0);
   });
 
+  t.test('a filter the kernel refuses: run fails, and start (it is loaded then) fails naming it', async (t) => {
+    // WAIT_KILLABLE_RECV without a notify action: EINVAL from seccomp(2).
+    const edit = (c) => {
+      c.linux.seccomp = { ...OLD_PROFILE, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] };
+      c.process.args = ['true'];
+    };
+    const r = runIn(t, edit);
+    t.not(r.status, 0);
+    t.match(r.stderr, /load seccomp filter: invalid argument/i);
+    const bundle = makeBundle(t, edit);
+    const id = uniqueId('scbad');
+    cleanupContainer(t, ROOT, id);
+    t.equal(rtFiles(t, ['create', '-b', bundle, id]).status, 0);
+    const s = ocirun(['start', id]);
+    t.not(s.status, 0, 'start fails');
+    t.match(s.stderr, /load seccomp filter: invalid argument/i);
+    t.ok(await waitFor(() => state(ROOT, id)?.status === 'stopped', 5000), 'the container stopped');
+  });
+
   t.test('a program that isn\'t there: the error still names it', async (t) => {
     const r = runIn(t, (c) => {
       c.process.noNewPrivileges = false;

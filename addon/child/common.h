@@ -76,7 +76,7 @@ bool runs_as_wasm(const char* exe);
 const char* lookup(char* buf, size_t cap);
 void close_fds();
 int wait_for_start();
-void load_seccomp();
+int load_seccomp();
 // Execs the container's program; returns only if that failed (errno).
 void exec_prepare(const char* exe, int errfd, char* errbuf, size_t cap);
 void exec_program(const char* exe, bool wasm);

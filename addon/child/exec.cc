@@ -141,13 +141,15 @@ int wait_for_start() {
   }
 }
 
-void load_seccomp() {
-  if (!P->seccomp_filter) return;
+// Returns 0, or the errno of loading the filter (the caller reports it: after
+// `start` connected, to that connection).
+int load_seccomp() {
+  if (!P->seccomp_filter) return 0;
   struct sock_fprog prog;
   prog.len = (unsigned short)P->seccomp_len;
   prog.filter = (struct sock_filter*)P->seccomp_filter;
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, P->seccomp_flags, &prog);
-  if (fd < 0) die_errno("load seccomp filter");
+  if (fd < 0) return errno;
   if (P->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
     // The notify fd goes to the parent, which hands it to the listener agent.
     SyncMsg m;
@@ -157,6 +159,7 @@ void load_seccomp() {
     if (send_with_fd(P->sync_fd, &m, sizeof m, nfd) < 0) die_errno("send seccomp notify fd");
     close(nfd);
   }
+  return 0;
 }
 
 // Fills in the trampoline's argv and lets errfd survive the execve: every

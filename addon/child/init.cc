@@ -209,7 +209,7 @@ void apply_sysctls() {
   // waiting for `start`) run under it, as with runc. Notify profiles are
   // allow-by-default in practice.
   bool notify = P->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER;
-  if (notify) load_seccomp();
+  if (notify && (errno = load_seccomp()) != 0) die_errno("load seccomp filter");
   mark(T_PROCESS);
   char times[T_COUNT * 21 + 1]; times[0] = 0;
   for (int i = 0; i < T_COUNT; i++) { scat_int(times, sizeof times, T[i]); scat(times, sizeof times, " "); }
@@ -234,19 +234,28 @@ void apply_sysctls() {
   exec_prepare(exe, errfd, errbuf, sizeof errbuf);
   // Every other filter: now, so that the only call after it is the execve
   // (and, should that fail, the error message and _exit).
-  if (!notify) load_seccomp();
-  exec_program(exe, wasm);
+  int e = notify ? 0 : load_seccomp();
+  bool loaded = e == 0;
+  if (loaded) {
+    exec_program(exe, wasm);
+    e = errno;  // could not exec
+  }
 
-  // Could not exec: tell whoever is waiting (start, or the parent).
-  int e = errno;
+  // Tell whoever is waiting (start, or the parent).
   if (conn >= 0) {
     SyncMsg m;
     memset(&m, 0, sizeof m);
     m.type = SYNC_ERROR; m.err = e;
-    scat(m.msg, sizeof m.msg, "exec: \"");
-    scat(m.msg, sizeof m.msg, P->arg0);
-    scat(m.msg, sizeof m.msg, "\"");
+    if (!loaded) {
+      scat(m.msg, sizeof m.msg, "load seccomp filter");
+    } else {
+      scat(m.msg, sizeof m.msg, "exec: \"");
+      scat(m.msg, sizeof m.msg, P->arg0);
+      scat(m.msg, sizeof m.msg, "\"");
+    }
     (void)!write(conn, &m, sizeof m);
+  } else if (!loaded) {
+    die(e, "load seccomp filter");
   } else {
     die(e, "exec: \"", P->arg0, "\"");
   }
