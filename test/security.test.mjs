@@ -1128,7 +1128,8 @@ t.test('hooks', async (t) => {
 
     const rec = lines(fs.readFileSync(`${logdir}/log`, 'utf8')).map((l) => Object.fromEntries(l.split('|').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
     t.same(rec.map((x) => x.phase), PHASES, 'order');
-    const status = { prestart: 'creating', createRuntime: 'creating', createContainer: 'creating', startContainer: 'created', poststart: 'running', poststop: 'stopped' };
+    // runtime.md: "creating" is step 2 only; the create hooks are steps 3-5 (as crun).
+    const status = { prestart: 'created', createRuntime: 'created', createContainer: 'created', startContainer: 'created', poststart: 'running', poststop: 'stopped' };
     for (const x of rec) {
       const inside = x.phase === 'createContainer' || x.phase === 'startContainer';
       t.same({ mnt: x.mnt, net: x.net, pid: x.pid }, inside ? ctrNs : hostNs, `${x.phase}: ${inside ? 'container' : 'host'} namespaces`);
