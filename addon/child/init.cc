@@ -74,9 +74,6 @@ void apply_sysctls() {
   }
 }
 
-// Waits for `ocirun start`: it connects to our listening socket. Returns the
-
-
 // config.json has no process (config.md: it is optional): the container
 // exists and is "created"; `start` gets an error (runtime.md), then the init
 // exits and the container is stopped. `run` fails at once.
@@ -155,13 +152,6 @@ void apply_sysctls() {
   // profile applies at the next execve.
   if (P->apparmor_file) write_file(P->apparmor_file, P->apparmor_value);
 
-  // The seccomp filter goes in last, right before the final execve (see
-  // seccomp_last() below): once it is in, the profile — often an allow-list
-  // written for the container's program, not for us — decides every call we
-  // make. Without no_new_privs, loading it needs CAP_SYS_ADMIN, so
-  // apply_credentials keeps that capability in the effective and permitted
-  // sets only (never bounding, inheritable or ambient), which the execve drops
-  // anyway: the program's capability sets are the configured ones.
   if (P->no_process) no_process_wait();
 
   // The working directory, first with the runtime's privileges (as runc): a
@@ -172,6 +162,14 @@ void apply_sysctls() {
   bool cwd_done = chdir(P->cwd) == 0;
   if (!cwd_done && errno != EACCES && errno != EPERM)
     die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
+
+  // The seccomp filter goes in last, right before the final execve (below,
+  // after the start wait): once it is in, the profile (often an allow-list
+  // written for the container's program, not for us) decides every call we
+  // make. Without no_new_privs, loading it needs CAP_SYS_ADMIN, so
+  // apply_credentials keeps that capability in the effective and permitted
+  // sets only (never bounding, inheritable or ambient), which the execve drops
+  // anyway: the program's capability sets are the configured ones.
   apply_credentials(P->seccomp_filter && !P->no_new_privs);
   if (P->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("no_new_privs");
   if (P->umask >= 0) umask((mode_t)P->umask);
