@@ -130,6 +130,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   }
 
   p.setup_rootfs = get_bool(o, "setupRootfs");
+  p.rootfs_shared_ns = get_bool(o, "rootfsSharedNs");
   p.rootfs = s.str(get_str(o, "rootfs"));
   p.rootfs_parent = s.str(get_str(o, "rootfsParent"));
   p.root_propagation = (unsigned long)get_num(o, "rootPropagation");
@@ -148,6 +149,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
     op.uid = (uid_t)get_num(d, "uid");
     op.gid = (gid_t)get_num(d, "gid");
     op.bind = get_bool(d, "bind");
+    op.configured = get_bool(d, "configured");
     s.devices.push_back(op);
   }
   Napi::Array links = get_arr(o, "symlinks");
@@ -193,6 +195,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.set_groups = get_bool(o, "setGroups");
   p.umask = (int)get_num(o, "umask", -1);
   p.no_new_privs = get_bool(o, "noNewPrivileges");
+  p.no_process = get_bool(o, "noProcess");
   p.set_caps = get_bool(o, "setCaps");
   p.cap_bounding = get_u64(o, "capBounding");
   p.cap_effective = get_u64(o, "capEffective");

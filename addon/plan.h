@@ -42,6 +42,7 @@ struct DeviceOp {
   uid_t uid;
   gid_t gid;
   int bind;           // bind-mount the host node (user namespaces) instead of mknod
+  int configured;     // from linux.devices: an existing file there must be this device
 };
 
 struct SymlinkOp {
@@ -90,7 +91,8 @@ struct Plan {
   int sync_parent_fd;       // parent's end (closed in the child)
 
   // filesystem
-  int setup_rootfs;         // a new mount namespace was requested
+  int setup_rootfs;         // the rootfs is ours to set up (create; not exec)
+  int rootfs_shared_ns;     // ...in a mount namespace not our own (the runtime's or a joined one)
   const char* rootfs;       // absolute host path (resolved)
   const char* rootfs_parent;// mount point containing the rootfs, made private when needed ("" if not)
   unsigned long root_propagation;   // for "/" before anything (MS_SLAVE|MS_REC default)
@@ -120,6 +122,7 @@ struct Plan {
   gid_t* groups; int ngroups; int set_groups;
   int umask;                 // -1 = leave
   int no_new_privs;
+  int no_process;           // config.json has no process: `start` gets an error
   int set_caps;
   uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
   int cap_last;

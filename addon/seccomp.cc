@@ -9,6 +9,7 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -94,6 +95,7 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
     }
   }
 
+  int max_named = 0;  // the highest native syscall number the profile names
   Napi::Value sys = p.Get("syscalls");
   if (sys.IsArray()) {
     Napi::Array rules = sys.As<Napi::Array>();
@@ -131,6 +133,7 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
         std::string n = names.Get(k).As<Napi::String>().Utf8Value();
         int nr = seccomp_syscall_resolve_name(n.c_str());
         if (nr == __NR_SCMP_ERROR) continue;  // unknown here: skip (runc logs at debug)
+        if (nr > max_named) max_named = nr;
         // Several comparisons on the same argument need one rule each
         // (libseccomp ANDs them within a rule): as runc, add one rule per arg
         // when indexes repeat, else all in one rule.
@@ -149,6 +152,24 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
           }
         }
       }
+    }
+  }
+
+  // Syscalls newer than every one the profile names answer ENOSYS, not the
+  // default action (as runc's patchbpf): a profile written before clone3,
+  // faccessat2, openat2 or close_range existed would otherwise deny them with
+  // EPERM, and glibc, Go and busybox only fall back to the older call on
+  // ENOSYS. Only for deny-by-default profiles. "Newer" is by the native
+  // syscall number (since 5.1 new calls get one number on every
+  // architecture); syscalls this libseccomp doesn't know can't be named here
+  // and keep the default action.
+  bool allows = def == SCMP_ACT_ALLOW || def == SCMP_ACT_LOG || (def & 0xffff0000U) == SCMP_ACT_TRACE(0);
+  if (!allows && def != SCMP_ACT_ERRNO(ENOSYS) && max_named > 0) {
+    for (int nr = max_named + 1; nr < 1024; nr++) {
+      char* n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+      if (!n) continue;
+      free(n);
+      seccomp_rule_add(ctx.c, SCMP_ACT_ERRNO(ENOSYS), nr, 0);  // an arch without it: skipped
     }
   }
 

@@ -16,6 +16,7 @@
  */
 
 #define SYS_write 1
+#define SYS_close 3
 #define SYS_fcntl 72
 #define SYS_execve 59
 #define SYS_exit_group 231
@@ -47,7 +48,13 @@ __attribute__((noreturn, used)) void start_c(long* sp) {
   }
   long errfd = 0;
   for (const char* p = argv[1]; *p >= '0' && *p <= '9'; p++) errfd = errfd * 10 + (*p - '0');
-  sys3(SYS_fcntl, errfd, F_SETFD, FD_CLOEXEC);
+  /* We run under the container's seccomp filter. Should it deny fcntl, the
+     program must still not inherit errfd: close it (failures then go
+     unreported, only the exit status 127 says it). */
+  if (sys3(SYS_fcntl, errfd, F_SETFD, FD_CLOEXEC) < 0) {
+    sys3(SYS_close, errfd, 0, 0);
+    errfd = -1;
+  }
   long r = sys3(SYS_execve, (long)argv[2], (long)(argv + 3), (long)envp);
   struct sync_msg m;
   char* b = (char*)&m;
@@ -56,7 +63,7 @@ __attribute__((noreturn, used)) void start_c(long* sp) {
   m.err = (int)-r;
   const char* t = "exec";
   for (int i = 0; t[i]; i++) m.msg[i] = t[i];
-  sys3(SYS_write, errfd, (long)&m, sizeof m);
+  if (errfd >= 0) sys3(SYS_write, errfd, (long)&m, sizeof m);
   sys3(SYS_exit_group, 127, 0, 0);
   for (;;) {}
 }

@@ -8,8 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir } from './lib.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { REPO, lines, mountLine, statusFields, sharedHostMount, hostMountsOf, tempDir, invoke, stateOf } from './lib.mjs';
 
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
 
@@ -36,6 +36,18 @@ const userns = (c) => {
   c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
 };
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
+/** Native syscall numbers by name (kernel headers, x86_64). */
+const SYSNR = (() => {
+  const h = ['/usr/include/x86_64-linux-gnu/asm/unistd_64.h', '/usr/include/asm/unistd_64.h'].find((f) => fs.existsSync(f));
+  return h ? Object.fromEntries([...fs.readFileSync(h, 'utf8').matchAll(/^#define __NR_(\w+)\s+(\d+)$/gm)].map((m) => [m[1], Number(m[2])])) : {};
+})();
+/** Docker's default profile without the syscalls newer than `newest`. */
+const oldAllowList = (newest) => {
+  const p = structuredClone(SECCOMP_DEFAULT);
+  p.syscalls = p.syscalls.map((r) => ({ ...r, names: r.names.filter((n) => SYSNR[n] !== undefined && SYSNR[n] <= SYSNR[newest]) }))
+    .filter((r) => r.names.length > 0);
+  return p;
+};
 const short = (s, n = 300) => {
   const x = (s ?? '').trim().replace(/\s+/g, ' ');
   return x.length > n ? `${x.slice(0, n)}...` : x;
@@ -154,6 +166,46 @@ export const cases = [
     edit: (c) => { c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 300, hard: 200 }]; },
     check: (r) => expect(r).refused(/rlimit|RLIMIT_NOFILE|soft|hard/i).problems,
   },
+  // A cwd the container's user can't reach (a 0700 directory of root's):
+  // the runtime changes into it while it is still root (as runc), so the
+  // program runs there and only what the user does in it is refused.
+  {
+    // config.md: process is optional; runtime.md start: it MUST generate an
+    // error if process was not set.
+    field: 'process', name: 'not set: create works, start is an error, the container stops', tag: 'noproc', mode: 'lifecycle',
+    edit: (c) => { delete c.process; },
+    created: (r, ctx) => { r.createdStatus = stateOf(ctx.runtime, ctx.root, ctx.id)?.status; },
+    stopTimeoutMs: 3000,
+    check: (r) => expect(r).ran().eq(r.createdStatus, 'created', 'status after create')
+      .ok(r.start && r.start.status !== 0, 'start fails')
+      .match(r.start?.stderr, /process/, 'the error says why')
+      .ok(!r.killedByHarness, 'stopped by itself').eq(r.del?.status, 0, 'delete').problems,
+  },
+  {
+    field: 'process.cwd', name: 'a 0700 directory of root\'s, user 1000: the program runs there', tag: 'cwd', copyRootfs: true,
+    prepare: (b) => { fs.mkdirSync(`${b}/rootfs/secret`, { mode: 0o700 }); fs.chmodSync(`${b}/rootfs/secret`, 0o700); },
+    edit: (c) => {
+      c.process.cwd = '/secret';
+      c.process.user = { uid: 1000, gid: 1000 };
+      sh(c, 'pwd; id -u; ls . >/dev/null 2>&1; echo "ls=$?"');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['/secret', '1000', 'ls=1'], 'pwd, uid, listing').problems,
+  },
+  {
+    field: 'process.cwd', name: 'exec --user 1000 --cwd into such a directory', tag: 'cwd', mode: 'detached', copyRootfs: true,
+    prepare: (b) => { fs.mkdirSync(`${b}/rootfs/secret`, { mode: 0o700 }); fs.chmodSync(`${b}/rootfs/secret`, 0o700); },
+    edit: (c) => { c.process.args = ['sleep', '30']; },
+    check: (r, ctx) => {
+      const x = invoke(ctx.runtime, ctx.root, ['exec', '--user', '1000:1000', '--cwd', '/secret', ctx.id, 'sh', '-c', 'pwd; id -u']);
+      return expect(r).ran().eq(x.status, 0, `exec status (${x.stderr.trim()})`).eq(lines(x.stdout), ['/secret', '1000'], 'pwd, uid').problems;
+    },
+  },
+  {
+    field: 'process.cwd', name: 'a cwd that is a file: an error naming it', tag: 'cwd', mode: 'create', copyRootfs: true,
+    prepare: (b) => fs.writeFileSync(`${b}/rootfs/afile`, ''),
+    edit: (c) => { c.process.cwd = '/afile'; },
+    check: (r) => expect(r).refused(/afile/).problems,
+  },
   {
     field: 'process.user', name: 'uid, gid, umask, additionalGids', tag: 'user',
     edit: (c) => { c.process.user = { uid: 1000, gid: 1000, umask: 0o077, additionalGids: [5, 65534] }; sh(c, 'id; umask'); },
@@ -215,6 +267,23 @@ export const cases = [
     check: (r) => expect(r).ran().out(/^ran$/m).problems,
   },
   // ---------------------------------------------------------------- seccomp
+  // A deny-by-default allow-list written for the program (nothing newer than
+  // getrandom: no faccessat2, close_range, openat2, clone3, execveat), with
+  // noNewPrivileges false (the filter then needs CAP_SYS_ADMIN to load): the
+  // runtime's own calls must not be subject to it (config-linux.md seccomp:
+  // the program runs under it, not the runtime).
+  ...[false, true].map((nnp) => ({
+    field: 'linux.seccomp', name: `an old allow-list (nothing newer than getrandom), noNewPrivileges ${nnp}`, tag: 'seccomp',
+    edit: (c) => {
+      c.process.noNewPrivileges = nnp;
+      c.linux.seccomp = oldAllowList('getrandom');
+      sh(c, 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; ls / >/dev/null && echo ls-ok');
+    },
+    check: (r) => {
+      const s = statusFields(r.stdout);
+      return expect(r).ran().eq([s.Seccomp, s.NoNewPrivs], ['2', nnp ? '1' : '0'], 'Seccomp, NoNewPrivs').out(/^ls-ok$/m).problems;
+    },
+  })),
   {
     field: 'linux.seccomp', name: 'ERRNO errnoRet 13 on mkdir; Seccomp: 2', tag: 'scmp',
     edit: (c) => {
@@ -321,6 +390,32 @@ export const cases = [
     check: (r) => expect(r).ran().out(/^sys-ok$/m).problems,
   },
   // ---------------------------------------------------------------- devices
+  // config-linux.md devices: "If a file already exists at path that does not
+  // match the requested device, the runtime MUST generate an error." (The
+  // rootfs's own /dev here: no /dev tmpfs in mounts.)
+  {
+    field: 'linux.devices', name: 'a file already there that is not the device: an error naming it', tag: 'dev', mode: 'create', copyRootfs: true,
+    prepare: (b) => { fs.mkdirSync(`${b}/rootfs/dev`, { recursive: true }); fs.writeFileSync(`${b}/rootfs/dev/xdev`, 'not a device\n'); },
+    edit: (c) => {
+      c.mounts = c.mounts.filter((m) => !m.destination.startsWith('/dev'));
+      c.linux.devices = [{ path: '/dev/xdev', type: 'c', major: 1, minor: 3 }];
+    },
+    check: (r, ctx) => expect(r).refused(/\/dev\/xdev/)
+      .eq(fs.readFileSync(`${ctx.bundle}/rootfs/dev/xdev`, 'utf8'), 'not a device\n', 'the file is untouched').problems,
+  },
+  {
+    field: 'linux.devices', name: 'the same device already there: fine', tag: 'dev', copyRootfs: true,
+    prepare: (b) => {
+      fs.mkdirSync(`${b}/rootfs/dev`, { recursive: true });
+      spawnSync('mknod', ['-m', '666', `${b}/rootfs/dev/xdev`, 'c', '1', '3']);
+    },
+    edit: (c) => {
+      c.mounts = c.mounts.filter((m) => !m.destination.startsWith('/dev'));
+      c.linux.devices = [{ path: '/dev/xdev', type: 'c', major: 1, minor: 3, fileMode: 0o640 }];
+      sh(c, 'stat -c "%t:%T %a" /dev/xdev');
+    },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), '1:3 640', 'node and mode').problems,
+  },
   {
     field: 'linux.devices', name: 'c, b, p with fileMode/uid/gid', tag: 'dev',
     edit: (c) => {
@@ -415,6 +510,16 @@ export const cases = [
     check: (r) => expect(r).ran().match(mountLine(r.stdout, '/')?.optional, /shared:\d+/, '/').problems,
   },
   {
+    field: 'linux.rootfsPropagation', name: 'unbindable: / is unbindable (and still bound as the root)', tag: 'prop',
+    edit: (c) => { c.linux.rootfsPropagation = 'unbindable'; sh(c, 'cat /proc/self/mountinfo'); },
+    check: (r) => expect(r).ran().match(mountLine(r.stdout, '/')?.optional, /^unbindable$/, '/ optional fields').problems,
+  },
+  {
+    field: 'linux.rootfsPropagation', name: 'private: / has no propagation', tag: 'prop',
+    edit: (c) => { c.linux.rootfsPropagation = 'private'; sh(c, 'cat /proc/self/mountinfo'); },
+    check: (r) => expect(r).ran().eq(mountLine(r.stdout, '/')?.optional, '', '/ optional fields').problems,
+  },
+  {
     field: 'linux.rootfsPropagation', name: 'rshared does not override a mount\'s own rprivate', tag: 'prop', copyRootfs: true,
     edit: (c, ctx) => {
       c.linux.rootfsPropagation = 'rshared';
@@ -476,9 +581,49 @@ export const cases = [
           e.ok(false, `${phase}: state is not JSON: ${short(st, 100)}`);
         }
         if (s) e.eq([s.id, s.bundle], [ctx.id, fs.realpathSync(ctx.bundle)], `${phase} state id/bundle`);
+        // runtime.md lifecycle: "creating" is step 2 only; the create hooks
+        // (steps 3-5) and startContainer see a created container, poststart a
+        // running one, poststop a stopped one.
+        const status = { poststart: 'running', poststop: 'stopped' }[phase] ?? 'created';
+        if (s) e.eq(s.status, status, `${phase} state status`);
+        if (s && phase !== 'poststop') e.ok(s.pid > 0, `${phase} state pid`);
       }
       return e.problems;
     },
+  },
+  {
+    field: 'hooks', name: 'failing poststop hook: a warning, the next hook still runs, delete succeeds', tag: 'hooks', mode: 'lifecycle',
+    edit: (c, ctx) => {
+      c.hooks = { poststop: [{ path: '/bin/false' }, { path: '/bin/sh', args: ['sh', '-c', `echo ran > ${ctx.tmp}/second`] }] };
+      c.process.args = ['true'];
+    },
+    check: (r, ctx) => expect(r).ran().eq(r.del?.status, 0, 'delete')
+      .eq(fs.existsSync(`${ctx.tmp}/second`), true, 'second poststop hook ran')
+      .eq(r.stateAfter, undefined, 'container gone').problems,
+  },
+  {
+    field: 'hooks', name: 'failing poststart hook, ociVersion 1.2: a warning, the lifecycle goes on', tag: 'hooks', mode: 'lifecycle',
+    edit: (c, ctx) => {
+      c.ociVersion = '1.2.0';
+      c.hooks = { poststart: [{ path: '/bin/false' }, { path: '/bin/sh', args: ['sh', '-c', `echo ran > ${ctx.tmp}/second`] }] };
+      c.process.args = ['true'];
+    },
+    check: (r, ctx) => expect(r).ran().eq(r.start?.status, 0, 'start')
+      .eq(fs.existsSync(`${ctx.tmp}/second`), true, 'second poststart hook ran')
+      .eq(r.del?.status, 0, 'delete').problems,
+  },
+  {
+    field: 'hooks', name: 'failing poststart hook, ociVersion 1.3: start fails, the container is stopped', tag: 'hooks', mode: 'lifecycle',
+    edit: (c) => {
+      c.ociVersion = '1.3.0';
+      c.hooks = { poststart: [{ path: '/bin/false' }] };
+      c.process.args = ['sleep', '30'];
+    },
+    // No waiting 30 s: the runtime must have killed it.
+    stopTimeoutMs: 3000,
+    check: (r) => expect(r).ok(r.start?.status !== 0, 'start fails')
+      .match(r.start?.stderr, /poststart/, 'the error names the hook')
+      .ok(!r.killedByHarness, 'the container stopped without a kill').problems,
   },
   {
     field: 'hooks', name: 'failing createRuntime: create fails, nothing left', tag: 'hooks', mode: 'create',
@@ -555,6 +700,62 @@ export const cases = [
     field: 'domainname', name: 'example.org', tag: 'uts',
     edit: (c) => { c.domainname = 'example.org'; sh(c, 'cat /proc/sys/kernel/domainname'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), 'example.org', 'domainname').problems,
+  },
+  // config-linux.md "namespaces": a type not listed is inherited from the
+  // runtime; a path joins that namespace. The rootfs and mounts are set up
+  // either way (config.md root, mounts).
+  {
+    field: 'linux.namespaces (mount)', name: 'not listed: the runtime\'s mount namespace, the rootfs is still /, mounts undone at delete', tag: 'nsmnt',
+    mode: 'lifecycle', copyRootfs: true,
+    setup: (ctx) => fs.chmodSync(ctx.tmp, 0o777),
+    edit: (c, ctx) => {
+      withoutNs(c, 'mount');
+      c.mounts.push({ destination: '/out', type: 'bind', source: ctx.tmp, options: ['rbind'] });
+      sh(c, 'readlink /proc/self/ns/mnt > /out/ns; cat /etc/hostname > /out/seen; ls /proc/self/fd >/dev/null && echo proc >> /out/seen');
+    },
+    check: (r, ctx) => {
+      const read = (f) => (fs.existsSync(`${ctx.tmp}/${f}`) ? fs.readFileSync(`${ctx.tmp}/${f}`, 'utf8') : '');
+      const rootfs = `${fs.realpathSync(ctx.bundle)}/rootfs`;
+      return expect(r).ran().eq(r.start?.status, 0, 'start').eq(r.del?.status, 0, 'delete')
+        .eq(read('ns').trim(), fs.readlinkSync('/proc/self/ns/mnt'), 'mount namespace')
+        .eq(lines(read('seen')), ['ocirun', 'proc'], 'the rootfs\'s /etc/hostname, its /proc')
+        .eq(hostMountsOf(rootfs), [], 'host mounts left under the rootfs').problems;
+    },
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'not listed, create fails (createRuntime hook): no mount left on the host', tag: 'nsmnt',
+    mode: 'create', copyRootfs: true,
+    edit: (c) => {
+      withoutNs(c, 'mount');
+      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] };
+    },
+    check: (r, ctx) => expect(r).refused(/hook|exit|status/i)
+      .eq(hostMountsOf(`${fs.realpathSync(ctx.bundle)}/rootfs`), [], 'host mounts left under the rootfs').problems,
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root', tag: 'nsmnt',
+    mode: 'detached', copyRootfs: true,
+    setup: async (ctx) => {
+      const p = spawn('unshare', ['--mount', 'sleep', '60'], { stdio: 'ignore' });
+      ctx.cleanups.push(() => p.kill('SIGKILL'));
+      const host = fs.readlinkSync('/proc/self/ns/mnt');
+      for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/mnt`) === host; } catch { return true; } })(); i++) {
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      ctx.other = p.pid;
+      ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/mnt`);
+    },
+    edit: (c, ctx) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+      c.process.args = ['sleep', '30'];
+    },
+    check: (r, ctx) => {
+      const e = expect(r).ran();
+      if (!r.pid) return e.ok(false, 'no container pid').problems;
+      return e.eq(fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), ctx.otherNs, 'mount namespace')
+        .eq(fs.readFileSync(`/proc/${r.pid}/root/etc/hostname`, 'utf8').trim(), 'ocirun', 'the container\'s root')
+        .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root').problems;
+    },
   },
   // -------------------------------------------------------------- v1.3
   ...[

@@ -211,6 +211,7 @@ export async function runCase(c, runtime, root) {
         result.start = invoke(runtime, root, ['start', id]);
         if (rcv) result.console = await rcv.result;
         if (!(await waitFor(() => stateOf(runtime, root, id)?.status === 'stopped', c.stopTimeoutMs ?? 5000))) {
+          result.killedByHarness = true;
           invoke(runtime, root, ['kill', id, 'KILL']);
           await waitFor(() => stateOf(runtime, root, id)?.status === 'stopped');
         }

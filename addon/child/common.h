@@ -69,16 +69,17 @@ void setup_rootfs();
 void setup_console();
 
 // ---- ids and capabilities (credentials.cc)
-void apply_credentials();
+void apply_credentials(bool keep_sys_admin);
 
 // ---- the program (exec.cc)
 bool runs_as_wasm(const char* exe);
 const char* lookup(char* buf, size_t cap);
 void close_fds();
 int wait_for_start();
-void load_seccomp();
+int load_seccomp();
 // Execs the container's program; returns only if that failed (errno).
-void exec_program(const char* exe, bool wasm, int errfd);
+void exec_prepare(const char* exe, int errfd, char* errbuf, size_t cap);
+void exec_program(const char* exe, bool wasm);
 
 }  // namespace child
 }  // namespace ocirun

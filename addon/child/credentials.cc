@@ -47,7 +47,14 @@ namespace child {
 
 // ---------------------------------------------------------------- credentials
 
-void apply_credentials() {
+// keep_sys_admin: the seccomp filter still has to be loaded without
+// no_new_privs (init.cc). CAP_SYS_ADMIN then stays in the effective and
+// permitted sets only. The execve recomputes the sets: for root, permitted =
+// inheritable | bounding; for anyone else, ambient (the trampoline has no file
+// capabilities); effective likewise. So a capability kept in neither bounding,
+// inheritable nor ambient is gone once the program runs, and the program's
+// sets are exactly the configured ones (test/security.test.mjs checks them).
+void apply_credentials(bool keep_sys_admin) {
   if (P->set_caps) {
     // Bounding set first: dropping needs CAP_SETPCAP, which we still have.
     for (int cap = 0; cap <= P->cap_last; cap++) {
@@ -72,6 +79,10 @@ void apply_credentials() {
     for (int i = 0; i < 2; i++) {
       data[i].effective = (uint32_t)(P->cap_effective >> (32 * i));
       data[i].permitted = (uint32_t)(P->cap_permitted >> (32 * i));
+      if (keep_sys_admin && CAP_TO_INDEX(CAP_SYS_ADMIN) == i) {
+        data[i].effective |= CAP_TO_MASK(CAP_SYS_ADMIN);
+        data[i].permitted |= CAP_TO_MASK(CAP_SYS_ADMIN);
+      }
       data[i].inheritable = (uint32_t)(P->cap_inheritable >> (32 * i));
     }
     if (syscall(SYS_capset, &hdr, data) < 0) die_errno("capset");

@@ -141,13 +141,15 @@ int wait_for_start() {
   }
 }
 
-void load_seccomp() {
-  if (!P->seccomp_filter) return;
+// Returns 0, or the errno of loading the filter (the caller reports it: after
+// `start` connected, to that connection).
+int load_seccomp() {
+  if (!P->seccomp_filter) return 0;
   struct sock_fprog prog;
   prog.len = (unsigned short)P->seccomp_len;
   prog.filter = (struct sock_filter*)P->seccomp_filter;
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, P->seccomp_flags, &prog);
-  if (fd < 0) die_errno("load seccomp filter");
+  if (fd < 0) return errno;
   if (P->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
     // The notify fd goes to the parent, which hands it to the listener agent.
     SyncMsg m;
@@ -157,10 +159,23 @@ void load_seccomp() {
     if (send_with_fd(P->sync_fd, &m, sizeof m, nfd) < 0) die_errno("send seccomp notify fd");
     close(nfd);
   }
+  return 0;
+}
+
+// Fills in the trampoline's argv and lets errfd survive the execve: every
+// call exec_program needs but the execve itself, so that they come before
+// the seccomp filter. errbuf (the caller's) must live until the execve.
+void exec_prepare(const char* exe, int errfd, char* errbuf, size_t cap) {
+  errbuf[0] = 0;
+  scat_int(errbuf, cap, errfd);
+  P->tramp_argv[1] = errbuf;
+  P->tramp_argv[2] = exe;
+  fcntl(errfd, F_SETFD, 0);  // the trampoline reports through it, then closes it on exec
 }
 
 // Execs the container's program; returns only if that failed (errno).
-void exec_program(const char* exe, bool wasm, int errfd) {
+// Runs under the seccomp filter: nothing but execveat/execve here.
+void exec_program(const char* exe, bool wasm) {
   if (wasm) {
     // node, from the read-only detached mount (lib/wasm/host.ts), with an
     // empty environment: the container's goes to the module (lib/wasm/runner.ts).
@@ -175,11 +190,6 @@ void exec_program(const char* exe, bool wasm, int errfd) {
   }
   // Through the trampoline (addon/trampoline.c): from here on /proc/self/exe
   // is a sealed memfd, never the host's node binary.
-  char errbuf[16]; errbuf[0] = 0;
-  scat_int(errbuf, sizeof errbuf, errfd);
-  P->tramp_argv[1] = errbuf;
-  P->tramp_argv[2] = exe;
-  fcntl(errfd, F_SETFD, 0);  // the trampoline reports through it, then closes it on exec
   syscall(SYS_execveat, P->tramp_fd, "", (char* const*)P->tramp_argv, (char* const*)P->envp, AT_EMPTY_PATH);
   if (errno == EPERM || errno == ENOSYS) {
     // A seccomp profile without execveat: the same file through /proc.

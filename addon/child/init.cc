@@ -1,6 +1,7 @@
 // The init's order of work from clone to execve: signals and fds, the
 // parent's go, namespaces (joined, then new), then run_init: sysctls, rootfs,
-// hostname, console, rlimits, scheduling, seccomp, credentials, exec.
+// hostname, console, rlimits, scheduling, credentials, cwd, the program's
+// path, the start wait, seccomp, exec.
 
 #include "common.h"
 
@@ -73,8 +74,25 @@ void apply_sysctls() {
   }
 }
 
-// Waits for `ocirun start`: it connects to our listening socket. Returns the
-
+// config.json has no process (config.md: it is optional): the container
+// exists and is "created"; `start` gets an error (runtime.md), then the init
+// exits and the container is stopped. `run` fails at once.
+[[noreturn]] static void no_process_wait() {
+  mark(T_PROCESS);
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  send_msg(SYNC_READY, 0, 0, "");
+  int conn = -1;
+  if (P->start_fd >= 0) {
+    close(P->sync_fd);
+    conn = wait_for_start();
+  }
+  SyncMsg m;
+  memset(&m, 0, sizeof m);
+  m.type = SYNC_ERROR;
+  scat(m.msg, sizeof m.msg, "config.json has no process to start");
+  (void)!write(conn >= 0 ? conn : P->sync_fd, &m, sizeof m);
+  _exit(1);
+}
 
 [[noreturn]] void run_init() {
   mark(T_NAMESPACES);
@@ -134,14 +152,29 @@ void apply_sysctls() {
   // profile applies at the next execve.
   if (P->apparmor_file) write_file(P->apparmor_file, P->apparmor_value);
 
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
-  // we still have it (as runc does). With no_new_privs it waits until exec.
-  if (!P->no_new_privs) load_seccomp();
-  apply_credentials();
+  if (P->no_process) no_process_wait();
+
+  // The working directory, first with the runtime's privileges (as runc): a
+  // cwd that root can reach but the container's user cannot (a 0700 parent)
+  // still works; what the user cannot do there shows when they try. If root
+  // is refused (a volume chowned to the user, root squashed), try again as
+  // the user below.
+  bool cwd_done = chdir(P->cwd) == 0;
+  if (!cwd_done && errno != EACCES && errno != EPERM)
+    die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
+
+  // The seccomp filter goes in last, right before the final execve (below,
+  // after the start wait): once it is in, the profile (often an allow-list
+  // written for the container's program, not for us) decides every call we
+  // make. Without no_new_privs, loading it needs CAP_SYS_ADMIN, so
+  // apply_credentials keeps that capability in the effective and permitted
+  // sets only (never bounding, inheritable or ambient), which the execve drops
+  // anyway: the program's capability sets are the configured ones.
+  apply_credentials(P->seccomp_filter && !P->no_new_privs);
   if (P->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("no_new_privs");
   if (P->umask >= 0) umask((mode_t)P->umask);
 
-  if (chdir(P->cwd) < 0) die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
+  if (!cwd_done && chdir(P->cwd) < 0) die_errno("chdir to cwd (\"", P->cwd, "\") set in config.json failed");
 
   char pathbuf[4096];
   const char* exe = P->exe_path ? P->exe_path : lookup(pathbuf, sizeof pathbuf);
@@ -166,11 +199,15 @@ void apply_sysctls() {
     }
   }
 
-  // With no_new_privs the filter comes as late as possible, but before
-  // "ready" (as runc): a notify fd must reach the parent while it listens.
-  // The profile must allow what is left: accept4, read, close, execve.
-  if (P->no_new_privs) load_seccomp();
-
+  // SCMP_ACT_NOTIFY is the one exception to "the filter comes last": its
+  // listener fd must reach the parent (create or exec, which hands it to the
+  // agent at listenerPath) while that parent still waits for "ready"; after
+  // `create` returns nobody would receive it. So it goes in here, and the
+  // few calls between here and execve (sendmsg of the fd, the ready message,
+  // waiting for `start`) run under it, as with runc. Notify profiles are
+  // allow-by-default in practice.
+  bool notify = P->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  if (notify && (errno = load_seccomp()) != 0) die_errno("load seccomp filter");
   mark(T_PROCESS);
   char times[T_COUNT * 21 + 1]; times[0] = 0;
   for (int i = 0; i < T_COUNT; i++) { scat_int(times, sizeof times, T[i]); scat(times, sizeof times, " "); }
@@ -190,18 +227,33 @@ void apply_sysctls() {
     send_msg(SYNC_READY, 0, 0, times);
     // sync_fd is CLOEXEC: the parent sees EOF once execve succeeded.
   }
-  exec_program(exe, wasm, conn >= 0 ? conn : P->sync_fd);
+  int errfd = conn >= 0 ? conn : P->sync_fd;
+  char errbuf[16];
+  exec_prepare(exe, errfd, errbuf, sizeof errbuf);
+  // Every other filter: now, so that the only call after it is the execve
+  // (and, should that fail, the error message and _exit).
+  int e = notify ? 0 : load_seccomp();
+  bool loaded = e == 0;
+  if (loaded) {
+    exec_program(exe, wasm);
+    e = errno;  // could not exec
+  }
 
-  // Could not exec: tell whoever is waiting (start, or the parent).
-  int e = errno;
+  // Tell whoever is waiting (start, or the parent).
   if (conn >= 0) {
     SyncMsg m;
     memset(&m, 0, sizeof m);
     m.type = SYNC_ERROR; m.err = e;
-    scat(m.msg, sizeof m.msg, "exec: \"");
-    scat(m.msg, sizeof m.msg, P->arg0);
-    scat(m.msg, sizeof m.msg, "\"");
+    if (!loaded) {
+      scat(m.msg, sizeof m.msg, "load seccomp filter");
+    } else {
+      scat(m.msg, sizeof m.msg, "exec: \"");
+      scat(m.msg, sizeof m.msg, P->arg0);
+      scat(m.msg, sizeof m.msg, "\"");
+    }
     (void)!write(conn, &m, sizeof m);
+  } else if (!loaded) {
+    die(e, "load seccomp filter");
   } else {
     die(e, "exec: \"", P->arg0, "\"");
   }

@@ -303,6 +303,17 @@ void make_device(int rootfd, const DeviceOp& d) {
   const char* name;
   int wd = open_parent_in_root(rootfd, d.path, dir, &name);
 
+  // config-linux.md devices: "If a file already exists at path that does not
+  // match the requested device, the runtime MUST generate an error." (runc
+  // replaces it.) The same node, or the empty file a bind goes onto, is fine.
+  // Default devices keep replacing what an image may have put there.
+  struct stat st;
+  if (d.configured && fstatat(wd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    bool same = (st.st_mode & S_IFMT) == (d.mode & S_IFMT) && (S_ISFIFO(st.st_mode) || st.st_rdev == d.dev);
+    bool placeholder = d.bind && S_ISREG(st.st_mode) && st.st_size == 0;
+    if (!same && !placeholder) die(EEXIST, "linux.devices: ", d.path, " exists and is not the requested device");
+  }
+
   if (d.bind) {
     // In a user namespace mknod is not allowed: bind the host's node onto an
     // empty file instead (as runc does).
@@ -344,13 +355,20 @@ void hooks_pause() {
 }
 
 void setup_rootfs() {
-  // Stop our mounts from propagating to the host (and pick up the configured
-  // propagation): default rslave, as runc.
-  if (mount(nullptr, "/", nullptr, P->root_propagation, nullptr) < 0)
-    die_errno("set propagation of /");
-  // pivot_root refuses a new root whose parent mount is shared.
-  if (P->rootfs_parent[0] && mount(nullptr, P->rootfs_parent, nullptr, MS_PRIVATE, nullptr) < 0)
-    die_errno("make rootfs parent mount private");
+  // In a mount namespace of our own: stop our mounts from propagating to the
+  // host (and pick up the configured propagation): default rslave, as runc.
+  // In one that is not ours (no mount namespace configured: the runtime's;
+  // or one joined by path) "/" and its mounts belong to others: leave their
+  // propagation alone (runc makes the host's "/" rslave here), and chroot
+  // below rather than pivot_root, which would move every process of that
+  // namespace into our rootfs. Our mounts there are undone at delete.
+  if (!P->rootfs_shared_ns) {
+    if (mount(nullptr, "/", nullptr, P->root_propagation, nullptr) < 0)
+      die_errno("set propagation of /");
+    // pivot_root refuses a new root whose parent mount is shared.
+    if (P->rootfs_parent[0] && mount(nullptr, P->rootfs_parent, nullptr, MS_PRIVATE, nullptr) < 0)
+      die_errno("make rootfs parent mount private");
+  }
   // The rootfs must be a mount point of its own for pivot_root.
   if (mount(P->rootfs, P->rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
     die_errno("bind rootfs ", P->rootfs);
@@ -374,7 +392,9 @@ void setup_rootfs() {
   if (fchdir(rootfd) < 0) die_errno("chdir to rootfs");
   close(rootfd);
 
-  if (P->no_pivot) {
+  if (P->rootfs_shared_ns) {
+    if (chroot(".") < 0) die_errno("chroot");
+  } else if (P->no_pivot) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) die_errno("move rootfs to /");
     if (chroot(".") < 0) die_errno("chroot");
   } else {

@@ -15,6 +15,8 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface PlanHost extends MountHost {
   capLast: number;
+  /** The runtime's bounding set: capabilities outside it are warnings, not capset failures. */
+  capBounding?: bigint;
   homeOf?: (uid: number) => string | undefined;
   /** The mount point holding the rootfs, when it must be made private for pivot_root. */
   rootfsParent: string;
@@ -35,7 +37,7 @@ export interface PlanOptions {
 /** The process part of the plan, shared by create and exec. `homeOf` looks
  * the user's home up in the container's /etc/passwd (HOME when env has none, as runc). */
 export function planProcess(p: Process, capLast: number, warn: (m: string) => void, where = 'process',
-  homeOf: ((uid: number) => string | undefined) | null = () => undefined) {
+  homeOf: ((uid: number) => string | undefined) | null = () => undefined, capBounding?: bigint) {
   if (!p.args || p.args.length === 0) throw new PlanError(`${where}.args`, 'must be a non-empty array');
   if (!p.cwd || !path.posix.isAbsolute(p.cwd)) throw new PlanError(`${where}.cwd`, 'must be an absolute path');
   // (uid_t)-1 would mean "leave unchanged" (root) to the kernel: as runc, only 0 .. 2^31-1.
@@ -47,7 +49,7 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
   if (homeOf && !env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${homeOf(p.user.uid) ?? '/'}`];
   const pathVar = env.find((e) => e.startsWith('PATH='));
   // No capabilities object means no capabilities at all (as runc).
-  const caps = capMasks(p.capabilities ?? {}, capLast, warn);
+  const caps = capMasks(p.capabilities ?? {}, capLast, warn, capBounding);
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
     throw new PlanError(`${where}.oomScoreAdj`, 'must be between -1000 and 1000');
   }
@@ -91,18 +93,17 @@ export function buildPlan(
   spec: Spec, bundle: string, rootfs: string, host: PlanHost, fds: PlanFds, opts: PlanOptions,
   ns: NamespacePlan = planNamespaces(spec.linux?.namespaces),
 ): SpawnPlan {
-  if (!spec.process) throw new PlanError('process', 'is required to create a container');
-  if (!ns.has('mount') && (spec.mounts?.length || spec.linux?.maskedPaths?.length)) {
-    // Without our own mount namespace we would be mounting on the host.
-    throw new PlanError('linux.namespaces', 'a mount namespace is required when mounts are configured');
-  }
+  // config.md: process is optional. Without one the container is created
+  // (namespaces, rootfs, hooks) and `start` fails, as runtime.md says it
+  // must: the init gets a placeholder it never runs (noProcess).
+  const process = spec.process ?? { args: ['/'], cwd: '/', user: { uid: 0, gid: 0 } };
   if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !ns.isNew('user')) {
     throw new PlanError('linux.uidMappings', 'id mappings need a new user namespace in linux.namespaces');
   }
   if (ns.isNew('user') && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
     throw new PlanError('linux.uidMappings', 'a new user namespace needs uidMappings and gidMappings');
   }
-  if (spec.process.terminal && fds.consoleFd < 0) {
+  if (process.terminal && fds.consoleFd < 0) {
     throw new PlanError('process.terminal', 'is true but no --console-socket was given');
   }
   // Features this host/runtime can't provide: a clear error, never a silent ignore.
@@ -111,11 +112,13 @@ export function buildPlan(
   if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length) {
     throw new PlanError('linux.netDevices', 'moving network devices into the container is not supported by ocirun yet');
   }
-  const setupRootfs = ns.isNew('mount');
-  const m = setupRootfs
-    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') })
-    : { mounts: [], lateMounts: [], devices: [], symlinks: [], rootPropagation: 0, finalPropagation: 0 };
-  const proc = planProcess(spec.process, host.capLast, opts.warn, 'process', host.homeOf);
+  // The rootfs and mounts are set up whatever the mount namespace: a new one
+  // (pivot_root), or, as config-linux.md says a namespace not listed is
+  // inherited, the runtime's own, or one joined by path (chroot; mounts
+  // there are undone at delete, lib/runtime/host-mounts.ts).
+  const setupRootfs = true;
+  const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') });
+  const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf, host.capBounding);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
 
@@ -128,6 +131,7 @@ export function buildPlan(
     timeNsOffsets: ns.isNew('time') ? timeOffsets(spec) : '',
     joins: ns.joins.map((j, i) => ({ fd: fds.joins[i], nstype: j.nstype })),
     setupRootfs,
+    rootfsSharedNs: !ns.isNew('mount'),
     rootfs,
     rootfsParent: host.rootfsParent,
     rootPropagation: m.rootPropagation,
@@ -140,7 +144,8 @@ export function buildPlan(
     symlinks: m.symlinks,
     hostname: ns.has('uts') ? spec.hostname : undefined,
     domainname: ns.has('uts') ? spec.domainname : undefined,
-    consoleFd: spec.process.terminal ? fds.consoleFd : -1,
+    consoleFd: process.terminal ? fds.consoleFd : -1,
+    noProcess: !spec.process,
     preserveFds: opts.preserveFds ?? 0,
     sysctls: planSysctls(spec.linux?.sysctl, ns),
     personality: planPersonality(spec.linux),

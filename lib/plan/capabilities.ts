@@ -1,5 +1,6 @@
 // Capability names -> bit masks. Unknown names, or names the running kernel
-// lacks, are warnings and skipped (config.md: "MUST log a warning... SHOULD NOT fail").
+// lacks, or that the runtime itself can't grant, are warnings and skipped
+// (config.md: "MUST be logged as a warning... SHOULD NOT fail").
 import type { Capabilities } from '../config/types';
 
 const NAMES = [
@@ -25,6 +26,7 @@ export function capMasks(
   caps: Capabilities,
   capLast: number,
   warn: (msg: string) => void,
+  grantable?: bigint,
 ): CapMasks {
   const mask = (set: keyof Capabilities): bigint => {
     let m = 0n;
@@ -32,6 +34,12 @@ export function capMasks(
       const n = CAP_NUMBER[name];
       if (n === undefined) warn(`process.capabilities.${set}: unknown capability "${name}", skipped`);
       else if (n > capLast) warn(`process.capabilities.${set}: ${name} is not supported by the running kernel, skipped`);
+      else if (grantable !== undefined && !((grantable >> BigInt(n)) & 1n)) {
+        // config.md: a capability that "cannot be granted otherwise MUST be
+        // logged as a warning"; runtimes "SHOULD NOT fail". Not in our own
+        // bounding set, no process we start can ever hold it.
+        warn(`process.capabilities.${set}: ${name} cannot be granted (the runtime's bounding set lacks it), skipped`);
+      }
       else m |= 1n << BigInt(n);
     }
     return m;

@@ -44,6 +44,17 @@ export function capLast(): number {
   }
 }
 
+/** The runtime's own bounding set (/proc/self/status CapBnd): what a
+ * container's process can ever hold after execve. */
+export function capBounding(): bigint | undefined {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? BigInt(`0x${m[1]}`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function isDir(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();

@@ -160,7 +160,7 @@ export function planMounts(
       }
       devices.push({
         path: p, mode: type | ((d.fileMode ?? 0o666) & 0o7777), major: d.major ?? 0, minor: d.minor ?? 0,
-        uid: d.uid ?? 0, gid: d.gid ?? 0, bind: opts.userns,
+        uid: d.uid ?? 0, gid: d.gid ?? 0, bind: opts.userns, configured: true,
       });
     }
     for (const [p, major, minor] of DEFAULT_DEVICES) {
@@ -197,7 +197,10 @@ export function planMounts(
     // "/" gets the configured propagation before anything is mounted (default
     // rslave, as runc), and the new root gets it after pivot_root, without
     // MS_REC: each mount keeps the propagation its own options gave it.
-    rootPropagation: prop ? propFlags : MS.SLAVE | MS.REC,
+    // An unbindable "/" could not be bound as the new root: until then it
+    // is private (unbindable mounts are private too, and no more), and
+    // unbindable only once it is the root.
+    rootPropagation: !prop ? MS.SLAVE | MS.REC : propFlags & MS.UNBINDABLE ? MS.PRIVATE | MS.REC : propFlags,
     finalPropagation: propFlags & ~MS.REC,
   };
 }

@@ -30,6 +30,8 @@ export interface DeviceOp {
   uid: number;
   gid: number;
   bind: boolean;
+  /** From linux.devices: an existing file there that is not this device is an error. */
+  configured?: boolean;
 }
 
 export interface SymlinkOp { target: string; path: string }
@@ -48,6 +50,8 @@ export interface SpawnPlan {
   joins: NsJoin[];
 
   setupRootfs: boolean;
+  /** The mount namespace is not the container's own (none configured, or joined by path): chroot, leave "/" alone. */
+  rootfsSharedNs: boolean;
   rootfs: string;
   rootfsParent: string;
   rootPropagation: number;
@@ -64,6 +68,8 @@ export interface SpawnPlan {
   domainname?: string;
 
   consoleFd: number;
+  /** config.json has no process: the init waits for start, then fails it. */
+  noProcess?: boolean;
   consoleRows: number;
   consoleCols: number;
 

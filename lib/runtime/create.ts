@@ -6,7 +6,7 @@ import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
 import { buildPlan, type PlanHost } from '../plan/build';
 import { planNamespaces } from '../plan/namespaces';
-import { capLast, homeIn, isDir, mountPointOf } from '../plan/host';
+import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
 import { locateCgroup, openCgroup, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
@@ -15,6 +15,7 @@ import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { noteHostRootfs, undoHostMounts } from './host-mounts';
 import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
@@ -79,6 +80,7 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost 
   const parent = mountPointOf(rootfs);
   return {
     capLast: capLast(),
+    capBounding: capBounding(),
     homeOf: (uid) => homeIn(rootfs, uid),
     // pivot_root refuses a shared parent; only touch it when we made "/" shared.
     rootfsParent: /shared/.test(prop) && parent ? parent.mountPoint : '',
@@ -118,6 +120,9 @@ export function create(store: Store, o: CreateOptions): Created {
     phase: 'creating',
     cgroup: cgroupLoc,
     ownPidNs: ns.isNew('pid'),
+    // (spawnContainer makes the init set up the rootfs; without a mount
+    // namespace those mounts land in ours: note what was there before.)
+    hostRootfs: ns.has('mount') ? undefined : noteHostRootfs(rootfs),
     creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
   };
   const fds: number[] = [];
@@ -190,7 +195,10 @@ export function create(store: Store, o: CreateOptions): Created {
         ociVersion: spec.ociVersion, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations,
       }, spec.linux?.seccomp?.listenerMetadata),
       onHooks: (pid) => {
-        const state = { ociVersion: spec.ociVersion, id: o.id, status: 'creating' as const, pid, bundle, annotations: spec.annotations };
+        // runtime.md: "creating" is step 2 of the lifecycle (the environment
+        // being built); these hooks are steps 3-5, after it: the container is
+        // "created" (as crun; runc says "creating").
+        const state = { ociVersion: spec.ociVersion, id: o.id, status: 'created' as const, pid, bundle, annotations: spec.annotations };
         hostHooks(spec.hooks, 'prestart', state);
         hostHooks(spec.hooks, 'createRuntime', state);
         containerHooks(spec.hooks, 'createContainer', state, pid);
@@ -224,6 +232,7 @@ export function create(store: Store, o: CreateOptions): Created {
     } catch (e2) {
       logWarn(`rollback: ${(e2 as Error).message}`);
     }
+    undoHostMounts(record.hostRootfs);
     store.remove(o.id);
     throw e;
   } finally {

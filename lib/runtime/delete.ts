@@ -10,6 +10,7 @@ import { load, notExist } from './container';
 import { RuntimeError } from '../util/errors';
 import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
+import { undoHostMounts } from './host-mounts';
 import { hostHooks } from './run-hooks';
 import type { Hooks } from '../config/types';
 
@@ -67,13 +68,11 @@ export function del(store: Store, id: string, force: boolean): void {
       if (!force) throw e;
     }
     testPoint('delete:cgroup');
+    undoHostMounts(record.hostRootfs);
     store.remove(id);
-    // poststop: after the container is gone; a failure is only a warning.
-    try {
-      hostHooks(hooks, 'poststop', { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations });
-    } catch (e) {
-      logWarn((e as Error).message);
-    }
+    // poststop: after the container is gone; a failing hook is only a
+    // warning, and the ones after it still run.
+    hostHooks(hooks, 'poststop', { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations }, logWarn);
   } finally {
     fs.closeSync(lock);
   }

@@ -8,7 +8,7 @@ import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { planProcess } from '../plan/build';
 import { joinPlan } from './join';
-import { capLast, homeIn } from '../plan/host';
+import { capBounding, capLast, homeIn } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
 import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
@@ -58,7 +58,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
         fds.push(consoleFd);
       } else throw new RuntimeError('process.terminal: is true but no --console-socket was given');
     }
-    const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
+    const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid), capBounding());
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
     const wasm = wasmMode(record.annotations ?? spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)

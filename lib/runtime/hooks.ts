@@ -30,25 +30,41 @@ function hookError(phase: HookPhase, i: number, h: Hook, why: string): RuntimeEr
   return new RuntimeError(`${phase} hook #${i} (${h.path}): ${why}`);
 }
 
-/** Runs hooks in the runtime's namespaces. */
-export function runHostHooks(phase: HookPhase, hooks: Hook[] | undefined, state: State): void {
+/**
+ * Runs hooks in the runtime's namespaces. The first failure throws; with
+ * `warn` (phases whose failures are only warnings) each failure goes there
+ * and the remaining hooks still run.
+ */
+export function runHostHooks(phase: HookPhase, hooks: Hook[] | undefined, state: State, warn?: (msg: string) => void): void {
   const input = JSON.stringify(state);
   (hooks ?? []).forEach((h, i) => {
-    trace('%s #%d %s', phase, i, h.path);
-    const args = h.args ?? [h.path];
-    const r = spawnSync(h.path, args.slice(1), {
-      argv0: args[0], env: envObject(h.env), input, encoding: 'utf8', cwd: state.bundle,
-      timeout: h.timeout ? h.timeout * 1000 : undefined, killSignal: 'SIGKILL', stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out = `${(r.stderr || r.stdout || '').trim().split('\n').pop() ?? ''}`.slice(0, 200);
-    // A hook need not read its stdin: EPIPE on writing the state is fine.
-    if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') {
-      const code = (r.error as NodeJS.ErrnoException).code;
-      throw hookError(phase, i, h, code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message);
+    if (warn) {
+      try {
+        runHostHook(phase, h, i, input, state.bundle);
+      } catch (e) {
+        warn((e as Error).message);
+      }
+    } else {
+      runHostHook(phase, h, i, input, state.bundle);
     }
-    if (r.signal) throw hookError(phase, i, h, `killed by ${r.signal}${out ? `: ${out}` : ''}`);
-    if (r.status !== 0) throw hookError(phase, i, h, `exit status ${r.status}${out ? `: ${out}` : ''}`);
   });
+}
+
+function runHostHook(phase: HookPhase, h: Hook, i: number, input: string, cwd: string): void {
+  trace('%s #%d %s', phase, i, h.path);
+  const args = h.args ?? [h.path];
+  const r = spawnSync(h.path, args.slice(1), {
+    argv0: args[0], env: envObject(h.env), input, encoding: 'utf8', cwd,
+    timeout: h.timeout ? h.timeout * 1000 : undefined, killSignal: 'SIGKILL', stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const out = `${(r.stderr || r.stdout || '').trim().split('\n').pop() ?? ''}`.slice(0, 200);
+  // A hook need not read its stdin: EPIPE on writing the state is fine.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw hookError(phase, i, h, code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message);
+  }
+  if (r.signal) throw hookError(phase, i, h, `killed by ${r.signal}${out ? `: ${out}` : ''}`);
+  if (r.status !== 0) throw hookError(phase, i, h, `exit status ${r.status}${out ? `: ${out}` : ''}`);
 }
 
 /** Runs hooks in the namespaces of the container's init (pid). */

@@ -45,7 +45,7 @@ export function joinPlan(pid: number, proc: ReturnType<typeof planProcess>, o: J
   });
   return {
     cloneFlags: 0, unshareFlags: 0, forkNeeded: true, userNsNew: false, timeNsNew: false, timeNsOffsets: '',
-    joins, setupRootfs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
+    joins, setupRootfs: false, rootfsSharedNs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
     rootReadonly: false, noPivot: false, mounts: [], lateMounts: [], devices: [], symlinks: [],
     consoleFd: o.consoleFd ?? -1, preserveFds: o.preserveFds ?? 0, sysctls: [], seccompFlags: 0, startFd: -1,
     isExec: true, hooksPause: false, stdinFd: o.stdinFd ?? -1, exePath: o.exePath,

@@ -5,7 +5,8 @@ import { addon, type SyncMessage } from '../addon';
 import type { Spec } from '../config/types';
 import { load, notExist } from './container';
 import { childError } from './spawn';
-import { containerHooks, hostHooks } from './run-hooks';
+import { containerHooks, hostHooks, poststartFailsStart } from './run-hooks';
+import { logWarn } from '../util/log';
 import { RuntimeError } from '../util/errors';
 import { testPoint } from '../util/testpoint';
 import { tracer } from '../util/debug';
@@ -45,8 +46,21 @@ export function start(store: Store, id: string): void {
     } finally {
       fs.closeSync(fd);
     }
-    // poststart: the program has started. A failure fails start (runtime-spec 1.3).
-    hostHooks(spec.hooks, 'poststart', { ...state, status: 'running' });
+    // poststart: the program has started. A failure fails start and stops
+    // the container (runtime-spec 1.3), or is a warning (up to 1.2).
+    const running = { ...state, status: 'running' as const };
+    if (!poststartFailsStart(spec?.ociVersion ?? record.ociVersion)) {
+      hostHooks(spec.hooks, 'poststart', running, logWarn);
+    } else {
+      try {
+        hostHooks(spec.hooks, 'poststart', running);
+      } catch (e) {
+        try {
+          process.kill(record.pid, 'SIGKILL');
+        } catch { /* already gone */ }
+        throw e;
+      }
+    }
   } finally {
     fs.closeSync(lock);
   }

@@ -12,6 +12,14 @@ import type { Spec } from '../config/types';
 
 export const DEFAULT_ROOT = '/run/ocirun';
 
+/** A rootfs set up in the host's mount namespace (lib/runtime/host-mounts.ts). */
+export interface HostRootfs {
+  /** The rootfs path (resolved), as the host sees it. */
+  path: string;
+  /** How many mounts sat on exactly that path before create. */
+  mountsBefore: number;
+}
+
 /** What we keep about a container (not the spec's State: that is derived). */
 export interface Record {
   id: string;
@@ -32,6 +40,8 @@ export interface Record {
   cgroup?: CgroupLocation;
   /** The container has a pid namespace of its own: killing the init ends all its processes. */
   ownPidNs?: boolean;
+  /** No mount namespace: the rootfs mounts made in the host's (lib/runtime/host-mounts.ts). */
+  hostRootfs?: HostRootfs;
   /** Namespaces the container made itself: their /proc/<pid>/ns names. */
   namespaces?: string[];
 }
