@@ -203,7 +203,7 @@ t.test('capabilities', async (t) => {
     cleanupContainer(t, ROOT, id);
     const r = spawnSync('setpriv', ['--bounding-set', '-sys_time', '--', '/usr/bin/env', ...ocirunArgv(['run', '-b', bundle, id])], { encoding: 'utf8', timeout: 60_000 });
     t.equal(r.status, 0, r.stderr);
-    t.match(r.stderr, /warning: process\.capabilities\.bounding: CAP_SYS_TIME cannot be granted/);
+    t.match(r.stderr, /level=warning msg="process\.capabilities\.bounding: CAP_SYS_TIME cannot be granted/);
     const s = statusFields(r.stdout);
     for (const k of ['CapBnd', 'CapEff', 'CapPrm']) t.equal(s[k], capMask(caps('CHOWN', 'KILL')), k);
   });
