@@ -8,7 +8,9 @@ import { RuntimeError } from '../util/errors';
 import type { CgroupLocation } from '../cgroups';
 import type { Spec } from '../config/types';
 
-export const DEFAULT_ROOT = '/run/ocirun';
+import { defaultRoot, ROOT_DEFAULT } from './root';
+
+export const DEFAULT_ROOT = ROOT_DEFAULT;
 
 /** What we keep about a container (not the spec's State: that is derived). */
 export interface Record {
@@ -45,13 +47,19 @@ export function validateId(id: unknown): string {
 }
 
 export class Store {
-  readonly root: string;
+  private rootDir: string | undefined;
 
-  constructor(root: string) {
+  /** root: --root; undefined: the default (state/root.ts), picked when first used. */
+  constructor(root?: string) {
+    if (root === undefined) return;
     // A ".." anywhere is refused before resolving: --root must say where it is.
     if (root.split('/').includes('..')) throw new RuntimeError(`invalid --root "${root}": must not contain ".."`);
     if (!path.isAbsolute(root)) root = path.resolve(root);
-    this.root = path.normalize(root);
+    this.rootDir = path.normalize(root);
+  }
+
+  get root(): string {
+    return (this.rootDir ??= defaultRoot());
   }
 
   dir(id: string): string {
@@ -64,12 +72,14 @@ export class Store {
 
   /** Makes the container's dir; fails if the id is taken. Returns the lock fd. */
   createDir(id: string): number {
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     const d = this.dir(id);
     try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
       fs.mkdirSync(d, { mode: 0o700 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id "${id}" already exists`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new RuntimeError(`container with id "${id}" already exists`);
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw this.denied();
       throw e;
     }
     try {
@@ -90,6 +100,7 @@ export class Store {
     } catch (e) {
       const errno = (e as { errno?: number }).errno;
       if (errno === 2) return undefined;
+      if (errno === 13 || errno === 1) throw this.denied();
       // ELOOP / ENOTDIR: a symlink or a file where the state dir should be.
       if (errno === 40 || errno === 20) throw new RuntimeError(`state of container "${id}" is corrupt (not a directory); "delete --force ${id}" removes it`);
       throw e;
@@ -102,15 +113,22 @@ export class Store {
     return fd;
   }
 
+  /** Another user's (or root's) state root: nothing of it is ours to see. */
+  private denied(): RuntimeError {
+    return new RuntimeError(`state root ${this.root}: permission denied (it belongs to another user; use your own --root or $XDG_RUNTIME_DIR)`);
+  }
+
   read(id: string): Record | undefined {
     let text: string;
     let fd: number;
+    const file = path.join(this.dir(id), 'state.json');
     try {
       // Non-blocking and no symlinks: a fifo or a link in its place must not hang or redirect us.
-      fd = fs.openSync(path.join(this.dir(id), 'state.json'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
+      if (code === 'EACCES') throw this.denied();
       throw new RuntimeError(`state of container "${id}" is unreadable (${code ?? (e as Error).message}); "delete --force ${id}" removes it`);
     }
     try {
@@ -169,7 +187,8 @@ export class Store {
   list(): string[] {
     try {
       return fs.readdirSync(this.root).filter((n) => ID_RE.test(n)).sort();
-    } catch {
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') throw this.denied();
       return [];
     }
   }
