@@ -89,6 +89,11 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string): Cgrou
   return { version: 1, dirs };
 }
 
+/** Where this process itself is: a rootless container without a cgroup of its own lives there. */
+export function ownCgroupLocation(): CgroupLocation {
+  return locateCgroup('.', 'self');
+}
+
 export function openCgroup(loc: CgroupLocation): CgroupManager {
   if (loc.version === 2) {
     const { CgroupV2 } = require('./v2') as typeof import('./v2');

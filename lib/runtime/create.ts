@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load';
 import { buildPlan, type PlanHost } from '../plan/build';
 import { planNamespaces } from '../plan/namespaces';
 import { capLast, homeIn, isDir, mountPointOf } from '../plan/host';
-import { locateCgroup, openCgroup, v1Hierarchies, type CgroupLocation } from '../cgroups';
+import { locateCgroup, openCgroup, ownCgroupLocation, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
 import { procStat } from '../state/status';
@@ -20,6 +20,10 @@ import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
 import { wasmMode } from '../wasm/select';
+import { isRootless } from '../rootless/detect';
+import { planIdMaps } from '../rootless/idmap';
+import { noSetgroupsIfDenied } from '../rootless/setgroups';
+import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
 import { testPoint } from '../util/testpoint';
 
 const trace = tracer('create');
@@ -91,6 +95,7 @@ export function create(store: Store, o: CreateOptions): Created {
   const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id);
   trace('rootfs, namespaces, cgroup located');
 
+  const rootless = isRootless();
   const lockFd = store.createDir(o.id);
   const record: Record = {
     id: o.id,
@@ -117,12 +122,16 @@ export function create(store: Store, o: CreateOptions): Created {
     // exec, update and the hooks of later commands read the config from here:
     // the bundle may change or go away.
     fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
-    cg = openCgroup(cgroupLoc);
-    const owned = cg.create(spec.linux?.resources);
-    if (Object.keys(owned).length) {
-      record.cgroup = { ...cgroupLoc, owned };
-      store.write(record);
+    let owned: { [k: string]: string };
+    if (rootless) {
+      ({ cg, owned } = createRootlessCgroup(cgroupLoc, spec.linux?.resources));
+      if (!cg) delete record.cgroup;
+    } else {
+      cg = openCgroup(cgroupLoc);
+      owned = cg.create(spec.linux?.resources);
     }
+    if (Object.keys(owned).length) record.cgroup = { ...cgroupLoc, owned };
+    if (Object.keys(owned).length || !cg) store.write(record);
     trace('cgroup ready');
     testPoint('create:cgroup');
 
@@ -143,7 +152,7 @@ export function create(store: Store, o: CreateOptions): Created {
     const startFd = a.listenUnix(store.startSocket(o.id));
     fds.push(startFd);
 
-    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cgroupLoc, spec), { startFd, consoleFd, joins: joinFds }, {
+    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cg ? cgroupLoc : ownCgroupLocation(), spec), { startFd, consoleFd, joins: joinFds }, {
       noPivot: o.noPivot, preserveFds: o.preserveFds, warn: logWarn,
     }, ns);
     for (const m of plan.mounts) {
@@ -152,6 +161,9 @@ export function create(store: Store, o: CreateOptions): Created {
         fds.push(m.idmapUsernsFd);
       }
     }
+    const idMaps = ns.isNew('user') ? planIdMaps(spec.linux?.uidMappings, spec.linux?.gidMappings) : undefined;
+    noSetgroupsIfDenied(plan, !!idMaps?.denySetgroups);
+    plan.dumpableUntilGo = !!idMaps && process.geteuid!() !== 0;
     const wasm = wasmMode(spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
@@ -163,9 +175,20 @@ export function create(store: Store, o: CreateOptions): Created {
     const spawned = spawnContainer(plan, {
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
+      idMaps,
       joinCgroup: (pid) => {
         testPoint('create:clone');
-        cg!.addProcess(pid);
+        try {
+          cg?.addProcess(pid);
+        } catch (e) {
+          // Rootless: a cgroup we could make but not move into (a parent not delegated).
+          if (!rootless || !isPermissionError(e)) throw e;
+          if (asksResources(spec.linux?.resources)) throw noPermission(Object.values(cgroupLoc.dirs)[0] ?? '', e);
+          cg!.destroy(false);
+          cg = undefined;
+          delete record.cgroup;
+          store.write(record);
+        }
         testPoint('create:cgroup-joined');
       },
       seccomp,

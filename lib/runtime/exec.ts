@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Process } from '../config/types';
 import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
+import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { planProcess } from '../plan/build';
 import { joinPlan } from './join';
 import { capLast, homeIn } from '../plan/host';
@@ -52,6 +53,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     }
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
+    noSetgroupsIfDenied(plan, false, record.pid);
     const wasm = wasmMode(record.annotations ?? spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);

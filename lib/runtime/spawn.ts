@@ -5,6 +5,7 @@ import type { IDMapping } from '../config/types';
 import type { SpawnPlan } from '../plan/types';
 import { addon, trampolineFd, SYNC, type SyncMessage } from '../addon';
 import { RuntimeError, errnoText } from '../util/errors';
+import { planIdMaps, writeIdMaps, type IdMapPlan } from '../rootless/idmap';
 import { tracer, tracing, monotonicToUptimeMs } from '../util/debug';
 
 const trace = tracer('spawn');
@@ -12,6 +13,8 @@ const trace = tracer('spawn');
 export interface SpawnSetup {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
+  /** How to write them (rootless: helpers, setgroups deny); default planIdMaps(). */
+  idMaps?: IdMapPlan;
   /** Put the first child in the container's cgroup (before it does anything). */
   joinCgroup?: (pid: number) => void;
   seccomp?: Buffer;
@@ -28,10 +31,6 @@ export interface Spawned {
   pid: number;
   /** The sync socket: after READY, EOF means execve happened (exec without a start barrier). */
   syncFd: number;
-}
-
-function mapText(m: IDMapping[]): string {
-  return m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
 }
 
 export function childError(m: SyncMessage): RuntimeError {
@@ -82,11 +81,8 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const { pid: first, syncFd } = a.spawn({ ...plan, trampolineFd: trampolineFd() }, setup.seccomp);
   let pid = first;
   try {
-    if (setup.uidMappings?.length) {
-      fs.writeFileSync(`/proc/${first}/uid_map`, mapText(setup.uidMappings));
-    }
-    if (setup.gidMappings?.length) {
-      fs.writeFileSync(`/proc/${first}/gid_map`, mapText(setup.gidMappings));
+    if (setup.uidMappings?.length || setup.gidMappings?.length) {
+      writeIdMaps(first, setup.idMaps ?? planIdMaps(setup.uidMappings, setup.gidMappings), setup.uidMappings, setup.gidMappings);
     }
     setup.joinCgroup?.(first);
     trace('go');
