@@ -144,7 +144,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'spec', describe: 'write a default config.json (as `runc spec`)', positionals: [],
     options: [
       { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' },
-      { name: 'rootless', type: 'boolean', default: false, describe: 'not supported yet', hidden: true },
+      { name: 'rootless', type: 'boolean', default: false, describe: 'a config for a non-root user (user namespace mapping you to root, no network namespace, no resources)' },
     ],
     module: 'spec',
   },

@@ -1,6 +1,7 @@
 // create: set up the container and leave its init waiting for `start`.
 // Everything done here is undone if a later step fails.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
@@ -42,6 +43,15 @@ export interface CreateOptions {
 export interface Created {
   record: Record;
   spec: Spec;
+}
+
+/** runc's list OWNER: the name of the user who made it. */
+function ownerName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.geteuid!());
+  }
 }
 
 function closeQuiet(fd: number | undefined): void {
@@ -103,7 +113,7 @@ export function create(store: Store, o: CreateOptions): Created {
     bundle,
     rootfs,
     created: new Date().toISOString(),
-    owner: 'root',
+    owner: ownerName(),
     annotations: spec.annotations,
     pid: 0,
     startTime: '',
