@@ -18,6 +18,8 @@ export interface PlanHost extends MountHost {
   homeOf?: (uid: number) => string | undefined;
   /** The mount point holding the rootfs, when it must be made private for pivot_root. */
   rootfsParent: string;
+  /** The runtime itself runs in a user namespace (rootless podman): no mknod, sysfs as a new netns allows. */
+  inUserNs?: boolean;
 }
 
 export interface PlanFds {
@@ -113,7 +115,7 @@ export function buildPlan(
   }
   const setupRootfs = ns.isNew('mount');
   const m = setupRootfs
-    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') })
+    ? planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') || !!host.inUserNs, netns: ns.isNew('network') })
     : { mounts: [], lateMounts: [], devices: [], symlinks: [], rootPropagation: 0, finalPropagation: 0 };
   const proc = planProcess(spec.process, host.capLast, opts.warn, 'process', host.homeOf);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');

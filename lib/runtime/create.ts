@@ -21,7 +21,7 @@ import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
 import { wasmMode } from '../wasm/select';
-import { isRootless } from '../rootless/detect';
+import { inUserNs, isRootless } from '../rootless/detect';
 import { planIdMaps } from '../rootless/idmap';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
@@ -83,6 +83,7 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost 
     homeOf: (uid) => homeIn(rootfs, uid),
     // pivot_root refuses a shared parent; only touch it when we made "/" shared.
     rootfsParent: /shared/.test(prop) && parent ? parent.mountPoint : '',
+    inUserNs: inUserNs(),
     isDir,
     cgroupV1: cgroup.version === 1
       ? v1Hierarchies().map((h) => ({ mountPoint: h.mountPoint, options: h.options, dir: cgroup.dirs[h.options] }))

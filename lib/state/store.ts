@@ -58,8 +58,15 @@ export class Store {
     this.rootDir = path.normalize(root);
   }
 
+  /** The root is $XDG_RUNTIME_DIR/ocirun: sticky, so systemd's cleanup of that dir leaves it alone (as runc). */
+  private sticky = false;
+
   get root(): string {
-    return (this.rootDir ??= defaultRoot());
+    if (this.rootDir === undefined) {
+      this.rootDir = defaultRoot();
+      this.sticky = this.rootDir !== ROOT_DEFAULT;
+    }
+    return this.rootDir;
   }
 
   dir(id: string): string {
@@ -75,6 +82,7 @@ export class Store {
     const d = this.dir(id);
     try {
       fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      if (this.sticky) fs.chmodSync(this.root, 0o1700);
       fs.mkdirSync(d, { mode: 0o700 });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
