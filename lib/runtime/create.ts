@@ -23,6 +23,7 @@ import { tracer } from '../util/debug';
 import { wasmMode } from '../wasm/select';
 import { inUserNs, isRootless } from '../rootless/detect';
 import { planIdMaps } from '../rootless/idmap';
+import { checkRootlessProcess } from '../rootless/limits';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
 import { testPoint } from '../util/testpoint';
@@ -107,6 +108,7 @@ export function create(store: Store, o: CreateOptions): Created {
   trace('rootfs, namespaces, cgroup located');
 
   const rootless = isRootless();
+  if (rootless) checkRootlessProcess(spec.process);
   const lockFd = store.createDir(o.id);
   const record: Record = {
     id: o.id,

@@ -7,6 +7,8 @@ import type { Process } from '../config/types';
 import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
+import { checkRootlessProcess } from '../rootless/limits';
+import { isRootless } from '../rootless/detect';
 import { planProcess } from '../plan/build';
 import { joinPlan } from './join';
 import { capLast, homeIn } from '../plan/host';
@@ -51,6 +53,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
         fds.push(consoleFd);
       } else throw new RuntimeError('process.terminal: is true but no --console-socket was given');
     }
+    if (isRootless()) checkRootlessProcess(o.process);
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
     noSetgroupsIfDenied(plan, false, record.pid);
