@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { Process } from '../config/types';
 import { RLIMIT } from '../plan/rlimits';
+import type { SpawnPlan } from '../plan/types';
 import { RuntimeError } from '../util/errors';
 
 /** /proc/self/limits rows in RLIMIT_* order: the hard values ("unlimited" = 2^64-1). */
@@ -14,6 +15,13 @@ function ownHardLimits(): bigint[] {
     const v = row.slice(46, 67).trim();
     return v === 'unlimited' ? (1n << 64n) - 1n : BigInt(v);
   });
+}
+
+/** Moves the plan's oom_score_adj to the parent's side (spawn.ts oomScoreAdj): returns it. */
+export function rootlessOom(plan: SpawnPlan): number | undefined {
+  const v = plan.oomScoreAdj;
+  plan.oomScoreAdj = undefined;
+  return v;
 }
 
 export function checkRootlessProcess(p: Process | undefined, where = 'process'): void {

@@ -23,7 +23,7 @@ import { tracer } from '../util/debug';
 import { wasmMode } from '../wasm/select';
 import { inUserNs, isRootless } from '../rootless/detect';
 import { planIdMaps } from '../rootless/idmap';
-import { checkRootlessProcess } from '../rootless/limits';
+import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
 import { testPoint } from '../util/testpoint';
@@ -176,7 +176,8 @@ export function create(store: Store, o: CreateOptions): Created {
     }
     const idMaps = ns.isNew('user') ? planIdMaps(spec.linux?.uidMappings, spec.linux?.gidMappings) : undefined;
     noSetgroupsIfDenied(plan, !!idMaps?.denySetgroups);
-    plan.dumpableUntilGo = !!idMaps && process.geteuid!() !== 0;
+    const oomScoreAdj = rootless ? rootlessOom(plan) : undefined;
+    plan.dumpableUntilGo = (!!idMaps && process.geteuid!() !== 0) || oomScoreAdj !== undefined;
     const wasm = wasmMode(spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
@@ -189,6 +190,7 @@ export function create(store: Store, o: CreateOptions): Created {
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
       idMaps,
+      oomScoreAdj,
       joinCgroup: (pid) => {
         testPoint('create:clone');
         try {

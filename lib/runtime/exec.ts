@@ -7,7 +7,7 @@ import type { Process } from '../config/types';
 import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
-import { checkRootlessProcess } from '../rootless/limits';
+import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
 import { isRootless } from '../rootless/detect';
 import { planProcess } from '../plan/build';
 import { joinPlan } from './join';
@@ -57,6 +57,8 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid));
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
     noSetgroupsIfDenied(plan, false, record.pid);
+    const oomScoreAdj = isRootless() ? rootlessOom(plan) : undefined;
+    if (oomScoreAdj !== undefined) plan.dumpableUntilGo = true;
     const wasm = wasmMode(record.annotations ?? spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
@@ -65,6 +67,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     plan.seccompFlags = sc.flags;
     const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
     const spawned = spawnContainer(plan, {
+      oomScoreAdj,
       joinCgroup: (pid) => {
         testPoint('exec:clone');
         cg?.addProcess(pid);

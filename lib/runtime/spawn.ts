@@ -15,6 +15,12 @@ export interface SpawnSetup {
   gidMappings?: IDMapping[];
   /** How to write them (rootless: helpers, setgroups deny); default planIdMaps(). */
   idMaps?: IdMapPlan;
+  /**
+   * Rootless: oom_score_adj written by us before GO (the child is dumpable
+   * then, plan.dumpableUntilGo); once it is not, its /proc files are real
+   * root's and it could not write its own. Its forked init inherits it.
+   */
+  oomScoreAdj?: number;
   /** Put the first child in the container's cgroup (before it does anything). */
   joinCgroup?: (pid: number) => void;
   seccomp?: Buffer;
@@ -83,6 +89,13 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   try {
     if (setup.uidMappings?.length || setup.gidMappings?.length) {
       writeIdMaps(first, setup.idMaps ?? planIdMaps(setup.uidMappings, setup.gidMappings), setup.uidMappings, setup.gidMappings);
+    }
+    if (setup.oomScoreAdj !== undefined) {
+      try {
+        fs.writeFileSync(`/proc/${first}/oom_score_adj`, String(setup.oomScoreAdj));
+      } catch (e) {
+        throw new RuntimeError(`process.oomScoreAdj: write /proc/${first}/oom_score_adj: ${(e as Error).message}`);
+      }
     }
     setup.joinCgroup?.(first);
     trace('go');

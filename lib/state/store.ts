@@ -36,6 +36,9 @@ export interface Record {
   namespaces?: string[];
 }
 
+/** The state root is someone else's: never "fixed" by --force. */
+export class StateAccessError extends RuntimeError {}
+
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/;
 
 export function validateId(id: unknown): string {
@@ -123,7 +126,7 @@ export class Store {
 
   /** Another user's (or root's) state root: nothing of it is ours to see. */
   private denied(): RuntimeError {
-    return new RuntimeError(`state root ${this.root}: permission denied (it belongs to another user; use your own --root or $XDG_RUNTIME_DIR)`);
+    return new StateAccessError(`state root ${this.root}: permission denied (it belongs to another user; use your own --root or $XDG_RUNTIME_DIR)`);
   }
 
   read(id: string): Record | undefined {
@@ -170,7 +173,12 @@ export class Store {
 
   /** The config the container was created with (a copy kept in its state dir). */
   readSpec(id: string): Spec {
-    return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
+    try {
+      return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') throw this.denied();
+      throw e;
+    }
   }
 
   startSocket(id: string): string {
