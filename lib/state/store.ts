@@ -201,8 +201,9 @@ export class Store {
   }
 
   list(): string[] {
+    const root = this.root;
     try {
-      return fs.readdirSync(this.root).filter((n) => ID_RE.test(n)).sort();
+      return fs.readdirSync(root).filter((n) => ID_RE.test(n)).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EACCES') throw this.denied();
       return [];
