@@ -41,7 +41,9 @@ export function makeUser(t, tag = 'rl') {
   const mod = sh('usermod', ['--add-subuids', range, '--add-subgids', range, name]);
   if (mod.status !== 0) throw new Error(`usermod --add-subuids ${name}: ${mod.stderr}`);
   const home = `/home/${name}`;
-  const xdg = fs.mkdtempSync(`/tmp/${PREFIX}-xdg-`);
+  // Short: podman's 64-character ids go below it, and <root>/<id>/init.sock
+  // must fit a socket address (108 bytes), as under /run/user/<uid>.
+  const xdg = fs.mkdtempSync(`/tmp/${PREFIX}-x`);
   fs.chownSync(xdg, uid, gid);
   fs.chmodSync(xdg, 0o700);
   const work = fs.mkdtempSync(`/tmp/${PREFIX}-rlwork-`);
