@@ -16,8 +16,8 @@ import * as path from 'node:path';
 import { REPO, PREFIX } from './lib/harness.mjs';
 
 const VM_TIMEOUT_S = Number(process.env.CGROUP2_VM_TIMEOUT) || 1200;
-// tap's own limit for this file: the VM's limit plus time to boot and report.
-t.setTimeout((VM_TIMEOUT_S + 180) * 1000);
+// tap's own limit for this file: the VM's limit plus time to boot and report, per VM (two).
+t.setTimeout((VM_TIMEOUT_S + 180) * 1000 * 2);
 
 /**
  * The cgroup2-vm tool: $OCIRUN_CGROUP2_VM if set, else beside the repository
@@ -36,10 +36,10 @@ function findTool() {
 }
 
 /** Runs the checks in the VM: { status, signal, stdout, stderr, ms }. */
-function runVm(tool, tag) {
+function runVm(tool, tag, script, vmFlags = []) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const p = spawn(tool, ['-e', `OCIRUN_V2_TAG=${tag}`, '--', 'sh', 'test/v2/checks.sh'], {
+    const p = spawn(tool, [...vmFlags, '-e', `OCIRUN_V2_TAG=${tag}`, '--', 'sh', script], {
       cwd: REPO,
       env: { ...process.env, CGROUP2_VM_TIMEOUT: String(VM_TIMEOUT_S) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +86,11 @@ function parse(stdout) {
   return { results, plan };
 }
 
+// The scripts run in the guest, each in a VM of its own: the checks of the
+// cgroup v2 driver, and rootless containers in a subtree systemd delegated
+// to a user (it needs systemd as the guest's init).
+const SUITES = [['test/v2/checks.sh', []], ['test/v2/rootless.sh', ['--systemd']]];
+
 const tool = findTool();
 if (!tool) {
   t.test('cgroup v2 checks in a VM', { skip: 'cgroup2-vm not found (../shared/tools/cgroup2-vm beside the repository, or /work/shared/tools/cgroup2-vm)' }, () => {});
@@ -97,30 +102,32 @@ if (!tool) {
   // checks.sh removes its bundles itself; this covers a VM killed midway.
   t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const r = await runVm(tool, tag);
-  const tail = (s) => s.trim().split('\n').slice(-15).join('\n');
-  t.comment(`cgroup2-vm exited ${r.status ?? r.signal} after ${(r.ms / 1000).toFixed(1)} s`);
-  for (const l of r.stdout.split('\n').filter((l) => l.startsWith('# '))) t.comment(`guest: ${l.slice(2)}`);
+  for (const [script, flags] of SUITES) {
+    const r = await runVm(tool, tag, script, flags);
+    const tail = (s) => s.trim().split('\n').slice(-15).join('\n');
+    t.comment(`cgroup2-vm exited ${r.status ?? r.signal} after ${(r.ms / 1000).toFixed(1)} s`);
+    for (const l of r.stdout.split('\n').filter((l) => l.startsWith('# '))) t.comment(`guest: ${l.slice(2)}`);
 
-  if (r.spawnError) {
-    t.test('cgroup v2 checks in a VM', { skip: `cgroup2-vm could not be started: ${r.spawnError.message}` }, () => {});
-  } else if (r.status === 125) {
-    // The VM itself failed (no qemu, no kernel, no boot): not a test result.
-    t.test('cgroup v2 checks in a VM', { skip: `the cgroup v2 VM could not boot (cgroup2-vm exit 125): ${tail(r.stderr).split('\n').pop() || 'no message'}` }, () => {});
-    t.comment(tail(r.stderr));
-  } else {
-    t.test('cgroup v2 checks in a VM (test/v2/checks.sh)', async (t) => {
-      const { results, plan } = parse(r.stdout);
-      for (const res of results) {
-        // one assertion per line; "# got" is what the guest saw instead
-        t.ok(res.ok, res.desc, res.skip ? { skip: res.skip } : res.ok ? {} : { got: res.got });
-      }
-      t.equal(r.status === 124 ? 'timeout' : 'finished', 'finished', `the guest finished within CGROUP2_VM_TIMEOUT=${VM_TIMEOUT_S}s`);
-      t.ok(plan !== undefined, 'checks.sh printed its plan (ran to the end)', { stdoutTail: tail(r.stdout), stderrTail: tail(r.stderr) });
-      if (plan !== undefined) t.equal(results.length, plan, 'as many results as planned');
-      t.same(results.map((x) => x.num), results.map((_, i) => i + 1), 'results numbered 1..N in order');
-      const failed = results.filter((x) => !x.ok).length;
-      t.equal(r.status, failed ? 1 : 0, `checks.sh exit status (${failed} failed)`, { stderrTail: tail(r.stderr) });
-    });
+    if (r.spawnError) {
+      t.test('cgroup v2 checks in a VM', { skip: `cgroup2-vm could not be started: ${r.spawnError.message}` }, () => {});
+    } else if (r.status === 125) {
+      // The VM itself failed (no qemu, no kernel, no boot): not a test result.
+      t.test('cgroup v2 checks in a VM', { skip: `the cgroup v2 VM could not boot (cgroup2-vm exit 125): ${tail(r.stderr).split('\n').pop() || 'no message'}` }, () => {});
+      t.comment(tail(r.stderr));
+    } else {
+      t.test(`cgroup v2 checks in a VM (${script}${flags.length ? ` ${flags.join(' ')}` : ''})`, async (t) => {
+        const { results, plan } = parse(r.stdout);
+        for (const res of results) {
+          // one assertion per line; "# got" is what the guest saw instead
+          t.ok(res.ok, res.desc, res.skip ? { skip: res.skip } : res.ok ? {} : { got: res.got });
+        }
+        t.equal(r.status === 124 ? 'timeout' : 'finished', 'finished', `the guest finished within CGROUP2_VM_TIMEOUT=${VM_TIMEOUT_S}s`);
+        t.ok(plan !== undefined, `${script} printed its plan (ran to the end)`, { stdoutTail: tail(r.stdout), stderrTail: tail(r.stderr) });
+        if (plan !== undefined) t.equal(results.length, plan, 'as many results as planned');
+        t.same(results.map((x) => x.num), results.map((_, i) => i + 1), 'results numbered 1..N in order');
+        const failed = results.filter((x) => !x.ok).length;
+        t.equal(r.status, failed ? 1 : 0, `${script} exit status (${failed} failed)`, { stderrTail: tail(r.stderr) });
+      });
+    }
   }
 }

@@ -10,9 +10,15 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUSYBOX_BUNDLE, hasRunc } from '../lib/harness.mjs';
 import { makeUser, rootlessUnavailable } from '../lib/rootless.mjs';
+import { setupEngine, teardownEngine } from '../lib/engines.mjs';
 
-const why = rootlessUnavailable() || (spawnSync('sh', ['-c', 'command -v podman && command -v conmon']).status !== 0 ? 'podman or conmon missing (test/engines/setup.sh installs them)' : '');
-if (why) t.skip(`rootless podman: ${why}`);
+// test/engines/setup.sh installs podman, conmon and uidmap when missing (its
+// root store is not used here: torn down right away).
+const setup = setupEngine('podman');
+teardownEngine(setup.dir);
+const why = rootlessUnavailable();
+if (setup.status !== 0) t.fail(`test/engines/setup.sh podman failed: ${setup.stderr.trim().split('\n').pop()}`);
+else if (why) t.skip(`rootless podman: ${why}`);
 else tests();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
