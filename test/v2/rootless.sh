@@ -17,32 +17,32 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
 TAG=${OCIRUN_V2_TAG:-$$}
 U=ocirun-test-v2rl
 UNIT=ocirun-test-v2rl-$TAG.service
-WORK=/tmp/ocirun-test-v2rl-$TAG
 CG=/sys/fs/cgroup
 MiB=1048576
 
 if [ "${1:-}" != user ]; then
   # ---------------------------------------------------------------- as root
   useradd -m -s /bin/sh "$U" 2>/dev/null
-  mkdir -p "$WORK/b" "$WORK/xdg"
-  cp -a "$REPO/bundles/busybox/rootfs" "$WORK/b/rootfs"
   OCIRUN="$REPO/bin/ocirun"
-  # The runtime must be the user's to read and run; else a copy of the built files.
-  if ! setpriv --reuid "$U" --regid "$U" --init-groups test -x "$REPO/dist" -a -r "$REPO/build/Release/ocirun.node" -a -x "$OCIRUN"; then
-    mkdir -p "$WORK/rt/build/Release" "$WORK/rt/bin"
-    cp "$REPO"/build/Release/ocirun-front "$REPO"/build/Release/*.node "$WORK/rt/build/Release/"
-    cp -a "$REPO/dist" "$WORK/rt/dist"
-    ln -s ../build/Release/ocirun-front "$WORK/rt/bin/ocirun"
-    OCIRUN="$WORK/rt/bin/ocirun"
+  # The runtime and the rootfs must be the user's to read; else a copy of
+  # them (in the shared dir: the unit does not see this command's /tmp).
+  RT="$REPO/bundles/ocirun-test-v2-$TAG-rl"
+  ROOTFS="$REPO/bundles/busybox/rootfs"
+  if ! setpriv --reuid "$U" --regid "$U" --init-groups test -x "$REPO/dist" -a -r "$REPO/build/Release/ocirun.node" -a -x "$OCIRUN" -a -r "$ROOTFS/bin/busybox"; then
+    mkdir -p "$RT/build/Release" "$RT/bin"
+    cp "$REPO"/build/Release/ocirun-front "$REPO"/build/Release/*.node "$RT/build/Release/"
+    cp -a "$REPO/dist" "$RT/dist"
+    cp -a "$ROOTFS" "$RT/rootfs"
+    ln -s ../build/Release/ocirun-front "$RT/bin/ocirun"
+    chmod -R a+rX "$RT"
+    OCIRUN="$RT/bin/ocirun" ROOTFS="$RT/rootfs"
   fi
-  chown -R "$U:$U" "$WORK"
-  chmod 700 "$WORK/xdg"
   # Delegate=yes + User=: systemd hands the unit's cgroup to the user.
   systemd-run --quiet --wait --pipe --collect --unit "$UNIT" -p Delegate=yes -p User="$U" -p Group="$U" \
-    -E XDG_RUNTIME_DIR="$WORK/xdg" -E OCIRUN="$OCIRUN" -E OCIRUN_V2_TAG="$TAG" \
+    -E OCIRUN="$OCIRUN" -E ROOTFS="$ROOTFS" -E OCIRUN_V2_TAG="$TAG" \
     -- sh "$REPO/test/v2/rootless.sh" user </dev/null
   rc=$?
-  rm -rf "$WORK"
+  rm -rf "$RT"
   userdel -r "$U" 2>/dev/null
   exit $rc
 fi
@@ -56,6 +56,11 @@ check() { if [ "$3" = "$2" ]; then ok "$1"; else notok "$1 (want: $2)" "$3"; fi;
 oci() { "$OCIRUN" "$@"; }
 
 check "running as the user, not root" "$(id -u "$U")" "$(id -u)"
+WORK=$(mktemp -d /tmp/ocirun-test-v2rl.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -m 700 "$WORK/xdg" "$WORK/b"
+export XDG_RUNTIME_DIR="$WORK/xdg"
+cp -a "$ROOTFS" "$WORK/b/rootfs"
 # Our unit's cgroup, delegated: move ourselves into a leaf, so that the
 # unit's cgroup may hand controllers down (no processes in inner nodes).
 SVC=$(sed -n 's/^0:://p' /proc/self/cgroup)
