@@ -76,7 +76,7 @@ function resolveRootfs(spec: Spec, bundle: string): string {
   return real;
 }
 
-function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost {
+function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec, rootless: boolean): PlanHost {
   const prop = spec.linux?.rootfsPropagation ?? '';
   const parent = mountPointOf(rootfs);
   return {
@@ -85,6 +85,7 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost 
     // pivot_root refuses a shared parent; only touch it when we made "/" shared.
     rootfsParent: /shared/.test(prop) && parent ? parent.mountPoint : '',
     inUserNs: inUserNs(),
+    rootless,
     isDir,
     cgroupV1: cgroup.version === 1
       ? v1Hierarchies().map((h) => ({ mountPoint: h.mountPoint, options: h.options, dir: cgroup.dirs[h.options] }))
@@ -165,7 +166,7 @@ export function create(store: Store, o: CreateOptions): Created {
     const startFd = a.listenUnix(store.startSocket(o.id));
     fds.push(startFd);
 
-    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cg ? cgroupLoc : ownCgroupLocation(), spec), { startFd, consoleFd, joins: joinFds }, {
+    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cg ? cgroupLoc : ownCgroupLocation(), spec, rootless), { startFd, consoleFd, joins: joinFds }, {
       noPivot: o.noPivot, preserveFds: o.preserveFds, warn: logWarn,
     }, ns);
     for (const m of plan.mounts) {
