@@ -82,6 +82,7 @@ node -e '
 out=$(oci run -d --bundle "$B" "$C" 2>&1 </dev/null >/dev/null)
 check "run -d with limits in the delegated subtree" "" "$out"
 pid=$(oci state "$C" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+check "it runs" "yes" "$([ -n "$pid" ] && [ "$pid" != 0 ] && echo yes || echo no)"
 check "the container is in its cgroup" "0::$SVC/$C" "$(cat /proc/"$pid"/cgroup 2>&1)"
 check "memory.max applied" "$((64 * MiB))" "$(cat "$CG$SVC/$C/memory.max" 2>&1)"
 check "pids.max applied" "50" "$(cat "$CG$SVC/$C/pids.max" 2>&1)"
