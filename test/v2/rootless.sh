@@ -79,7 +79,18 @@ node -e '
   c.linux.resources = { memory: { limit: 64 * 1048576 }, pids: { limit: 50 } };
   fs.writeFileSync(f, JSON.stringify(c));' "$B/config.json" "$SVC/$C"
 
+# (diagnostics: the same config in the foreground, its output as comments)
+cp "$B/config.json" "$WORK/config.saved"
+node -e '
+  const fs = require("fs"); const f = process.argv[1]; const c = JSON.parse(fs.readFileSync(f));
+  c.process.args = ["sh", "-c", "echo started; cat /proc/self/cgroup; sleep 2; echo slept"];
+  fs.writeFileSync(f, JSON.stringify(c));' "$B/config.json"
+oci run --bundle "$B" "$C-fg" </dev/null 2>&1 | sed 's/^/# fg: /'
+echo "# fg exit: $?"
+cp "$WORK/config.saved" "$B/config.json"
 out=$(oci run -d --bundle "$B" "$C" 2>&1 </dev/null >/dev/null)
+sleep 1
+echo "# state after run -d: $(oci state "$C" 2>&1 | tr -d '\n' | tr -s ' ')"
 check "run -d with limits in the delegated subtree" "" "$out"
 pid=$(oci state "$C" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 check "it runs" "yes" "$([ -n "$pid" ] && [ "$pid" != 0 ] && echo yes || echo no)"
