@@ -121,6 +121,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.unshare_flags = (int)get_num(o, "unshareFlags");
   p.fork_needed = get_bool(o, "forkNeeded");
   p.userns_new = get_bool(o, "userNsNew");
+  p.dumpable_until_go = get_bool(o, "dumpableUntilGo");
   p.timens_new = get_bool(o, "timeNsNew");
   p.timens_offsets = s.str(get_str(o, "timeNsOffsets"));
   Napi::Array joins = get_arr(o, "joins");

@@ -85,6 +85,7 @@ struct Plan {
   int fork_needed;          // pid/time namespaces apply to children: fork the real init
   NsJoin* joins; int njoins;
   int userns_new;           // parent writes the id maps; child becomes root in it
+  int dumpable_until_go;    // rootless parent: /proc/<pid>/uid_map is only its to open while we are dumpable
   int timens_new;
   const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"
   int sync_fd;              // child's end

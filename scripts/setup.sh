@@ -16,11 +16,14 @@ need=()
 command -v runc >/dev/null || need+=(runc)
 command -v file >/dev/null || need+=(file)
 command -v wat2wasm >/dev/null || need+=(wabt)
+# rootless tests: newuidmap/newgidmap (multi-range id maps), setpriv (run as the test user)
+command -v newuidmap >/dev/null || need+=(uidmap)
+command -v setpriv >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
   }
 fi

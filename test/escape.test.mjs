@@ -21,6 +21,8 @@ import {
   REPO, PREFIX, makeRoot, makeBundle, uniqueId, waitFor, sleep, tempDir, rtFiles, spawnFiles, procState,
   assertNothingLeft, cgroupDirsNamed, mountsMentioning, processesIn,
 } from './lib/harness.mjs';
+import { makeUser, rootlessUnavailable } from './lib/rootless.mjs';
+import { rootlessEscapes } from './lib/rootless-escape.mjs';
 
 t.setTimeout(170_000);
 
@@ -795,6 +797,16 @@ t.test("the caller's working directory cannot change what the runtime runs", asy
   const d = ocirun(['--debug', 'list'], { cwd });
   t.equal(d.status, 0, '--debug (loads debug) works from there', { stderr: d.stderr });
   t.notOk(fs.existsSync(mark), 'still nothing from the working directory ran');
+});
+
+// Rootless callers (issue #17): test/lib/rootless-escape.mjs, as a user of our own.
+t.test('a rootless caller', async (t) => {
+  const why = rootlessUnavailable();
+  if (why) {
+    t.skip(`rootless: ${why}`);
+    return;
+  }
+  rootlessEscapes(t, makeUser(t, 'rle'), () => escapeTests++);
 });
 
 t.test('nothing of this file is left behind', async (t) => {

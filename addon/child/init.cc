@@ -317,12 +317,16 @@ void child_main(const Plan* plan) {
   close_inherited();
   // Until execve nobody may ptrace us or open /proc/<pid>/exe (the host's node
   // binary): non-dumpable. execve of the container program resets this.
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // A rootless parent (not root: it has no CAP_SYS_PTRACE) and newuidmap
+  // can only open our /proc/<pid>/uid_map while we are dumpable: stay so
+  // until GO, as runc does; we are still only a copy of that same user's process.
+  prctl(PR_SET_DUMPABLE, P->dumpable_until_go ? 1 : 0, 0, 0, 0);
   // If the runtime dies while we are being set up, die too.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
   // The parent writes id maps, places us in cgroups, then says go.
   wait_for(SYNC_GO);
+  if (P->dumpable_until_go) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   mark(T_GO);
 
   if (P->userns_new) {

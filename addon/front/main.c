@@ -128,7 +128,7 @@ static int is(const char* word, size_t len, const char* name) {
 // 1 if the command line is one of ours, with a valid id and root.
 static int parse_args(int argc, char** argv, struct args* a) {
   memset(a, 0, sizeof *a);
-  a->root = "/run/ocirun";
+  a->root = NULL;
   const char* pos[2];
   int npos = 0;
   for (int i = 1; i < argc; i++) {
@@ -167,6 +167,14 @@ static int parse_args(int argc, char** argv, struct args* a) {
   if (a->log_format && strcmp(a->log_format, "text") && strcmp(a->log_format, "json")) return 0;
   a->id = pos[0];
   a->signal = npos > 1 ? pos[1] : NULL;
+  // No --root: /run/ocirun for root. A rootless caller's default
+  // ($XDG_RUNTIME_DIR/ocirun, its checks, the user-namespace case) is the
+  // CLI's (lib/state/root.ts): hand those over.
+  if (!a->root) {
+    const char* user = getenv("USER");
+    if (geteuid() != 0 || (getenv("XDG_RUNTIME_DIR") && !(user && !strcmp(user, "root")))) return 0;
+    a->root = "/run/ocirun";
+  }
   return valid_id(a->id) && valid_root(a->root);
 }
 

@@ -105,6 +105,11 @@ function locateSystemd(cgroupsPath: string | undefined, id: string, annotations?
   return { version: 2, dirs: { '': path.join(v2, u.cgroup) }, systemd: { unit: u.unit, slice: u.slice, bus: systemBus(), name: u.name, ...(extra.length ? { extra } : {}) } };
 }
 
+/** Where this process itself is: a rootless container without a cgroup of its own lives there. */
+export function ownCgroupLocation(): CgroupLocation {
+  return locateCgroup('.', 'self');
+}
+
 export function openCgroup(loc: CgroupLocation): CgroupManager {
   if (loc.systemd) {
     const { CgroupSystemd } = require('./systemd') as typeof import('./systemd');

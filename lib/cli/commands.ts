@@ -30,7 +30,7 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_OPTIONS: OptSpec[] = [
-  { name: 'root', type: 'string', default: '/run/ocirun', describe: 'directory for container state' },
+  { name: 'root', type: 'string', describe: 'directory for container state (default /run/ocirun; rootless: $XDG_RUNTIME_DIR/ocirun)' },
   { name: 'log', type: 'string', describe: 'log file (errors and warnings)' },
   { name: 'log-format', type: 'string', default: 'text', choices: ['text', 'json'], describe: 'log file format' },
   { name: 'debug', type: 'boolean', default: false, describe: 'log debug messages' },
@@ -154,7 +154,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'spec', describe: 'write a default config.json (as `runc spec`)', positionals: [],
     options: [
       { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' },
-      { name: 'rootless', type: 'boolean', default: false, describe: 'not supported yet', hidden: true },
+      { name: 'rootless', type: 'boolean', default: false, describe: 'a config for a non-root user (user namespace mapping you to root, no network namespace, no resources)' },
     ],
     module: 'spec',
   },

@@ -39,7 +39,7 @@ async function runCommand(p: Parsed): Promise<void> {
     const { Store } = require('../state/store') as typeof import('../state/store');
     const fn = MODULES[p.command!.module]().default;
     if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);
-    const code = await fn(a, new Store(a.root as string));
+    const code = await fn(a, new Store(a.root as string | undefined));
     process.exitCode = typeof code === 'number' ? code : 0;
   } catch (e) {
     const err = e as Error & { exitCode?: number };

@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import type { Store } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { load } from '../runtime/container';
+import { processTree } from '../rootless/procs';
 import { RuntimeError } from '../util/errors';
 
 export default function (a: { id: string; format: string; _: (string | number)[] }, s: Store): void {
   const { record } = load(s, a.id);
-  const pids = record.cgroup ? openCgroup(record.cgroup).pids() : [];
+  const pids = record.cgroup ? openCgroup(record.cgroup).pids() : record.pid ? processTree(record.pid) : [];
   if (a.format === 'json') {
     fs.writeSync(1, JSON.stringify(pids) + '\n');
     return;

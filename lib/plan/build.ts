@@ -20,6 +20,8 @@ export interface PlanHost extends MountHost {
   homeOf?: (uid: number) => string | undefined;
   /** The mount point holding the rootfs, when it must be made private for pivot_root. */
   rootfsParent: string;
+  /** The runtime itself runs in a user namespace (rootless podman): no mknod, sysfs as a new netns allows. */
+  inUserNs?: boolean;
 }
 
 export interface PlanFds {
@@ -117,7 +119,7 @@ export function buildPlan(
   // inherited, the runtime's own, or one joined by path (chroot; mounts
   // there are undone at delete, lib/runtime/host-mounts.ts).
   const setupRootfs = true;
-  const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user'), netns: ns.isNew('network') });
+  const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') || !!host.inUserNs, netns: ns.isNew('network') });
   const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf, host.capBounding);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');

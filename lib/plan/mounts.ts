@@ -14,6 +14,12 @@ export interface MountHost {
   cgroupV1: { mountPoint: string; options: string; dir: string }[];
   /** On a pure v2 host: the container's cgroup dir, else "". */
   cgroupV2: string;
+  /**
+   * Rootless: a cgroup2 mount in the container's namespaces fails (EBUSY or
+   * EPERM) where real root's would not: bind the cgroup's dir instead, which
+   * shows the same tree (runc falls back to that bind on those errors).
+   */
+  rootless?: boolean;
 }
 
 function clean(dest: string): string {
@@ -75,7 +81,7 @@ function cgroupMounts(m: Mount, host: MountHost, cgroupns: boolean, late: MountO
     flags: base, propagation: 0, recursive: false, remount: false, ...x,
   });
   if (host.cgroupV2) {
-    if (cgroupns) return [op({ source: 'cgroup', fstype: 'cgroup2', flags: base | (ro ? MS.RDONLY : 0) })];
+    if (cgroupns && !host.rootless) return [op({ source: 'cgroup', fstype: 'cgroup2', flags: base | (ro ? MS.RDONLY : 0) })];
     return [op({
       kind: MountKind.Bind, source: host.cgroupV2, recursive: true,
       flags: base | (ro ? MS.RDONLY : 0), remount: true,

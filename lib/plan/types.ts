@@ -45,6 +45,8 @@ export interface SpawnPlan {
   unshareFlags: number;
   forkNeeded: boolean;
   userNsNew: boolean;
+  /** A rootless parent (or newuidmap) writes the maps: the child stays dumpable until GO. */
+  dumpableUntilGo?: boolean;
   timeNsNew: boolean;
   timeNsOffsets: string;
   joins: NsJoin[];

@@ -1,13 +1,14 @@
 // create: set up the container and leave its init waiting for `start`.
 // Everything done here is undone if a later step fails.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
 import { buildPlan, type PlanHost } from '../plan/build';
 import { planNamespaces } from '../plan/namespaces';
 import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
-import { locateCgroup, openCgroup, v1Hierarchies, type CgroupLocation } from '../cgroups';
+import { locateCgroup, openCgroup, ownCgroupLocation, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
 import { procStat } from '../state/status';
@@ -21,6 +22,11 @@ import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
 import { wasmMode } from '../wasm/select';
+import { inUserNs, isRootless } from '../rootless/detect';
+import { planIdMaps } from '../rootless/idmap';
+import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
+import { noSetgroupsIfDenied } from '../rootless/setgroups';
+import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
 import { testPoint } from '../util/testpoint';
 
 const trace = tracer('create');
@@ -41,6 +47,15 @@ export interface CreateOptions {
 export interface Created {
   record: Record;
   spec: Spec;
+}
+
+/** runc's list OWNER: the name of the user who made it. */
+function ownerName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.geteuid!());
+  }
 }
 
 function closeQuiet(fd: number | undefined): void {
@@ -75,7 +90,7 @@ function checkExistingCgroup(cg: CgroupManager): void {
   if (n) logWarn(`container's cgroup is not empty: ${n} process(es) found`);
 }
 
-function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost {
+function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec, rootless: boolean): PlanHost {
   const prop = spec.linux?.rootfsPropagation ?? '';
   const parent = mountPointOf(rootfs);
   return {
@@ -84,6 +99,8 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec): PlanHost 
     homeOf: (uid) => homeIn(rootfs, uid),
     // pivot_root refuses a shared parent; only touch it when we made "/" shared.
     rootfsParent: /shared/.test(prop) && parent ? parent.mountPoint : '',
+    inUserNs: inUserNs(),
+    rootless,
     isDir,
     cgroupV1: cgroup.version === 1
       ? v1Hierarchies().map((h) => ({ mountPoint: h.mountPoint, options: h.options, dir: cgroup.dirs[h.options] }))
@@ -106,6 +123,8 @@ export function create(store: Store, o: CreateOptions): Created {
   const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup, spec.annotations);
   trace('rootfs, namespaces, cgroup located');
 
+  const rootless = isRootless();
+  if (rootless) checkRootlessProcess(spec.process);
   const lockFd = store.createDir(o.id);
   const record: Record = {
     id: o.id,
@@ -113,7 +132,7 @@ export function create(store: Store, o: CreateOptions): Created {
     bundle,
     rootfs,
     created: new Date().toISOString(),
-    owner: 'root',
+    owner: ownerName(),
     annotations: spec.annotations,
     pid: 0,
     startTime: '',
@@ -135,15 +154,19 @@ export function create(store: Store, o: CreateOptions): Created {
     // exec, update and the hooks of later commands read the config from here:
     // the bundle may change or go away.
     fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
-    const mgr = openCgroup(cgroupLoc);
-    // Checked before the rollback owns it: a cgroup we did not make is never destroyed.
-    checkExistingCgroup(mgr);
-    cg = mgr;
-    const owned = cg.create(spec.linux?.resources);
-    if (Object.keys(owned).length) {
-      record.cgroup = { ...cgroupLoc, owned };
-      store.write(record);
+    let owned: { [k: string]: string };
+    if (rootless) {
+      ({ cg, owned } = createRootlessCgroup(cgroupLoc, spec.linux?.resources));
+      if (!cg) delete record.cgroup;
+    } else {
+      const mgr = openCgroup(cgroupLoc);
+      // Checked before the rollback owns it: a cgroup we did not make is never destroyed.
+      checkExistingCgroup(mgr);
+      cg = mgr;
+      owned = cg.create(spec.linux?.resources);
     }
+    if (Object.keys(owned).length) record.cgroup = { ...cgroupLoc, owned };
+    if (Object.keys(owned).length || !cg) store.write(record);
     trace('cgroup ready');
     testPoint('create:cgroup');
 
@@ -164,7 +187,7 @@ export function create(store: Store, o: CreateOptions): Created {
     const startFd = a.listenUnix(store.startSocket(o.id));
     fds.push(startFd);
 
-    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cgroupLoc, spec), { startFd, consoleFd, joins: joinFds }, {
+    const plan = buildPlan(spec, bundle, rootfs, planHost(rootfs, cg ? cgroupLoc : ownCgroupLocation(), spec, rootless), { startFd, consoleFd, joins: joinFds }, {
       noPivot: o.noPivot, preserveFds: o.preserveFds, warn: logWarn,
     }, ns);
     for (const m of plan.mounts) {
@@ -173,6 +196,10 @@ export function create(store: Store, o: CreateOptions): Created {
         fds.push(m.idmapUsernsFd);
       }
     }
+    const idMaps = ns.isNew('user') ? planIdMaps(spec.linux?.uidMappings, spec.linux?.gidMappings) : undefined;
+    noSetgroupsIfDenied(plan, !!idMaps?.denySetgroups);
+    const oomScoreAdj = rootless ? rootlessOom(plan) : undefined;
+    plan.dumpableUntilGo = (!!idMaps && process.geteuid!() !== 0) || oomScoreAdj !== undefined;
     const wasm = wasmMode(spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
@@ -185,9 +212,21 @@ export function create(store: Store, o: CreateOptions): Created {
     const spawned = spawnContainer(plan, {
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
+      idMaps,
+      oomScoreAdj,
       joinCgroup: (pid) => {
         testPoint('create:clone');
-        cg!.addProcess(pid);
+        try {
+          cg?.addProcess(pid);
+        } catch (e) {
+          // Rootless: a cgroup we could make but not move into (a parent not delegated).
+          if (!rootless || !isPermissionError(e)) throw e;
+          if (asksResources(spec.linux?.resources)) throw noPermission(Object.values(cgroupLoc.dirs)[0] ?? '', e);
+          cg!.destroy(false);
+          cg = undefined;
+          delete record.cgroup;
+          store.write(record);
+        }
         testPoint('create:cgroup-joined');
       },
       seccomp,

@@ -2,7 +2,7 @@
 // cgroup and state. Mounts live in the container's mount namespace and go
 // with its last process.
 import * as fs from 'node:fs';
-import { Store } from '../state/store';
+import { Store, StateAccessError } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { initAlive } from '../state/status';
 import { sleepMs } from '../cgroups/util';
@@ -21,7 +21,7 @@ export function del(store: Store, id: string, force: boolean): void {
   } catch (e) {
     // --force goes on only when the state itself is broken (RuntimeError):
     // any other failure (e.g. the addon can't load) must not pretend success.
-    if (!force || !(e instanceof RuntimeError)) throw e;
+    if (!force || !(e instanceof RuntimeError) || e instanceof StateAccessError) throw e;
   }
   if (lock === undefined) {
     // containerd runs `delete --force` after `delete`: a missing id is fine

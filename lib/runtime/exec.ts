@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import type { Process } from '../config/types';
 import { Store, writePidFile } from '../state/store';
 import { openCgroup } from '../cgroups';
+import { noSetgroupsIfDenied } from '../rootless/setgroups';
+import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
+import { isRootless } from '../rootless/detect';
 import { planProcess } from '../plan/build';
 import { joinPlan } from './join';
 import { capBounding, capLast, homeIn } from '../plan/host';
@@ -58,8 +61,12 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
         fds.push(consoleFd);
       } else throw new RuntimeError('process.terminal: is true but no --console-socket was given');
     }
+    if (isRootless()) checkRootlessProcess(o.process);
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid), capBounding());
     const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
+    noSetgroupsIfDenied(plan, false, record.pid);
+    const oomScoreAdj = isRootless() ? rootlessOom(plan) : undefined;
+    if (oomScoreAdj !== undefined) plan.dumpableUntilGo = true;
     const wasm = wasmMode(record.annotations ?? spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
@@ -75,6 +82,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     }
     const cg = loc ? openCgroup(loc) : undefined;
     const spawned = spawnContainer(plan, {
+      oomScoreAdj,
       joinCgroup: (pid) => {
         testPoint('exec:clone');
         cg?.addProcess(pid);

@@ -5,6 +5,7 @@ import type { IDMapping } from '../config/types';
 import type { SpawnPlan } from '../plan/types';
 import { addon, trampolineFd, SYNC, type SyncMessage } from '../addon';
 import { RuntimeError, errnoText } from '../util/errors';
+import { planIdMaps, writeIdMaps, type IdMapPlan } from '../rootless/idmap';
 import { tracer, tracing, monotonicToUptimeMs } from '../util/debug';
 import { sleepMs } from '../cgroups/util';
 
@@ -13,6 +14,14 @@ const trace = tracer('spawn');
 export interface SpawnSetup {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
+  /** How to write them (rootless: helpers, setgroups deny); default planIdMaps(). */
+  idMaps?: IdMapPlan;
+  /**
+   * Rootless: oom_score_adj written by us before GO (the child is dumpable
+   * then, plan.dumpableUntilGo); once it is not, its /proc files are real
+   * root's and it could not write its own. Its forked init inherits it.
+   */
+  oomScoreAdj?: number;
   /** Put the first child in the container's cgroup (before it does anything). */
   joinCgroup?: (pid: number) => void;
   seccomp?: Buffer;
@@ -29,10 +38,6 @@ export interface Spawned {
   pid: number;
   /** The sync socket: after READY, EOF means execve happened (exec without a start barrier). */
   syncFd: number;
-}
-
-function mapText(m: IDMapping[]): string {
-  return m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
 }
 
 export function childError(m: SyncMessage): RuntimeError {
@@ -85,11 +90,15 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const { pid: first, syncFd } = a.spawn({ ...plan, trampolineFd: trampolineFd() }, setup.seccomp);
   let pid = first;
   try {
-    if (setup.uidMappings?.length) {
-      fs.writeFileSync(`/proc/${first}/uid_map`, mapText(setup.uidMappings));
+    if (setup.uidMappings?.length || setup.gidMappings?.length) {
+      writeIdMaps(first, setup.idMaps ?? planIdMaps(setup.uidMappings, setup.gidMappings), setup.uidMappings, setup.gidMappings);
     }
-    if (setup.gidMappings?.length) {
-      fs.writeFileSync(`/proc/${first}/gid_map`, mapText(setup.gidMappings));
+    if (setup.oomScoreAdj !== undefined) {
+      try {
+        fs.writeFileSync(`/proc/${first}/oom_score_adj`, String(setup.oomScoreAdj));
+      } catch (e) {
+        throw new RuntimeError(`process.oomScoreAdj: write /proc/${first}/oom_score_adj: ${(e as Error).message}`);
+      }
     }
     setup.joinCgroup?.(first);
     trace('go');

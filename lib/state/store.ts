@@ -10,7 +10,9 @@ import { RuntimeError } from '../util/errors';
 import type { CgroupLocation } from '../cgroups';
 import type { Spec } from '../config/types';
 
-export const DEFAULT_ROOT = '/run/ocirun';
+import { defaultRoot, ROOT_DEFAULT } from './root';
+
+export const DEFAULT_ROOT = ROOT_DEFAULT;
 
 /** A rootfs set up in the host's mount namespace (lib/runtime/host-mounts.ts). */
 export interface HostRootfs {
@@ -46,6 +48,9 @@ export interface Record {
   namespaces?: string[];
 }
 
+/** The state root is someone else's: never "fixed" by --force. */
+export class StateAccessError extends RuntimeError {}
+
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/;
 
 export function validateId(id: unknown): string {
@@ -57,13 +62,26 @@ export function validateId(id: unknown): string {
 }
 
 export class Store {
-  readonly root: string;
+  private rootDir: string | undefined;
 
-  constructor(root: string) {
+  /** root: --root; undefined: the default (state/root.ts), picked when first used. */
+  constructor(root?: string) {
+    if (root === undefined) return;
     // A ".." anywhere is refused before resolving: --root must say where it is.
     if (root.split('/').includes('..')) throw new RuntimeError(`invalid --root "${root}": must not contain ".."`);
     if (!path.isAbsolute(root)) root = path.resolve(root);
-    this.root = path.normalize(root);
+    this.rootDir = path.normalize(root);
+  }
+
+  /** The root is $XDG_RUNTIME_DIR/ocirun: sticky, so systemd's cleanup of that dir leaves it alone (as runc). */
+  private sticky = false;
+
+  get root(): string {
+    if (this.rootDir === undefined) {
+      this.rootDir = defaultRoot();
+      this.sticky = this.rootDir !== ROOT_DEFAULT;
+    }
+    return this.rootDir;
   }
 
   dir(id: string): string {
@@ -76,12 +94,15 @@ export class Store {
 
   /** Makes the container's dir; fails if the id is taken. Returns the lock fd. */
   createDir(id: string): number {
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     const d = this.dir(id);
     try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      if (this.sticky) fs.chmodSync(this.root, 0o1700);
       fs.mkdirSync(d, { mode: 0o700 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id "${id}" already exists`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new RuntimeError(`container with id "${id}" already exists`);
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw this.denied();
       throw e;
     }
     try {
@@ -102,6 +123,7 @@ export class Store {
     } catch (e) {
       const errno = (e as { errno?: number }).errno;
       if (errno === 2) return undefined;
+      if (errno === 13 || errno === 1) throw this.denied();
       // ELOOP / ENOTDIR: a symlink or a file where the state dir should be.
       if (errno === 40 || errno === 20) throw new RuntimeError(`state of container "${id}" is corrupt (not a directory); "delete --force ${id}" removes it`);
       throw e;
@@ -114,15 +136,22 @@ export class Store {
     return fd;
   }
 
+  /** Another user's (or root's) state root: nothing of it is ours to see. */
+  private denied(): RuntimeError {
+    return new StateAccessError(`state root ${this.root}: permission denied (it belongs to another user; use your own --root or $XDG_RUNTIME_DIR)`);
+  }
+
   read(id: string): Record | undefined {
     let text: string;
     let fd: number;
+    const file = path.join(this.dir(id), 'state.json');
     try {
       // Non-blocking and no symlinks: a fifo or a link in its place must not hang or redirect us.
-      fd = fs.openSync(path.join(this.dir(id), 'state.json'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
+      if (code === 'EACCES') throw this.denied();
       throw new RuntimeError(`state of container "${id}" is unreadable (${code ?? (e as Error).message}); "delete --force ${id}" removes it`);
     }
     try {
@@ -156,7 +185,12 @@ export class Store {
 
   /** The config the container was created with (a copy kept in its state dir). */
   readSpec(id: string): Spec {
-    return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
+    try {
+      return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') throw this.denied();
+      throw e;
+    }
   }
 
   /**
@@ -208,9 +242,11 @@ export class Store {
   }
 
   list(): string[] {
+    const root = this.root;
     try {
-      return fs.readdirSync(this.root).filter((n) => ID_RE.test(n)).sort();
-    } catch {
+      return fs.readdirSync(root).filter((n) => ID_RE.test(n)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') throw this.denied();
       return [];
     }
   }
