@@ -31,6 +31,7 @@
 #include "plan.h"
 #include "scm.h"
 #include "bpf.h"
+#include "criu.h"
 #include "seccomp.h"
 
 namespace ocirun {
@@ -650,6 +651,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hostExecFd", Napi::Function::New(env, HostExecFd));
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);
+  criu_init_exports(env, exports);
   return exports;
 }
 

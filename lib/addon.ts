@@ -31,6 +31,13 @@ export interface Addon {
   /** CLOCK_MONOTONIC now, in ns (the init's phase marks use it). */
   monotonicNs(): bigint;
   seccompKnown(name: string): boolean;
+  /** CRIU's RPC (addon/criu.cc): a SOCK_SEQPACKET pair, packets, an fd riding along. */
+  seqpacketPair(): [number, number];
+  seqpacketSend(fd: number, data: Uint8Array): void;
+  /** null on timeout; data empty at EOF; fd -1 unless one came with the packet. */
+  seqpacketRecv(fd: number, timeoutMs: number): { data: Buffer; fd: number } | null;
+  bindMount(src: string, dst: string): void;
+  detachMount(path: string): void;
 }
 
 let cached: Addon | undefined;
