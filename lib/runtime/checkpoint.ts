@@ -35,6 +35,31 @@ function openDir(dir: string, what: string): number {
   }
 }
 
+/**
+ * The init's stdio as restore must reconnect it (descriptors.json): a pipe
+ * by its name (restore hands its own stdio over for it, as runc), and a file
+ * on a mount the container cannot see (an engine's /dev/null or log file)
+ * as a CRIU external file, file[mnt_id:inode] (runc fails the dump there).
+ */
+function stdioDescriptors(pid: number): string[] {
+  let visible: Set<string> | undefined;
+  return [0, 1, 2].map((n) => {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`/proc/${pid}/fd/${n}`);
+    } catch {
+      return '';
+    }
+    if (!link.startsWith('/')) return link;
+    const mnt = /^mnt_id:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${n}`, 'utf8'))?.[1];
+    if (!mnt) return link;
+    visible ??= new Set(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').map((l) => l.split(' ')[0]));
+    if (visible.has(mnt)) return link;
+    const ino = fs.statSync(`/proc/${pid}/fd/${n}`, { bigint: true }).ino;
+    return `file[${Number(mnt).toString(16)}:${ino.toString(16)}]`;
+  });
+}
+
 export async function checkpoint(store: Store, o: CheckpointOptions): Promise<void> {
   const lock = store.lock(o.id);
   if (lock === undefined) throw notExist(o.id);
@@ -85,13 +110,8 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
     else {
       // A pre-dump only saves memory; the final dump says what to reconnect.
       opts.extMnt = bindMounts(spec, record.bundle).map((m) => ({ key: m.key, val: m.key }));
-      const stdio = [0, 1, 2].map((n) => {
-        try {
-          return fs.readlinkSync(`/proc/${record.pid}/fd/${n}`);
-        } catch {
-          return '';
-        }
-      });
+      const stdio = stdioDescriptors(record.pid);
+      for (const d of stdio) if (d.startsWith('file[')) (opts.external ??= []).push(d);
       fs.writeFileSync(path.join(imagePath, DESCRIPTORS), JSON.stringify(stdio), { mode: 0o600 });
     }
     trace('dumping pid %d to %s', record.pid, imagePath);

@@ -178,9 +178,9 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
       (opts.inheritFd ??= []).push({ key: e.key, fd: 4 + extraFds.length });
       extraFds.push(fd);
     }
-    // Pipes the container had as stdio are ours now (an engine passes new ones).
+    // Pipes and host files the container had as stdio are ours now (an engine passes new ones).
     dumpedStdio(images).forEach((link, i) => {
-      if (link.startsWith('pipe:')) (opts.inheritFd ??= []).push({ key: link, fd: i });
+      if (link.startsWith('pipe:') || link.startsWith('file[')) (opts.inheritFd ??= []).push({ key: link, fd: i });
     });
     const state = (p: number) => ({ ociVersion: spec.ociVersion, id: o.id, status: 'creating' as const, pid: p, bundle, annotations: spec.annotations });
 

@@ -83,7 +83,8 @@ export async function criuSwrk(call: SwrkCall): Promise<CriuResp> {
   const bin = criuBinary();
   const a = addon();
   const [ours, theirs] = a.seqpacketPair();
-  const stdio: (number | 'ignore' | 'inherit')[] = call.stdio === 'ours' ? [0, 1, 2] : ['ignore', 'ignore', 'inherit'];
+  // (a pre-dump's criu complains on stderr when we hang up: its log has what matters)
+  const stdio: (number | 'ignore')[] = call.stdio === 'ours' ? [0, 1, 2] : ['ignore', 'ignore', 'ignore'];
   const child = spawn(bin, ['swrk', '3'], { stdio: [...stdio, theirs, ...(call.extraFds ?? [])] as never });
   fs.closeSync(theirs); // criu's end: if criu dies, we read EOF
   const exited = new Promise<number | string>((resolve) => {

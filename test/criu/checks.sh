@@ -1,0 +1,201 @@
+#!/bin/sh
+# checkpoint / restore with CRIU, ocirun and runc side by side. Meant to run
+# inside the cgroup2-vm guest (CRIU does not work on the CI host's own
+# kernel), from the repository dir:
+#
+#   cgroup2-vm -- sh test/criu/checks.sh
+#
+# test/criu.test.mjs does that and turns each "ok N - desc" / "not ok N -
+# desc # got ..." line into a tap assertion. When `criu check` fails here it
+# prints "1..0 # SKIP <why>". The guest is CPU-emulated (a CRIU dump takes
+# ~10-20 s), so each scenario is one container and few calls. Bundles live
+# under the repository's bundles/ (shared with the host), state under /tmp.
+set -u
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
+TAG=${OCIRUN_CRIU_TAG:-$$}
+WORK="$REPO/bundles/ocirun-test-criu-$TAG"
+OROOT=/tmp/ocirun-test-criu-root-$TAG
+RROOT=/tmp/ocirun-test-criu-runc-$TAG
+ONLY=${OCIRUN_CRIU_ONLY:-ocirun runc podman}
+
+n=0
+fails=0
+T0=$(date +%s)
+section() { echo "# $1 (t+$(($(date +%s) - T0))s)"; }
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1 # got $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-400)"; }
+check() { if [ "$3" = "$2" ]; then ok "$1"; else notok "$1 (want: $2)" "$3"; fi; }
+# rc_ok DESC OUTPUT: OUTPUT's last line is "rc=0"
+rc_ok() { if [ "$(printf '%s\n' "$2" | tail -1)" = rc=0 ]; then ok "$1"; else notok "$1" "$2"; fi; }
+truth() { desc=$1; got=$2; shift 2; if "$@"; then ok "$desc"; else notok "$desc" "$got"; fi; }
+# ms since the epoch (busybox date lacks %N: use /proc/uptime)
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
+cleanup() {
+  for id in $(ls "$OROOT" 2>/dev/null); do "$REPO/bin/ocirun" --root "$OROOT" delete --force "$id" >/dev/null 2>&1; done
+  for id in $(ls "$RROOT" 2>/dev/null); do runc --root "$RROOT" delete --force "$id" >/dev/null 2>&1; done
+  [ -n "${HOLD:-}" ] && kill $HOLD 2>/dev/null
+  rm -rf "$WORK" "$OROOT" "$RROOT" "$FIFOS"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! command -v criu >/dev/null 2>&1 && [ ! -x /usr/sbin/criu ]; then echo "1..0 # SKIP criu is not installed"; exit 0; fi
+PATH=$PATH:/usr/sbin:/sbin
+if ! why=$(criu check 2>&1); then echo "1..0 # SKIP criu check fails here: $(printf '%s' "$why" | grep -i error | tail -1)"; exit 0; fi
+
+mkdir -p "$WORK/data"
+echo "from the host" > "$WORK/data/file"
+B="$WORK/bundle"
+python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$B" "$WORK/data" "/ocirun-test-criu-$TAG" >/dev/null
+python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$WORK/nobind" "$WORK/data" "/ocirun-test-criu-$TAG-nb" --no-bind >/dev/null
+check "bundles written" yes "$([ -f "$B/config.json" ] && echo yes)"
+
+# A pipe that stays open for writing: the containers' stdin (as an engine's).
+# (fifos live in the guest's /tmp: the 9p share can't hold them)
+FIFOS=/tmp/ocirun-test-criu-fifo-$TAG
+mkdir -p "$FIFOS"
+mkfifo "$FIFOS/in"
+sleep 100000 > "$FIFOS/in" &
+HOLD=$!
+
+# rt RUNTIME ARGS...: ocirun or runc with its own state root
+rt() { r=$1; shift; if [ "$r" = ocirun ]; then "$REPO/bin/ocirun" --root "$OROOT" "$@"; else runc --root "$RROOT" "$@"; fi; }
+count() { rt "$1" exec "$2" cat /tmp/count 2>&1; }
+# start RUNTIME ID: the counter, detached, stdio = pipes
+start_ctr() {
+  mkfifo "$FIFOS/out-$2"
+  # held open read-write, so a later restore's open never waits for a reader
+  sleep 100000 <> "$FIFOS/out-$2" > /dev/null &
+  HOLD="$HOLD $!"
+  cat "$FIFOS/out-$2" > "$WORK/log-$2" &
+  rt "$1" run -d --bundle "$B" "$2" < "$FIFOS/in" > "$FIFOS/out-$2" 2>&1
+}
+# inside RUNTIME ID: what the container sees, one exec
+inside() {
+  rt "$1" exec "$2" sh -c 'echo count=$(cat /tmp/count) mem=$(cat /tmp/mem) pid=$(cat /tmp/pid) host=$(hostname) env=$(tr "\0" "\n" < /proc/1/environ | grep CRIU_TEST_ENV) memmax=$(cat /sys/fs/cgroup/memory.max) seccomp=$(sed -n "s/^Seccomp:\t//p" /proc/1/status) tmp=$(awk "\$2==\"/tmp\" {print \$3}" /proc/mounts) data=$(cat /data/file)' 2>&1
+}
+field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+status_of() { rt "$1" state "$2" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+bench_line() { echo "# bench $1 $2 $3"; }
+
+scenario() {
+  R=$1
+  C="ocirun-test-criu-$R-$TAG"
+  section "$R: counter, checkpoint, restore"
+  start_ctr "$R" "$C"
+  truth "$R: counter runs" "$(rt "$R" state "$C" 2>&1)" test "$(status_of "$R" "$C")" = running
+  sleep 2
+  before=$(inside "$R" "$C")
+  c1=$(field "$before" count)
+  truth "$R: counting ($c1)" "$before" test "${c1:-0}" -gt 0
+  t=$(now_ms)
+  out=$(rt "$R" checkpoint --image-path "$WORK/$R-img1" --work-path "$WORK/$R-work1" "$C" 2>&1)
+  rc=$?; bench_line "$R" checkpoint $(($(now_ms) - t))
+  check "$R: checkpoint exits 0" "0" "$rc$out"
+  p=$(rt "$R" state "$C" 2>&1)
+  if [ "$R" = ocirun ]; then check "$R: state after checkpoint: stopped" stopped "$(status_of "$R" "$C")"
+  else truth "$R: state after checkpoint: gone (runc removes it)" "$p" test -z "$(status_of "$R" "$C")"; fi
+  t=$(now_ms)
+  out=$(rt "$R" restore -d --image-path "$WORK/$R-img1" --work-path "$WORK/$R-work1" --bundle "$B" --pid-file "$WORK/$R.pid" "$C" < "$FIFOS/in" > "$FIFOS/out-$C" 2>&1; echo "rc=$?")
+  bench_line "$R" restore $(($(now_ms) - t))
+  rc_ok "$R: restore -d exits 0" "$out"
+  check "$R: state after restore: running" running "$(status_of "$R" "$C")"
+  pid=$(cat "$WORK/$R.pid" 2>/dev/null)
+  truth "$R: pid file names a live process ($pid)" "$pid" test -n "$pid" -a -d "/proc/$pid"
+  echo "changed on the host" > "$WORK/data/file"
+  sleep 1
+  after=$(inside "$R" "$C")
+  c2=$(field "$after" count)
+  truth "$R: the counter went on from $c1 (no restart): $c2" "$after" test "${c2:-0}" -gt "${c1:-0}"
+  check "$R: memory contents kept (random value in the shell)" "$(field "$before" mem)" "$(field "$after" mem)"
+  check "$R: pid namespace kept (the counter is pid 1)" 1 "$(field "$after" pid)"
+  check "$R: hostname kept" criu-ctr "$(field "$after" host)"
+  check "$R: env kept" CRIU_TEST_ENV=kept "$(field "$after" env)"
+  check "$R: memory limit of the config (cgroup)" 67108864 "$(field "$after" memmax)"
+  check "$R: seccomp filter kept" 2 "$(field "$after" seccomp)"
+  check "$R: /tmp is still a tmpfs" tmpfs "$(field "$after" tmp)"
+  check "$R: the bind mount is the host dir (written after restore)" changed "$(field "$after" data)"
+  echo "from the host" > "$WORK/data/file"
+  # the pipe we gave restore is the container's stdout now
+  if [ "$R" = ocirun ]; then
+    run_pause=$(rt "$R" pause "$C" 2>&1; status_of "$R" "$C"; rt "$R" resume "$C" 2>&1; status_of "$R" "$C")
+    check "$R: pause / resume the restored container" "paused running" "$(echo $run_pause)"
+  fi
+
+  section "$R: --leave-running, pre-dump + dump, restore under a new id"
+  out=$(rt "$R" checkpoint --leave-running --image-path "$WORK/$R-img2" "$C" 2>&1)
+  check "$R: checkpoint --leave-running exits 0" "0" "$?$out"
+  check "$R: still running after --leave-running" running "$(status_of "$R" "$C")"
+  c3=$(count "$R" "$C")
+  truth "$R: and still counting ($c3 > $c2)" "$c3" test "${c3:-0}" -gt "${c2:-0}"
+  out=$(rt "$R" checkpoint --pre-dump --image-path "$WORK/$R-img3/pre" "$C" 2>&1)
+  check "$R: checkpoint --pre-dump exits 0" "0" "$?$out"
+  check "$R: running after --pre-dump" running "$(status_of "$R" "$C")"
+  out=$(rt "$R" checkpoint --image-path "$WORK/$R-img3/final" --parent-path ../pre "$C" 2>&1)
+  check "$R: checkpoint --parent-path ../pre exits 0" "0" "$?$out"
+  truth "$R: the dump is incremental (pages link to the parent)" "$(ls "$WORK/$R-img3/final" 2>&1)" test -L "$WORK/$R-img3/final/parent"
+  C2="$C-b"
+  out=$(rt "$R" restore -d --image-path "$WORK/$R-img3/final" --bundle "$B" "$C2" < "$FIFOS/in" > "$FIFOS/out-$C" 2>&1; echo "rc=$?")
+  rc_ok "$R: restore the second checkpoint under a new id" "$out"
+  sleep 1
+  c4=$(count "$R" "$C2")
+  truth "$R: checkpoint -> restore -> checkpoint -> restore: still counting ($c4 > $c3)" "$c4" test "${c4:-0}" -gt "${c3:-0}"
+  out=$(rt "$R" kill "$C2" KILL 2>&1)
+  check "$R: kill the restored container" "0" "$?$out"
+  sleep 1
+  out=$(rt "$R" delete "$C2" 2>&1; rt "$R" delete --force "$C" 2>&1)
+  check "$R: delete both" "" "$out"
+  truth "$R: the cgroup is gone" "$(ls -d /sys/fs/cgroup/ocirun-test-criu-$TAG 2>&1)" test ! -d "/sys/fs/cgroup/ocirun-test-criu-$TAG"
+}
+
+for r in $ONLY; do case $r in ocirun|runc) scenario "$r";; esac; done
+
+case " $ONLY " in *" ocirun "*)
+section "ocirun: wrong states and bad input"
+O() { "$REPO/bin/ocirun" --root "$OROOT" "$@"; }
+E="ocirun-test-criu-e-$TAG"
+O create --bundle "$B" "$E" < /dev/null > /dev/null 2>&1
+out=$(O checkpoint --image-path "$WORK/e-img" "$E" 2>&1)
+check "checkpoint of a created container: runc's error" "1 ocirun: Container cannot be checkpointed in created state" "$? $out"
+O start "$E"
+O pause "$E"
+out=$(O checkpoint --image-path "$WORK/e-img" "$E" 2>&1)
+check "checkpoint of a paused container" "1 ocirun: Container cannot be checkpointed in paused state" "$? $out"
+O resume "$E"
+O kill "$E" KILL; sleep 1
+out=$(O checkpoint --image-path "$WORK/e-img" "$E" 2>&1)
+check "checkpoint of a stopped container" "1 ocirun: Container cannot be checkpointed in stopped state" "$? $out"
+O delete "$E"
+mkdir -p "$WORK/not-a-checkpoint"
+out=$(O restore -d --image-path "$WORK/not-a-checkpoint" --bundle "$B" "$E" 2>&1)
+truth "restore from a dir that is not a checkpoint: clear error" "$out" sh -c "echo '$out' | grep -q 'is not a checkpoint'"
+truth "... and no state dir" "$(ls "$OROOT")" test ! -e "$OROOT/$E"
+
+# A host /dev/null as stdin (what conmon gives) is dumped as an external file
+# and reconnected to restore's own stdin (runc fails this dump).
+E2="ocirun-test-criu-null-$TAG"
+O run -d --bundle "$B" "$E2" < /dev/null > /dev/null 2>&1
+sleep 1
+out=$(O checkpoint --image-path "$WORK/null-img" "$E2" 2>&1)
+check "checkpoint with the host's /dev/null as stdio" "0" "$?$out"
+# Restore with a bundle that lacks the bind mount: CRIU fails; nothing may stay.
+out=$(O restore -d --image-path "$WORK/null-img" --bundle "$WORK/nobind" "$E2" < /dev/null > /dev/null 2>&1; echo "rc=$?")
+check "restore with a config that lacks a dumped mount fails" "rc=1" "$out"
+out=$(O restore -d --image-path "$WORK/null-img" --bundle "$WORK/nobind" "$E2" 2>&1 < /dev/null)
+truth "... with CRIU's reason in one line" "$out" test "$(printf '%s\n' "$out" | wc -l)" -eq 1
+truth "... no state dir left" "$(ls -a "$OROOT/$E2" 2>&1)" test ! -e "$OROOT/$E2"
+truth "... no cgroup left" "$(ls -d /sys/fs/cgroup/ocirun-test-criu-$TAG-nb 2>&1)" test ! -e "/sys/fs/cgroup/ocirun-test-criu-$TAG-nb"
+truth "... no mount left" "$(grep criu-root /proc/self/mountinfo)" sh -c "! grep -q criu-root /proc/self/mountinfo"
+truth "... no restored process left" "$(ps -ef | grep 'sleep 0.2' | grep -v grep)" sh -c "! ps -ef | grep -v grep | grep -q 'while true'"
+out=$(O restore -d --image-path "$WORK/null-img" --bundle "$B" "$E2" < /dev/null > /dev/null 2>&1; echo "rc=$?")
+check "then restore with the right bundle (stdin /dev/null again)" "rc=0" "$out"
+sleep 1
+c=$(O exec "$E2" cat /tmp/count 2>&1)
+truth "... counting ($c)" "$c" test "${c:-0}" -gt 0
+O delete -f "$E2"
+;; esac
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
