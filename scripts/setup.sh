@@ -7,19 +7,23 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: busybox-static (demo/test bundles), libseccomp-dev (the
 # addon links libseccomp), runc (side-by-side tests and the benchmark), wabt
-# (wat2wasm builds the wasm test modules in test/wasm).
+# (wat2wasm builds the wasm test modules in test/wasm), criu and podman
+# (checkpoint / restore).
 need=()
 [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || need+=(busybox-static)
 [ -f /usr/include/seccomp.h ] || need+=(libseccomp-dev)
 command -v runc >/dev/null || need+=(runc)
 command -v file >/dev/null || need+=(file)
 command -v wat2wasm >/dev/null || need+=(wabt)
+# criu: checkpoint / restore (test/criu runs it in the cgroup2-vm guest, with podman)
+[ -x /usr/sbin/criu ] || command -v criu >/dev/null || need+=(criu)
+command -v podman >/dev/null || need+=(podman)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq "${need[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null 2>&1 || {
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
   }
 fi
 

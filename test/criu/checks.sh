@@ -197,5 +197,42 @@ truth "... counting ($c)" "$c" test "${c:-0}" -gt 0
 O delete -f "$E2"
 ;; esac
 
+case " $ONLY " in *" podman "*)
+section "podman --runtime ocirun: checkpoint / restore, --export / --import"
+PD=/tmp/ocirun-test-criu-podman-$TAG
+mkdir -p "$PD"
+P() { podman --root "$PD/root" --runroot "$PD/run" --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime "$REPO/bin/ocirun" "$@"; }
+tar -C "$REPO/bundles/busybox/rootfs" -cf "$PD/rootfs.tar" .
+out=$(P import -q "$PD/rootfs.tar" localhost/ocirun-criu:1 2>&1)
+check "podman import" 0 "$?"
+PC=ocirun-test-criu-pc-$TAG
+out=$(P run -d --name "$PC" --network none localhost/ocirun-criu:1 sh -c 'M=$(cat /proc/sys/kernel/random/uuid); i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $M > /tmp/mem; sleep 0.2; done' 2>&1)
+check "podman run -d (ocirun)" 0 "$?"
+sleep 2
+c1=$(P exec "$PC" cat /tmp/count 2>&1); m1=$(P exec "$PC" cat /tmp/mem 2>&1)
+truth "podman: counting ($c1)" "$c1" test "${c1:-0}" -gt 0 2>/dev/null
+out=$(P container checkpoint "$PC" 2>&1)
+check "podman container checkpoint" 0 "$?$(printf '%s' "$out" | grep -iv "^$PC\$" | grep -i . | head -3)"
+check "podman: the container is exited" exited "$(P inspect -f '{{.State.Status}}' "$PC" 2>&1)"
+out=$(P container restore "$PC" 2>&1)
+check "podman container restore" 0 "$?$(printf '%s' "$out" | grep -iv "^$PC\$" | grep -i . | head -3)"
+sleep 1
+c2=$(P exec "$PC" cat /tmp/count 2>&1); m2=$(P exec "$PC" cat /tmp/mem 2>&1)
+truth "podman: the counter went on ($c1 -> $c2)" "$c2" test "${c2:-0}" -gt "${c1:-0}" 2>/dev/null
+check "podman: memory contents kept" "$m1" "$m2"
+out=$(P container checkpoint --export "$PD/export.tar" "$PC" 2>&1)
+check "podman container checkpoint --export" 0 "$?$(printf '%s' "$out" | grep -iv "^$PC\$" | grep -i . | head -3)"
+P rm -f "$PC" >/dev/null 2>&1
+out=$(P container restore --import "$PD/export.tar" 2>&1)
+check "podman container restore --import" 0 "$?$(printf '%s' "$out" | grep -iv "^[0-9a-f]\{64\}\$" | grep -i . | head -3)"
+sleep 1
+c3=$(P exec "$PC" cat /tmp/count 2>&1); m3=$(P exec "$PC" cat /tmp/mem 2>&1)
+truth "podman: imported, the counter went on ($c2 -> $c3)" "$c3" test "${c3:-0}" -gt "${c2:-0}" 2>/dev/null
+check "podman: imported, memory contents kept" "$m1" "$m3"
+P rm -f "$PC" >/dev/null 2>&1
+P rmi -f localhost/ocirun-criu:1 >/dev/null 2>&1
+rm -rf "$PD"
+;; esac
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
