@@ -9,7 +9,8 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO } from './lib/harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { REPO, makeRoot, makeBundle, uniqueId, rt, rtf, state, cleanupContainer, assertNothingLeft } from './lib/harness.mjs';
 import { findVmTool, runInVm, parseTap } from './lib/vm.mjs';
 
 const VM_TIMEOUT_S = Number(process.env.CGROUP2_VM_TIMEOUT) || 1200;
@@ -37,8 +38,49 @@ t.test('criu rpc: requests encode as rpc.proto says', async (t) => {
   t.equal(decodeResp(notify).notify?.script, 'post-restore', 'a notification');
 });
 
+// On this host: what does not need CRIU to work (wrong states, bad input),
+// and, where `criu check` fails, the one-line error and an untouched container.
+t.test('checkpoint / restore: errors on this host', async (t) => {
+  const root = makeRoot(t);
+  const bundle = makeBundle(t, (c) => { c.process.args = ['sleep', '1000']; });
+  const id = uniqueId('ck');
+  cleanupContainer(t, root, id);
+  t.equal(rtf(t, root, ['create', '--bundle', bundle, id]).status, 0, 'create');
+  let r = rt(root, ['checkpoint', '--image-path', path.join(bundle, 'img'), id]);
+  t.same([r.status, r.stderr.trim()], [1, 'ocirun: Container cannot be checkpointed in created state'], 'a created container: runc\'s error');
+  t.equal(rt(root, ['start', id]).status, 0, 'start');
+  const criu = spawnSync('sh', ['-c', 'PATH=$PATH:/usr/sbin:/sbin criu check'], { encoding: 'utf8' });
+  r = rt(root, ['checkpoint', '--image-path', path.join(bundle, 'img'), '--parent-path', '/abs', id]);
+  t.same([r.status, r.stderr.trim()], [1, 'ocirun: --parent-path must be relative (to --image-path)'], '--parent-path must be relative');
+  r = rt(root, ['checkpoint', '--image-path', path.join(bundle, 'img'), '--manage-cgroups-mode', 'bogus', id]);
+  t.match(r.stderr, /invalid --manage-cgroups-mode "bogus"/, 'a bad --manage-cgroups-mode');
+  if (criu.status !== 0 && !criu.error) {
+    r = rt(root, ['checkpoint', '--image-path', path.join(bundle, 'img'), id]);
+    t.equal(r.status, 1, 'checkpoint fails where criu check fails');
+    t.match(r.stderr, /^ocirun: checkpoint: criu check fails on this host \(.+\): CRIU cannot checkpoint or restore here\n$/, 'one line saying so');
+    t.equal(state(root, id)?.status, 'running', 'the container is still running, untouched');
+    const f = JSON.parse(rt(root, ['features']).stdout);
+    t.notOk(f.annotations['org.ocirun.checkpoint'], 'features does not list checkpoint support');
+  } else {
+    t.comment('criu check passes here (or criu is missing): the VM part covers checkpoint');
+  }
+  r = rt(root, ['pause', id]);
+  r = rt(root, ['checkpoint', '--image-path', path.join(bundle, 'img'), id]);
+  t.same([r.status, r.stderr.trim()], [1, 'ocirun: Container cannot be checkpointed in paused state'], 'a paused container');
+  rt(root, ['delete', '--force', id]);
+  // restore: an image dir that is not a checkpoint; an unknown image dir
+  fs.mkdirSync(path.join(bundle, 'empty'));
+  r = rt(root, ['restore', '-d', '--image-path', path.join(bundle, 'empty'), '--bundle', bundle, id]);
+  t.equal(r.status, 1, 'restore from a dir that is not a checkpoint fails');
+  t.match(r.stderr, /is not a checkpoint \(no inventory\.img/, 'and says so');
+  r = rt(root, ['restore', '-d', '--image-path', path.join(bundle, 'nope'), '--bundle', bundle, id]);
+  t.match(r.stderr, /is not a directory/, 'a missing image dir');
+  await assertNothingLeft(t, root, id, bundle, 'after the failed restores');
+});
+
 const tool = findVmTool();
-const skipWhy = !tool ? 'cgroup2-vm not found (../shared/tools/cgroup2-vm beside the repository, or /work/shared/tools/cgroup2-vm)'
+const skipWhy = process.env.OCIRUN_CRIU_VM === '0' ? 'OCIRUN_CRIU_VM=0: the VM part is switched off'
+  : !tool ? 'cgroup2-vm not found (../shared/tools/cgroup2-vm beside the repository, or /work/shared/tools/cgroup2-vm)'
   : process.getuid() !== 0 ? 'needs root (cgroup2-vm and the containers)' : undefined;
 if (skipWhy) {
   t.test('checkpoint / restore in the VM', { skip: skipWhy }, () => {});
