@@ -10,83 +10,16 @@
 //
 //   npx tap --disable-coverage test/cgroups-v2.test.mjs
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO, PREFIX } from './lib/harness.mjs';
+import { findVmTool, runInVm, parseTap } from './lib/vm.mjs';
 
 const VM_TIMEOUT_S = Number(process.env.CGROUP2_VM_TIMEOUT) || 1200;
 // tap's own limit for this file: the VM's limit plus time to boot and report.
 t.setTimeout((VM_TIMEOUT_S + 180) * 1000);
 
-/**
- * The cgroup2-vm tool: $OCIRUN_CGROUP2_VM if set, else beside the repository
- * (CI clones with shared/ next to it), else /work/shared.
- */
-function findTool() {
-  const candidates = process.env.OCIRUN_CGROUP2_VM ? [process.env.OCIRUN_CGROUP2_VM]
-    : [path.resolve(REPO, '../shared/tools/cgroup2-vm'), '/work/shared/tools/cgroup2-vm'];
-  for (const p of candidates) {
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-}
-
-/** Runs the checks in the VM: { status, signal, stdout, stderr, ms }. */
-function runVm(tool, tag) {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const p = spawn(tool, ['-e', `OCIRUN_V2_TAG=${tag}`, '--', 'sh', 'test/v2/checks.sh'], {
-      cwd: REPO,
-      env: { ...process.env, CGROUP2_VM_TIMEOUT: String(VM_TIMEOUT_S) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: qemu goes with it if we are torn down
-    });
-    const killGroup = () => {
-      try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
-    };
-    process.once('exit', killGroup);
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', (e) => {
-      process.removeListener('exit', killGroup);
-      resolve({ status: null, signal: null, stdout, stderr: `${stderr}${e.message}`, ms: Date.now() - started, spawnError: e });
-    });
-    p.on('close', (status, signal) => {
-      process.removeListener('exit', killGroup);
-      resolve({ status, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-/** "ok 3 - desc", "not ok 4 - desc # got ...", "ok 5 - desc # SKIP why", "1..N" */
-function parse(stdout) {
-  const results = [];
-  let plan;
-  for (const line of stdout.split('\n')) {
-    let m;
-    if ((m = /^(not )?ok (\d+) - (.*)$/.exec(line))) {
-      const [, not, num, rest] = m;
-      const skip = /^(.*?) # SKIP\b ?(.*)$/.exec(rest);
-      const got = / # got (.*)$/.exec(rest);
-      results.push({
-        ok: !not, num: Number(num),
-        desc: skip ? skip[1] : got ? rest.slice(0, got.index) : rest,
-        skip: skip ? skip[2] || 'skipped' : undefined,
-        got: got ? got[1] : undefined,
-      });
-    } else if ((m = /^1\.\.(\d+)$/.exec(line))) {
-      plan = Number(m[1]);
-    }
-  }
-  return { results, plan };
-}
-
-const tool = findTool();
+const tool = findVmTool();
 if (!tool) {
   t.test('cgroup v2 checks in a VM', { skip: 'cgroup2-vm not found (../shared/tools/cgroup2-vm beside the repository, or /work/shared/tools/cgroup2-vm)' }, () => {});
 } else if (process.getuid() !== 0) {
@@ -97,7 +30,7 @@ if (!tool) {
   // checks.sh removes its bundles itself; this covers a VM killed midway.
   t.teardown(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const r = await runVm(tool, tag);
+  const r = await runInVm(tool, ['-e', `OCIRUN_V2_TAG=${tag}`], ['sh', 'test/v2/checks.sh'], VM_TIMEOUT_S);
   const tail = (s) => s.trim().split('\n').slice(-15).join('\n');
   t.comment(`cgroup2-vm exited ${r.status ?? r.signal} after ${(r.ms / 1000).toFixed(1)} s`);
   for (const l of r.stdout.split('\n').filter((l) => l.startsWith('# '))) t.comment(`guest: ${l.slice(2)}`);
@@ -110,7 +43,7 @@ if (!tool) {
     t.comment(tail(r.stderr));
   } else {
     t.test('cgroup v2 checks in a VM (test/v2/checks.sh)', async (t) => {
-      const { results, plan } = parse(r.stdout);
+      const { results, plan } = parseTap(r.stdout);
       for (const res of results) {
         // one assertion per line; "# got" is what the guest saw instead
         t.ok(res.ok, res.desc, res.skip ? { skip: res.skip } : res.ok ? {} : { got: res.got });

@@ -15,6 +15,7 @@ import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { hostHooks } from './run-hooks';
 import { del } from './delete';
+import { resolveRootfs } from './create';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
@@ -101,13 +102,7 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
     throw new RuntimeError(`bundle "${o.bundle}" does not exist`);
   }
   const spec = loadConfig(bundle);
-  if (!spec.root?.path) throw new RuntimeError('root.path: is required');
-  let rootfs: string;
-  try {
-    rootfs = fs.realpathSync(path.resolve(bundle, spec.root.path));
-  } catch {
-    throw new RuntimeError(`root.path: rootfs "${path.resolve(bundle, spec.root.path)}" does not exist`);
-  }
+  const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);
   const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id);
   if (spec.process?.terminal && o.consoleSocket === undefined && o.consoleFd === undefined) {
