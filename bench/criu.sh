@@ -20,19 +20,24 @@ ROUNDS=${ROUNDS:-3}
 W="$REPO/bundles/bench-criu-$$"
 F=/tmp/bench-criu-$$
 mkdir -p "$W/data" "$F"
-trap 'for r in ocirun runc; do for i in $(seq 1 "$ROUNDS"); do rt $r delete -f b$i >/dev/null 2>&1; done; done; kill $HOLD 2>/dev/null; rm -rf "$W" "$F"' EXIT
+trap 'for r in ocirun runc; do for i in $(seq 1 "$ROUNDS"); do rt $r delete -f b$i >/dev/null 2>&1; done; done; rm -rf "$W" "$F"' EXIT
 python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$W/b" "$W/data" "/bench-criu-$$" >/dev/null
-mkfifo "$F/io"
-sleep 100000 <> "$F/io" > /dev/null &
-HOLD=$!
 rt() { r=$1; shift; if [ "$r" = ocirun ]; then "$REPO/bin/ocirun" --root "$F/oroot" "$@"; else runc --root "$F/rroot" "$@"; fi; }
+# piped COMMAND...: with anonymous pipes as stdio (what runc can dump), detached; exit status of COMMAND
+piped() {
+  rm -f "$F/rc"
+  (sleep 100000 | { "$@"; echo $? > "$F/rc"; } 2>&1 | cat >> "$F/log") > /dev/null 2>&1 &
+  while [ ! -s "$F/rc" ]; do sleep 0.05; done
+  return "$(cat "$F/rc")"
+}
 ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 for i in $(seq 1 "$ROUNDS"); do
   for r in ocirun runc; do
-    rt $r run -d --bundle "$W/b" b$i < "$F/io" > "$F/io" 2>&1 || { echo "$r run failed" >&2; exit 1; }
+    piped rt $r run -d --bundle "$W/b" b$i || { echo "$r run failed: $(tail -3 "$F/log")" >&2; exit 1; }
     sleep 1
     t=$(ms); rt $r checkpoint --image-path "$W/$r-img$i" b$i || exit 1; ck=$(($(ms) - t))
-    t=$(ms); rt $r restore -d --image-path "$W/$r-img$i" --bundle "$W/b" b$i < "$F/io" > "$F/io" 2>&1 || { echo "$r restore failed" >&2; exit 1; }; rs=$(($(ms) - t))
+    # (the restore's time includes the shell's polling, < 50 ms, for both)
+    t=$(ms); piped rt $r restore -d --image-path "$W/$r-img$i" --bundle "$W/b" b$i || { echo "$r restore failed: $(tail -3 "$F/log")" >&2; exit 1; }; rs=$(($(ms) - t))
     echo "$r round $i: checkpoint ${ck} ms, restore ${rs} ms"
     echo "$r $ck $rs" >> "$F/times"
     rt $r delete -f b$i

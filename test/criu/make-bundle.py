@@ -2,20 +2,23 @@
 # Writes a checkpoint test bundle: the busybox rootfs (a bind of the shared
 # one), a counter as its process, hostname, env, a tmpfs at /tmp, a bind
 # mount at /data, a memory limit, a cgroup namespace, a seccomp filter.
-#   make-bundle.py SRC_BUNDLE DST_BUNDLE DATA_DIR CGROUPS_PATH [--no-bind]
+#   make-bundle.py SRC_BUNDLE DST_BUNDLE DATA_DIR CGROUPS_PATH [--no-bind] [--terminal]
+# (--terminal: terminal: true, and the counter also prints n=N on it)
 import json, sys, os
 src, dst, data, cgpath = sys.argv[1:5]
 nobind = '--no-bind' in sys.argv
+terminal = '--terminal' in sys.argv
 c = json.load(open(os.path.join(src, 'config.json')))
 c['root'] = {'path': os.path.realpath(os.path.join(src, c['root']['path'])), 'readonly': c['root'].get('readonly', False)}
 c['hostname'] = 'criu-ctr'
-c['process']['terminal'] = False
+c['process']['terminal'] = terminal
 c['process']['env'] = c['process']['env'] + ['CRIU_TEST_ENV=kept']
 # The counter: its count and a random "memory" value live only in the
 # shell's memory; it writes them to /tmp (a tmpfs) each round.
 c['process']['args'] = ['sh', '-c',
   'M=$(cat /proc/sys/kernel/random/uuid); i=0; '
-  'while true; do i=$((i+1)); echo $i > /tmp/count; echo $M > /tmp/mem; echo $$ > /tmp/pid; sleep 0.2; done']
+  'while true; do i=$((i+1)); echo $i > /tmp/count; echo $M > /tmp/mem; echo $$ > /tmp/pid; '
+  + ('echo n=$i; ' if terminal else '') + 'sleep 0.2; done']
 mounts = [m for m in c['mounts'] if m['destination'] not in ('/tmp', '/data')]
 mounts.append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'nodev', 'size=8m']})
 if not nobind:
