@@ -17,7 +17,7 @@ TAG=${OCIRUN_CRIU_TAG:-$$}
 WORK="$REPO/bundles/ocirun-test-criu-$TAG"
 OROOT=/tmp/ocirun-test-criu-root-$TAG
 RROOT=/tmp/ocirun-test-criu-runc-$TAG
-ONLY=${OCIRUN_CRIU_ONLY:-ocirun runc podman}
+ONLY=${OCIRUN_CRIU_ONLY:-ocirun runc errors terminal podman}
 
 n=0
 fails=0
@@ -35,7 +35,6 @@ now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 cleanup() {
   for id in $(ls "$OROOT" 2>/dev/null); do "$REPO/bin/ocirun" --root "$OROOT" delete --force "$id" >/dev/null 2>&1; done
   for id in $(ls "$RROOT" 2>/dev/null); do runc --root "$RROOT" delete --force "$id" >/dev/null 2>&1; done
-  [ -n "${HOLD:-}" ] && kill $HOLD 2>/dev/null
   rm -rf "$WORK" "$OROOT" "$RROOT" "$FIFOS"
 }
 trap cleanup EXIT
@@ -52,26 +51,27 @@ python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$B" "$WORK/dat
 python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$WORK/nobind" "$WORK/data" "/ocirun-test-criu-$TAG-nb" --no-bind >/dev/null
 check "bundles written" yes "$([ -f "$B/config.json" ] && echo yes)"
 
-# A pipe that stays open for writing: the containers' stdin (as an engine's).
-# (fifos live in the guest's /tmp: the 9p share can't hold them)
+# (the console sockets live in the guest's /tmp)
 FIFOS=/tmp/ocirun-test-criu-fifo-$TAG
 mkdir -p "$FIFOS"
-mkfifo "$FIFOS/in"
-sleep 100000 > "$FIFOS/in" &
-HOLD=$!
 
 # rt RUNTIME ARGS...: ocirun or runc with its own state root
 rt() { r=$1; shift; if [ "$r" = ocirun ]; then "$REPO/bin/ocirun" --root "$OROOT" "$@"; else runc --root "$RROOT" "$@"; fi; }
 count() { rt "$1" exec "$2" cat /tmp/count 2>&1; }
-# start RUNTIME ID: the counter, detached, stdio = pipes
-start_ctr() {
-  mkfifo "$FIFOS/out-$2"
-  # held open read-write, so a later restore's open never waits for a reader
-  sleep 100000 <> "$FIFOS/out-$2" > /dev/null &
-  HOLD="$HOLD $!"
-  cat "$FIFOS/out-$2" > "$WORK/log-$2" &
-  rt "$1" run -d --bundle "$B" "$2" < "$FIFOS/in" > "$FIFOS/out-$2" 2>&1
+# piped LOG COMMAND...: COMMAND with anonymous pipes as stdin and stdout /
+# stderr (what an engine gives a detached container, and what runc can
+# dump), in the background; waits for COMMAND (not the container) to exit
+# and prints "rc=N" and its output. The pipes stay with the container.
+piped() {
+  log=$1; shift
+  rm -f "$log.rc"
+  (sleep 100000 | { "$@"; echo $? > "$log.rc"; } 2>&1 | cat > "$log") > /dev/null 2>&1 &
+  i=0; while [ $i -lt 3000 ] && [ ! -s "$log.rc" ]; do sleep 0.2; i=$((i + 1)); done
+  echo "$(cat "$log" 2>/dev/null)"
+  echo "rc=$(cat "$log.rc" 2>/dev/null)"
 }
+# start RUNTIME ID: the counter, detached
+start_ctr() { piped "$WORK/log-$2" rt "$1" run -d --bundle "$B" "$2" > /dev/null; }
 # inside RUNTIME ID: what the container sees, one exec
 inside() {
   rt "$1" exec "$2" sh -c 'echo count=$(cat /tmp/count) mem=$(cat /tmp/mem) pid=$(cat /tmp/pid) host=$(hostname) env=$(tr "\0" "\n" < /proc/1/environ | grep CRIU_TEST_ENV) memmax=$(cat /sys/fs/cgroup/memory.max) seccomp=$(sed -n "s/^Seccomp:\t//p" /proc/1/status) tmp=$(awk "\$2==\"/tmp\" {print \$3}" /proc/mounts) data=$(cat /data/file)' 2>&1
@@ -98,7 +98,7 @@ scenario() {
   if [ "$R" = ocirun ]; then check "$R: state after checkpoint: stopped" stopped "$(status_of "$R" "$C")"
   else truth "$R: state after checkpoint: gone (runc removes it)" "$p" test -z "$(status_of "$R" "$C")"; fi
   t=$(now_ms)
-  out=$(rt "$R" restore -d --image-path "$WORK/$R-img1" --work-path "$WORK/$R-work1" --bundle "$B" --pid-file "$WORK/$R.pid" "$C" < "$FIFOS/in" > "$FIFOS/out-$C" 2>&1; echo "rc=$?")
+  out=$(piped "$WORK/log-$C-r1" rt "$R" restore -d --image-path "$WORK/$R-img1" --work-path "$WORK/$R-work1" --bundle "$B" --pid-file "$WORK/$R.pid" "$C")
   bench_line "$R" restore $(($(now_ms) - t))
   rc_ok "$R: restore -d exits 0" "$out"
   check "$R: state after restore: running" running "$(status_of "$R" "$C")"
@@ -137,7 +137,7 @@ scenario() {
   check "$R: checkpoint --parent-path ../pre exits 0" "0" "$?$out"
   truth "$R: the dump is incremental (pages link to the parent)" "$(ls "$WORK/$R-img3/final" 2>&1)" test -L "$WORK/$R-img3/final/parent"
   C2="$C-b"
-  out=$(rt "$R" restore -d --image-path "$WORK/$R-img3/final" --bundle "$B" "$C2" < "$FIFOS/in" > "$FIFOS/out-$C" 2>&1; echo "rc=$?")
+  out=$(piped "$WORK/log-$C-r2" rt "$R" restore -d --image-path "$WORK/$R-img3/final" --bundle "$B" "$C2")
   rc_ok "$R: restore the second checkpoint under a new id" "$out"
   sleep 1
   c4=$(count "$R" "$C2")
@@ -152,9 +152,11 @@ scenario() {
 
 for r in $ONLY; do case $r in ocirun|runc) scenario "$r";; esac; done
 
-case " $ONLY " in *" ocirun "*)
+case " $ONLY " in *" errors "*)
 section "ocirun: wrong states and bad input"
 O() { "$REPO/bin/ocirun" --root "$OROOT" "$@"; }
+truth "features lists checkpoint support here (criu check passes)" "$(O features 2>&1 | grep -i criu)" sh -c "'$REPO/bin/ocirun' features | grep -q '\"org.ocirun.checkpoint\": \"criu '"
+truth "--version says +CRIU" "$(O --version)" sh -c "'$REPO/bin/ocirun' --version | grep -qx '+CRIU'"
 E="ocirun-test-criu-e-$TAG"
 O create --bundle "$B" "$E" < /dev/null > /dev/null 2>&1
 out=$(O checkpoint --image-path "$WORK/e-img" "$E" 2>&1)
@@ -195,6 +197,37 @@ sleep 1
 c=$(O exec "$E2" cat /tmp/count 2>&1)
 truth "... counting ($c)" "$c" test "${c:-0}" -gt 0
 O delete -f "$E2"
+;; esac
+
+case " $ONLY " in *" terminal "*)
+section "ocirun: a terminal container (the pty master goes to --console-socket on restore)"
+O() { "$REPO/bin/ocirun" --root "$OROOT" "$@"; }
+python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$WORK/tty" "$WORK/data" "/ocirun-test-criu-$TAG-tty" --terminal >/dev/null
+T="ocirun-test-criu-tty-$TAG"
+# receiver ID N: a console socket that prints what the container writes, as JSON, when the pty closes
+receiver() {
+  rm -f "$FIFOS/con$1.sock"
+  python3 "$REPO/test/lib/console-receiver.py" "$FIFOS/con$1.sock" '' 300 > "$WORK/con$1" 2>&1 &
+  i=0; while [ $i -lt 100 ] && ! grep -q listening "$WORK/con$1" 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+}
+last_n() { python3 -c 'import json,sys,re; o=json.loads(open(sys.argv[1]).read().split("\n",1)[1] or "{}").get("output",""); n=re.findall(r"n=(\d+)", o); print(n[-1] if n else 0)' "$1" 2>/dev/null; }
+receiver 1
+out=$(O run -d --console-socket "$FIFOS/con1.sock" --bundle "$WORK/tty" "$T" < /dev/null 2>&1)
+check "run -d a terminal container" "0" "$?$out"
+sleep 2
+out=$(O checkpoint --image-path "$WORK/tty-img" "$T" 2>&1)
+check "checkpoint the terminal container" "0" "$?$out"
+sleep 1
+t1=$(last_n "$WORK/con1")
+truth "its terminal showed the counter before ($t1)" "$(cat "$WORK/con1")" test "${t1:-0}" -gt 0
+receiver 2
+out=$(O restore -d --console-socket "$FIFOS/con2.sock" --image-path "$WORK/tty-img" --bundle "$WORK/tty" "$T" < /dev/null 2>&1)
+check "restore -d --console-socket" "0" "$?$out"
+sleep 2
+O delete -f "$T" > /dev/null 2>&1
+i=0; while [ $i -lt 50 ] && ! grep -q output "$WORK/con2" 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+t2=$(last_n "$WORK/con2")
+truth "the new console socket got the pty: the counter goes on there ($t1 -> $t2)" "$(cat "$WORK/con2")" test "${t2:-0}" -gt "${t1:-0}"
 ;; esac
 
 case " $ONLY " in *" podman "*)
