@@ -32,6 +32,7 @@
 #include "plan.h"
 #include "scm.h"
 #include "bpf.h"
+#include "criu.h"
 #include "seccomp.h"
 
 void InitSystemd(Napi::Env env, Napi::Object exports);  // systemd.cc
@@ -707,6 +708,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);
   InitSystemd(env, exports);
+  criu_init_exports(env, exports);
   return exports;
 }
 

@@ -38,6 +38,13 @@ export interface Addon {
   sdSetProperties(busAddress: string, unit: string, timeoutMs: number, props: SdProp[]): void;
   /** "done", "gone" (no such unit), "timeout", or another job result. */
   sdStopUnit(busAddress: string, unit: string, timeoutMs: number): string;
+  /** CRIU's RPC (addon/criu.cc): a SOCK_SEQPACKET pair, packets, an fd riding along. */
+  seqpacketPair(): [number, number];
+  seqpacketSend(fd: number, data: Uint8Array): void;
+  /** null on timeout; data empty at EOF; fd -1 unless one came with the packet. */
+  seqpacketRecv(fd: number, timeoutMs: number): { data: Buffer; fd: number } | null;
+  bindMount(src: string, dst: string): void;
+  detachMount(path: string): void;
 }
 
 /** One unit property for systemd: [name, D-Bus signature (b s t u i x as au ay a(ss)), value]; "t" takes a number (-1 = infinity) or a decimal string. */

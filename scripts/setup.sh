@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # Debian packages: busybox-static (demo/test bundles), libseccomp-dev (the
 # addon links libseccomp), libsystemd-dev (sd-bus's header: the addon dlopens
 # libsystemd for the systemd cgroup driver), runc (side-by-side tests and the benchmark), wabt
-# (wat2wasm builds the wasm test modules in test/wasm).
+# (wat2wasm builds the wasm test modules in test/wasm), podman; criu
+# (checkpoint / restore) where the release has it.
 need=()
 [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || need+=(busybox-static)
 [ -f /usr/include/seccomp.h ] || need+=(libseccomp-dev)
@@ -19,6 +20,7 @@ command -v wat2wasm >/dev/null || need+=(wabt)
 # rootless tests: newuidmap/newgidmap (multi-range id maps), setpriv (run as the test user)
 command -v newuidmap >/dev/null || need+=(uidmap)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v podman >/dev/null || need+=(podman)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -26,6 +28,13 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
   }
+fi
+# criu (checkpoint / restore; test/criu.test.mjs runs it in the cgroup2-vm
+# guest): not every Debian release ships it, so a failed install is only said
+# (the test then reports skipped with the reason).
+if ! [ -x /usr/sbin/criu ] && ! command -v criu >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq criu >/dev/null 2>&1 ||
+    echo "setup: criu is not installable here: checkpoint/restore tests will be skipped" >&2
 fi
 
 # npm dependencies (this also builds the addon: the install script runs node-gyp).

@@ -25,6 +25,20 @@ function wasmNodeVersion(): string {
   }
 }
 
+/** "criu X.Y" when `criu check` passes here: only then can checkpoint and restore work. */
+function checkpointSupport(): { [k: string]: string } {
+  try {
+    const { criuBinary, criuCheckError } = require('../runtime/criu/swrk') as typeof import('../runtime/criu/swrk');
+    const bin = criuBinary();
+    if (criuCheckError(bin)) return {};
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const v = /Version:\s*(\S+)/.exec(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'unknown';
+    return { 'org.ocirun.checkpoint': `criu ${v}` };
+  } catch {
+    return {};
+  }
+}
+
 export function features(): object {
   return {
     ociVersionMin: '1.0.0',
@@ -55,6 +69,8 @@ export function features(): object {
       'module.wasm.image/variant': 'compat,compat-smart',
       'run.oci.handler': 'wasm,wasm-smart',
       'org.ocirun.wasm.handler': `node-wasi-preview1 (node ${wasmNodeVersion()})`,
+      // checkpoint / restore (lib/runtime/criu): listed only where CRIU works.
+      ...checkpointSupport(),
     },
   };
 }

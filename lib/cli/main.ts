@@ -22,6 +22,7 @@ const MODULES: Record<string, () => { default: CommandFn }> = {
   kill: () => require('./kill'), delete: () => require('./delete'), run: () => require('./run'),
   exec: () => require('./exec'), pause: () => require('./pause'), resume: () => require('./resume'),
   ps: () => require('./ps'), update: () => require('./update'), events: () => require('./events'),
+  checkpoint: () => require('./checkpoint'), restore: () => require('./restore'),
   features: () => require('./features'), list: () => require('./list'), spec: () => require('./spec'),
 };
 
@@ -58,7 +59,9 @@ export async function cli(argv: string[]): Promise<void> {
     throw e;
   }
   if (p.kind === 'version') {
-    fs.writeSync(1, `ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    // "+CRIU" as crun says it: podman checks for it before it checkpoints with a runtime.
+    const criu = ['/usr/local/sbin', '/usr/sbin', '/sbin', ...(process.env.PATH ?? '').split(':')].some((d) => d && fs.existsSync(`${d}/criu`));
+    fs.writeSync(1, `ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n${criu ? '+CRIU\n' : ''}`);
     return;
   }
   if (p.kind === 'help') {

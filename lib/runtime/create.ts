@@ -66,7 +66,8 @@ function closeQuiet(fd: number | undefined): void {
   }
 }
 
-function resolveRootfs(spec: Spec, bundle: string): string {
+/** The rootfs of the config, resolved (restore uses it too). */
+export function resolveRootfs(spec: Spec, bundle: string): string {
   if (!spec.root?.path) throw new RuntimeError('root.path: is required');
   const p = path.resolve(bundle, spec.root.path);
   let real: string;

@@ -1,7 +1,8 @@
-// Runs a checks script (TAP-like lines: "ok N - desc", "not ok N - desc # got
-// ...", "1..N") in the cgroup2-vm guest (../shared/tools/cgroup2-vm beside the
-// repository; its README says how it works) and turns each line into a tap
-// assertion. When the VM cannot run (the tool is missing, or it exits 125: the
+// Running a script of checks in the cgroup2-vm guest (../shared/tools/cgroup2-vm
+// beside the repository; its README says how it works) and reading its
+// TAP-like lines: "ok N - desc", "not ok N - desc # got ...", "ok N - desc #
+// SKIP why", "1..N", "1..0 # SKIP why". vmChecks turns each line into a tap
+// assertion; when the VM cannot run (the tool is missing, or it exits 125: the
 // VM failed to boot), the test is reported as skipped with the reason, never
 // as passed.
 import { spawn } from 'node:child_process';
@@ -11,11 +12,8 @@ import { REPO } from './harness.mjs';
 
 export const VM_TIMEOUT_S = Number(process.env.CGROUP2_VM_TIMEOUT) || 1200;
 
-/**
- * The cgroup2-vm tool: $OCIRUN_CGROUP2_VM if set, else beside the repository
- * (CI clones with shared/ next to it), else /work/shared.
- */
-function findTool() {
+/** The tool: $OCIRUN_CGROUP2_VM, else beside the repository, else /work/shared. */
+export function findVmTool() {
   const candidates = process.env.OCIRUN_CGROUP2_VM ? [process.env.OCIRUN_CGROUP2_VM]
     : [path.resolve(REPO, '../shared/tools/cgroup2-vm'), '/work/shared/tools/cgroup2-vm'];
   for (const p of candidates) {
@@ -27,13 +25,13 @@ function findTool() {
   return undefined;
 }
 
-/** Runs the checks in the VM: { status, signal, stdout, stderr, ms }. */
-function runVm(tool, vmArgs) {
+/** Runs `tool [vmArgs] -- cmd...` from the repository: { status, signal, stdout, stderr, ms, spawnError? }. */
+export function runInVm(tool, vmArgs, cmd, timeoutS) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const p = spawn(tool, vmArgs, {
+    const p = spawn(tool, [...vmArgs, '--', ...cmd], {
       cwd: REPO,
-      env: { ...process.env, CGROUP2_VM_TIMEOUT: String(VM_TIMEOUT_S) },
+      env: { ...process.env, CGROUP2_VM_TIMEOUT: String(timeoutS) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: qemu goes with it if we are torn down
     });
@@ -55,10 +53,10 @@ function runVm(tool, vmArgs) {
   });
 }
 
-/** "ok 3 - desc", "not ok 4 - desc # got ...", "ok 5 - desc # SKIP why", "1..N" */
-function parse(stdout) {
+/** { results: [{ ok, num, desc, skip?, got? }], plan?, skipAll? } */
+export function parseTap(stdout) {
   const results = [];
-  let plan;
+  let plan, skipAll;
   for (const line of stdout.split('\n')) {
     let m;
     if ((m = /^(not )?ok (\d+) - (.*)$/.exec(line))) {
@@ -71,11 +69,14 @@ function parse(stdout) {
         skip: skip ? skip[2] || 'skipped' : undefined,
         got: got ? got[1] : undefined,
       });
+    } else if ((m = /^1\.\.0 # SKIP ?(.*)$/.exec(line))) {
+      plan = 0;
+      skipAll = m[1] || 'skipped';
     } else if ((m = /^1\.\.(\d+)$/.exec(line))) {
       plan = Number(m[1]);
     }
   }
-  return { results, plan };
+  return { results, plan, skipAll };
 }
 
 /**
@@ -85,7 +86,7 @@ function parse(stdout) {
  * (e.g. ["--systemd"]).
  */
 export async function vmChecks(t, { title, script, tagEnv, work, vmArgs = [] }) {
-  const tool = findTool();
+  const tool = findVmTool();
   if (!tool) {
     t.test(title, { skip: 'cgroup2-vm not found (../shared/tools/cgroup2-vm beside the repository, or /work/shared/tools/cgroup2-vm)' }, () => {});
     return;
@@ -97,7 +98,7 @@ export async function vmChecks(t, { title, script, tagEnv, work, vmArgs = [] }) 
   const tag = `${process.pid}`;
   t.teardown(() => fs.rmSync(work(tag), { recursive: true, force: true }));
 
-  const r = await runVm(tool, [...vmArgs, '-e', `${tagEnv}=${tag}`, '--', 'sh', script]);
+  const r = await runInVm(tool, [...vmArgs, '-e', `${tagEnv}=${tag}`], ['sh', script], VM_TIMEOUT_S);
   const tail = (s) => s.trim().split('\n').slice(-15).join('\n');
   t.comment(`cgroup2-vm exited ${r.status ?? r.signal} after ${(r.ms / 1000).toFixed(1)} s`);
   for (const l of r.stdout.split('\n').filter((l) => l.startsWith('# '))) t.comment(`guest: ${l.slice(2)}`);
@@ -110,7 +111,7 @@ export async function vmChecks(t, { title, script, tagEnv, work, vmArgs = [] }) 
     t.comment(tail(r.stderr));
   } else {
     t.test(`${title} (${script})`, async (t) => {
-      const { results, plan } = parse(r.stdout);
+      const { results, plan } = parseTap(r.stdout);
       for (const res of results) {
         // one assertion per line; "# got" is what the guest saw instead
         t.ok(res.ok, res.desc, res.skip ? { skip: res.skip } : res.ok ? {} : { got: res.got });

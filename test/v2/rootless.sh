@@ -6,7 +6,7 @@
 #
 #   cgroup2-vm --systemd -- sh test/v2/rootless.sh
 #
-# test/cgroups-v2.test.mjs runs it and turns each line into an assertion.
+# test/rootless-v2.test.mjs runs it and turns each line into an assertion.
 # Output: "ok N - desc" / "not ok N - desc # got ...", then "1..N"; exit 0
 # when all passed. As root it makes the user (the guest's /etc is a throw-away
 # overlay) and starts the delegated unit, which runs this script again as
@@ -88,7 +88,10 @@ node -e '
 oci run --bundle "$B" "$C-fg" </dev/null 2>&1 | sed 's/^/# fg: /'
 echo "# fg exit: $?"
 cp "$WORK/config.saved" "$B/config.json"
-out=$(oci run -d --bundle "$B" "$C" 2>&1 </dev/null >/dev/null)
+# (stderr to a file: the detached container keeps the stdio it was given, and
+# a command substitution's pipe would make the shell wait for it to exit)
+oci run -d --bundle "$B" "$C" </dev/null >/dev/null 2>"$WORK/run-d.err"
+out=$(cat "$WORK/run-d.err")
 sleep 1
 echo "# state after run -d: $(oci state "$C" 2>&1 | tr -d '\n' | tr -s ' ')"
 check "run -d with limits in the delegated subtree" "" "$out"
