@@ -13,6 +13,9 @@
 set -u
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
+OCIRUN="$REPO/bin/ocirun"
+. "$REPO/test/lib/local-ocirun.sh"
+local_ocirun
 TAG=${OCIRUN_CRIU_TAG:-$$}
 WORK="$REPO/bundles/ocirun-test-criu-$TAG"
 OROOT=/tmp/ocirun-test-criu-root-$TAG
@@ -33,7 +36,7 @@ truth() { desc=$1; got=$2; shift 2; if "$@"; then ok "$desc"; else notok "$desc"
 now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 
 cleanup() {
-  for id in $(ls "$OROOT" 2>/dev/null); do "$REPO/bin/ocirun" --root "$OROOT" delete --force "$id" >/dev/null 2>&1; done
+  for id in $(ls "$OROOT" 2>/dev/null); do "$OCIRUN" --root "$OROOT" delete --force "$id" >/dev/null 2>&1; done
   for id in $(ls "$RROOT" 2>/dev/null); do runc --root "$RROOT" delete --force "$id" >/dev/null 2>&1; done
   rm -rf "$WORK" "$OROOT" "$RROOT" "$FIFOS"
 }
@@ -56,7 +59,7 @@ FIFOS=/tmp/ocirun-test-criu-fifo-$TAG
 mkdir -p "$FIFOS"
 
 # rt RUNTIME ARGS...: ocirun or runc with its own state root
-rt() { r=$1; shift; if [ "$r" = ocirun ]; then "$REPO/bin/ocirun" --root "$OROOT" "$@"; else runc --root "$RROOT" "$@"; fi; }
+rt() { r=$1; shift; if [ "$r" = ocirun ]; then "$OCIRUN" --root "$OROOT" "$@"; else runc --root "$RROOT" "$@"; fi; }
 count() { rt "$1" exec "$2" cat /tmp/count 2>&1; }
 # piped LOG COMMAND...: COMMAND with anonymous pipes as stdin and stdout /
 # stderr (what an engine gives a detached container, and what runc can
@@ -154,9 +157,9 @@ for r in $ONLY; do case $r in ocirun|runc) scenario "$r";; esac; done
 
 case " $ONLY " in *" errors "*)
 section "ocirun: wrong states and bad input"
-O() { "$REPO/bin/ocirun" --root "$OROOT" "$@"; }
-truth "features lists checkpoint support here (criu check passes)" "$(O features 2>&1 | grep -i criu)" sh -c "'$REPO/bin/ocirun' features | grep -q '\"org.ocirun.checkpoint\": \"criu '"
-truth "--version says +CRIU" "$(O --version)" sh -c "'$REPO/bin/ocirun' --version | grep -qx '+CRIU'"
+O() { "$OCIRUN" --root "$OROOT" "$@"; }
+truth "features lists checkpoint support here (criu check passes)" "$(O features 2>&1 | grep -i criu)" sh -c "'$OCIRUN' features | grep -q '\"org.ocirun.checkpoint\": \"criu '"
+truth "--version says +CRIU" "$(O --version)" sh -c "'$OCIRUN' --version | grep -qx '+CRIU'"
 E="ocirun-test-criu-e-$TAG"
 O create --bundle "$B" "$E" < /dev/null > /dev/null 2>&1
 out=$(O checkpoint --image-path "$WORK/e-img" "$E" 2>&1)
@@ -201,7 +204,7 @@ O delete -f "$E2"
 
 case " $ONLY " in *" terminal "*)
 section "ocirun: a terminal container (the pty master goes to --console-socket on restore)"
-O() { "$REPO/bin/ocirun" --root "$OROOT" "$@"; }
+O() { "$OCIRUN" --root "$OROOT" "$@"; }
 python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$WORK/tty" "$WORK/data" "/ocirun-test-criu-$TAG-tty" --terminal >/dev/null
 T="ocirun-test-criu-tty-$TAG"
 # receiver ID N: a console socket that prints what the container writes, as JSON, when the pty closes
@@ -234,7 +237,7 @@ case " $ONLY " in *" podman "*)
 section "podman --runtime ocirun: checkpoint / restore, --export / --import"
 PD=/tmp/ocirun-test-criu-podman-$TAG
 mkdir -p "$PD"
-P() { podman --root "$PD/root" --runroot "$PD/run" --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime "$REPO/bin/ocirun" "$@"; }
+P() { podman --root "$PD/root" --runroot "$PD/run" --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime "$OCIRUN" "$@"; }
 tar -C "$REPO/bundles/busybox/rootfs" -cf "$PD/rootfs.tar" .
 out=$(P import -q "$PD/rootfs.tar" localhost/ocirun-criu:1 2>&1)
 check "podman import" 0 "$?"

@@ -16,15 +16,4 @@ truth() { desc=$1; got=$2; shift 2; if "$@"; then ok "$desc"; else notok "$desc"
 has() { if printf '%s\n' "$2" | grep -q -e "$3"; then ok "$1"; else notok "$1 (want: /$3/)" "$2"; fi; }
 # wait_until TRIES COMMAND... (0.2 s steps)
 wait_until() { w=$1; shift; while [ "$w" -gt 0 ]; do "$@" && return 0; sleep 0.2; w=$((w - 1)); done; return 1; }
-# ocirun installed on the guest's own tmpfs, as runc and crun are on its
-# cached root: the repository is a 9p share whose page cache does not keep the
-# 112 MB dist/ocirun-bun between execs, so every call from there reads it again
-# (bench/systemd.sh measured ~5x runc's time that way). Sets OCIRUN; keeps the
-# repository's copy when the copy fails.
-local_ocirun() {
-  _inst=/tmp/ocirun-install
-  mkdir -p "$_inst/build" "$_inst/dist" &&
-    cp -a "$REPO/build/Release" "$_inst/build/" &&
-    cp -a "$REPO/dist/ocirun-bun" "$_inst/dist/" &&
-    OCIRUN="$_inst/build/Release/ocirun-front"
-}
+. "$REPO/test/lib/local-ocirun.sh"
