@@ -2,7 +2,7 @@
 // runc/crun do (cpu.shares -> cpu.weight, swap = memory+swap -> memory.swap.max).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Resources } from '../config/types';
+import type { Resources, ThrottleDevice } from '../config/types';
 import type { CgroupManager, FrozenProbe } from './types';
 import { killPids, parentsUpTo, probeFrozen, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES } from './devices';
@@ -81,7 +81,25 @@ export class CgroupV2 implements CgroupManager {
       if (c.mems) set('cpuset.mems', c.mems);
     }
     if (r.pids?.limit !== undefined) set('pids.max', r.pids.limit > 0 ? r.pids.limit : 'max');
-    if (r.blockIO?.weight !== undefined) set('io.weight', `default ${blkioToIoWeight(r.blockIO.weight)}`);
+    const b = r.blockIO;
+    if (b) {
+      // As runc's fs2: weights scaled to io.weight, throttles as io.max keys
+      // (a rate of 0 removes the throttle, as 0 does in v1's files: "max").
+      // leafWeight has no v2 counterpart (runc ignores it too).
+      if (b.weight !== undefined) set('io.weight', `default ${blkioToIoWeight(b.weight)}`);
+      for (const w of b.weightDevice ?? []) {
+        if (w.weight !== undefined) set('io.weight', `${w.major}:${w.minor} ${blkioToIoWeight(w.weight)}`);
+      }
+      const thr: [keyof NonNullable<Resources['blockIO']>, string][] = [
+        ['throttleReadBpsDevice', 'rbps'], ['throttleWriteBpsDevice', 'wbps'],
+        ['throttleReadIOPSDevice', 'riops'], ['throttleWriteIOPSDevice', 'wiops'],
+      ];
+      for (const [k, key] of thr) {
+        for (const t of (b[k] as ThrottleDevice[] | undefined) ?? []) {
+          set('io.max', `${t.major}:${t.minor} ${key}=${t.rate > 0 ? t.rate : 'max'}`);
+        }
+      }
+    }
     for (const h of r.hugepageLimits ?? []) set(`hugetlb.${h.pageSize}.max`, h.limit);
     for (const line of rdmaLines(r.rdma)) set('rdma.max', line);
     if (r.devices) {

@@ -26,6 +26,7 @@ ROOT=/tmp/ocirun-test-v2-root-$TAG
 WORK="$REPO/bundles/ocirun-test-v2-$TAG"
 C1="ocirun-test-v2-lim-$TAG"
 C2="ocirun-test-v2-oom-$TAG"
+C4="ocirun-test-v2-io-$TAG"
 CG=/sys/fs/cgroup
 MiB=1048576
 
@@ -48,7 +49,8 @@ alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$
 kv() { sed -n "s/^$2 //p" "$1" 2>/dev/null; }
 
 cleanup() {
-  for id in "$C1" "$C2"; do oci delete --force "$id" >/dev/null 2>&1; done
+  for id in "$C1" "$C2" "$C4"; do oci delete --force "$id" >/dev/null 2>&1; done
+  [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
   [ -d "$FRZ" ] && { echo 0 > "$FRZ/cgroup.freeze"; rmdir "$FRZ"; }
   rm -rf "$WORK" "$ROOT"
 }
@@ -255,6 +257,24 @@ out=$(timeout 120 "$OCIRUN" --root "$ROOT" create --bundle "$WORK/c3" "ocirun-te
 check "create refuses at once, saying why" "1 container's cgroup unexpectedly frozen" "$? $(printf '%s' "$out" | grep -o "container's cgroup unexpectedly frozen")"
 check "no container left" "" "$(oci list -q 2>&1)"
 echo 0 > "$FRZ/cgroup.freeze"; rmdir "$FRZ"
+
+section "blockIO throttles (io.max) on a loop device, through update"
+LOOP=$(dd if=/dev/zero of="/tmp/ocirun-test-v2-loop-$TAG.img" bs=1M count=1 2>/dev/null && losetup -f --show "/tmp/ocirun-test-v2-loop-$TAG.img" 2>/dev/null)
+if [ -b "$LOOP" ]; then
+  MAJ=$(printf '%d' "0x$(stat -c %t "$LOOP")") MIN=$(printf '%d' "0x$(stat -c %T "$LOOP")")
+  printf '{"blockIO":{"throttleReadBpsDevice":[{"major":%s,"minor":%s,"rate":1048576}],"throttleWriteIOPSDevice":[{"major":%s,"minor":%s,"rate":100}]}}' \
+    "$MAJ" "$MIN" "$MAJ" "$MIN" >"$WORK/io.json"
+  run_ok "create" /dev/null oci create --bundle "$WORK/c3" "$C4"
+  run_ok "update --resources with throttles" /dev/null oci update --resources "$WORK/io.json" "$C4"
+  check "io.max has them" "$MAJ:$MIN rbps=1048576 wbps=max riops=max wiops=100" "$(grep "^$MAJ:$MIN " "$FRZ/io.max" 2>&1)"
+  printf '{"blockIO":{"throttleReadBpsDevice":[{"major":%s,"minor":%s,"rate":0}]}}' "$MAJ" "$MIN" >"$WORK/io0.json"
+  run_ok "a rate of 0 removes a throttle" /dev/null oci update --resources "$WORK/io0.json" "$C4"
+  check "io.max without rbps" "$MAJ:$MIN rbps=max wbps=max riops=max wiops=100" "$(grep "^$MAJ:$MIN " "$FRZ/io.max" 2>&1)"
+  run_ok "delete" /dev/null oci delete --force "$C4"
+  losetup -d "$LOOP"; LOOP=
+else
+  ok "blockIO throttles # SKIP no loop device in this guest"
+fi
 
 section "done"
 echo "1..$n"
