@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/interleave.mjs on pure cgroup v2: one boot of the cgroup2 VM
 # (/work/shared/tools/cgroup2-vm, CPU-emulated: compare ratios only).
-# Not part of the test suite. Needs root.
+# Not part of the test suite. Needs root. Under load the emulated VM is slow:
+# the default RUNS here do not fit in the VM's 900 s (CGROUP2_VM_TIMEOUT=S).
 #   bash bench/vm.sh        (RUNS, OPS, RUNTIMES, PARALLEL... as interleave.mjs;
 #                            defaults here RUNS=10 PARALLEL=20 PARALLEL_RUNS=1)
 set -euo pipefail
