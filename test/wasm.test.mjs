@@ -247,6 +247,9 @@ t.test('kill', async (t) => {
     const cr = ocirun(['create', '-b', bundle, id]);
     t.equal(cr.status, 0, 'exits 0', { stderr: cr.stderr });
     t.equal(ocirun(['start', id]).status, 0, 'start');
+    // start returns once node is exec'd, not when the module ends (node must
+    // not inherit start's connection)
+    t.equal(stateOf(id)?.status, 'running', 'running when start returned');
     t.ok(await waitOutput(cr.outFile, 'sleeping\n'), 'the module sleeps');
     const t1 = Date.now();
     const k = ocirun(['kill', id, 'TERM']);

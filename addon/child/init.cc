@@ -229,7 +229,9 @@ void apply_sysctls() {
   }
   int errfd = conn >= 0 ? conn : P->sync_fd;
   char errbuf[16];
-  exec_prepare(exe, errfd, errbuf, sizeof errbuf);
+  // (not for wasm: node is exec'd directly and must not inherit errfd, or
+  // `start` would wait for the module to end instead of for the execve)
+  if (!wasm) exec_prepare(exe, errfd, errbuf, sizeof errbuf);
   // Every other filter: now, so that the only call after it is the execve
   // (and, should that fail, the error message and _exit).
   int e = notify ? 0 : load_seccomp();

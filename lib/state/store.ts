@@ -88,8 +88,16 @@ export class Store {
     return path.join(this.root, validateId(id));
   }
 
+  /** Whether the container's state dir is there; another user's root: permission denied. */
   exists(id: string): boolean {
-    return fs.existsSync(path.join(this.dir(id), 'state.json')) || fs.existsSync(this.dir(id));
+    try {
+      fs.statSync(this.dir(id));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw this.denied();
+      return false;
+    }
   }
 
   /** Makes the container's dir; fails if the id is taken. Returns the lock fd. */
