@@ -27,7 +27,8 @@ check "run -d --systemd-cgroup as the user" "" "$(cat "$WORK/run-d.err")"
 pid=$(oci state "$C" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 check "it runs" "yes" "$([ -n "$pid" ] && [ "$pid" != 0 ] && echo yes || echo no)"
 check "its cgroup: the scope in the user manager's user.slice" "0::$SC" "$(cat /proc/"$pid"/cgroup 2>&1)"
-check "the scope is the user's systemd's unit" "active yes" "$(systemctl --user show -p ActiveState -p Delegate --value "runc-$C.scope" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+check "the scope is the user's systemd's unit, delegated" "active yes" \
+  "$(systemctl --user show -p ActiveState --value "runc-$C.scope" 2>&1) $(systemctl --user show -p Delegate --value "runc-$C.scope" 2>&1)"
 check "memory.max of the scope" "$((64 * MiB))" "$(cat "$CG$SC/memory.max" 2>&1)"
 check "systemctl --user show: MemoryMax" "$((64 * MiB))" "$(systemctl --user show -p MemoryMax --value "runc-$C.scope" 2>&1)"
 check "pids.max of the scope (TasksMax)" "50" "$(cat "$CG$SC/pids.max" 2>&1)"

@@ -38,24 +38,27 @@ if [ "${1:-}" != user ] && [ "${1:-}" != usersd ]; then
     OCIRUN="$RT/bin/ocirun" ROOTFS="$RT/rootfs"
   fi
   # Delegate=yes + User=: systemd hands the unit's cgroup to the user.
-  OUT=$(mktemp)
-  { systemd-run --quiet --wait --pipe --collect --unit "$UNIT" -p Delegate=yes -p User="$U" -p Group="$U" \
+  res=$(systemd-run --quiet --wait --pipe --collect --unit "$UNIT" -p Delegate=yes -p User="$U" -p Group="$U" \
       -E OCIRUN="$OCIRUN" -E ROOTFS="$ROOTFS" -E OCIRUN_V2_TAG="$TAG" -E OCIRUN_V2_NOPLAN=1 \
-      -- sh "$REPO/test/v2/rootless.sh" user </dev/null; echo $? >"$OUT.rc"; } | tee "$OUT"
-  rc=$(cat "$OUT.rc")
+      -- sh "$REPO/test/v2/rootless.sh" user </dev/null; echo "rc $?")
+  printf '%s\n' "$res" | grep -v '^rc '
+  rc=$(printf '%s\n' "$res" | sed -n 's/^rc //p')
   # The user's own systemd (user@UID.service, started by hand: this boot has
   # no logind; it starts user-runtime-dir@UID.service, which makes
   # /run/user/UID) and its bus (dbus-user-session's socket activation):
-  # --systemd-cgroup as that user, numbered on from the checks above.
+  # --systemd-cgroup as that user, numbered on from the checks above. Run in
+  # a scope of the user's systemd, as podman runs conmon: exec moves its
+  # process into the container's cgroup, which needs write access to the
+  # common ancestor of both cgroups (the user manager's).
   UID_=$(id -u "$U")
   systemctl start "user@$UID_.service"
   setpriv --reuid "$U" --regid "$U" --init-groups env OCIRUN="$OCIRUN" ROOTFS="$ROOTFS" OCIRUN_V2_TAG="$TAG" \
-    OCIRUN_V2_N="$(grep -c '^\(not \)\?ok ' "$OUT")" XDG_RUNTIME_DIR="/run/user/$UID_" \
+    OCIRUN_V2_N="$(printf '%s\n' "$res" | grep -c '^\(not \)\?ok ')" XDG_RUNTIME_DIR="/run/user/$UID_" \
     DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$UID_/bus" HOME="$(getent passwd "$U" | cut -d: -f6)" \
-    sh "$REPO/test/v2/rootless.sh" usersd </dev/null
+    systemd-run --user --scope --quiet -- sh "$REPO/test/v2/rootless.sh" usersd </dev/null
   rc2=$?
   systemctl stop "user@$UID_.service"
-  rm -rf "$RT" "$OUT" "$OUT.rc"
+  rm -rf "$RT"
   userdel -r "$U" 2>/dev/null
   [ "$rc" = 0 ] && exit $rc2
   exit 1
