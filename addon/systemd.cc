@@ -232,8 +232,10 @@ sd_bus_message* NewCall(Napi::Env env, Conn& c, const char* method) {
 }
 
 // Sends m (consumed); returns the object path of the job it queued, or ""
-// when the reply has none. A D-Bus error is thrown with its name.
-std::string Call(Napi::Env env, Conn& c, sd_bus_message* m, const char* method, uint64_t timeoutUs, bool wantsJob) {
+// when the reply has none. A D-Bus error is thrown with its name. With keep,
+// the reply is handed back (the caller unrefs it).
+std::string Call(Napi::Env env, Conn& c, sd_bus_message* m, const char* method, uint64_t timeoutUs, bool wantsJob,
+                 sd_bus_message** keep = nullptr) {
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message* reply = nullptr;
   int r = c.sd->call(c.bus, m, timeoutUs, &error, &reply);
@@ -249,7 +251,10 @@ std::string Call(Napi::Env env, Conn& c, sd_bus_message* m, const char* method, 
     const char* path = nullptr;
     if (c.sd->read(reply, "o", &path) >= 0 && path) job = path;
   }
-  c.sd->message_unref(reply);
+  if (keep)
+    *keep = reply;
+  else
+    c.sd->message_unref(reply);
   return job;
 }
 
@@ -338,10 +343,35 @@ Napi::Value StopUnit(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, result);
 }
 
+// sdManagerProperty(address, name, timeoutMs): a string property of the
+// Manager object, through org.freedesktop.DBus.Properties.Get. runc reads
+// "ControlGroup" of a user's systemd: its own cgroup, under which the user's
+// slices and scopes are ("/user.slice/user-1000.slice/user@1000.service").
+Napi::Value ManagerProperty(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args a = ReadArgs(info);
+  Conn c;
+  Open(env, c, a.address, false);
+  sd_bus_message* m = nullptr;
+  int r = c.sd->new_method_call(c.bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                "org.freedesktop.DBus.Properties", "Get");
+  if (r < 0) Throw(env, "Get: " + Errno(r));
+  Check(env, c.sd->append(m, "ss", "org.freedesktop.systemd1.Manager", a.unit.c_str()), "property");
+  sd_bus_message* reply = nullptr;
+  Call(env, c, m, "Get", a.timeoutUs, false, &reply);
+  const char* value = nullptr;
+  r = c.sd->read(reply, "v", "s", &value);
+  std::string out = r >= 0 && value ? value : "";
+  c.sd->message_unref(reply);
+  if (r < 0) Throw(env, "Get " + a.unit + ": " + Errno(r));
+  return Napi::String::New(env, out);
+}
+
 }  // namespace
 
 void InitSystemd(Napi::Env env, Napi::Object exports) {
   exports.Set("sdStartUnit", Napi::Function::New(env, StartUnit));
   exports.Set("sdSetProperties", Napi::Function::New(env, SetProperties));
   exports.Set("sdStopUnit", Napi::Function::New(env, StopUnit));
+  exports.Set("sdManagerProperty", Napi::Function::New(env, ManagerProperty));
 }

@@ -38,6 +38,8 @@ export interface Addon {
   sdSetProperties(busAddress: string, unit: string, timeoutMs: number, props: SdProp[]): void;
   /** "done", "gone" (no such unit), "timeout", or another job result. */
   sdStopUnit(busAddress: string, unit: string, timeoutMs: number): string;
+  /** A string property of systemd's Manager object ("ControlGroup", "Version"). */
+  sdManagerProperty(busAddress: string, name: string, timeoutMs: number): string;
   /** CRIU's RPC (addon/criu.cc): a SOCK_SEQPACKET pair, packets, an fd riding along. */
   seqpacketPair(): [number, number];
   seqpacketSend(fd: number, data: Uint8Array): void;

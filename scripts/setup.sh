@@ -20,6 +20,8 @@ command -v wat2wasm >/dev/null || need+=(wabt)
 # rootless tests: newuidmap/newgidmap (multi-range id maps), setpriv (run as the test user)
 command -v newuidmap >/dev/null || need+=(uidmap)
 command -v setpriv >/dev/null || need+=(util-linux)
+# rootless --systemd-cgroup (VM check): the user bus of a user's systemd, socket-activated
+[ -f /usr/lib/systemd/user/dbus.socket ] || need+=(dbus-user-session)
 command -v podman >/dev/null || need+=(podman)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

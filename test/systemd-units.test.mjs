@@ -24,6 +24,8 @@ t.test('systemdUnit: runc\'s forms', async (t) => {
   t.same(systemdUnit('a-b.slice:p:n', 'x').cgroup, '/a.slice/a-b.slice/p-n.scope', 'nested slice');
   t.same(systemdUnit(':p:n', 'x').slice, 'system.slice', 'empty slice: system.slice');
   t.same(systemdUnit(undefined, 'myid'), { unit: 'runc-myid.scope', slice: 'system.slice', cgroup: '/system.slice/runc-myid.scope', name: 'myid' }, 'empty cgroupsPath: runc\'s default');
+  t.same(systemdUnit(undefined, 'myid', 'user.slice').cgroup, '/user.slice/runc-myid.scope', 'rootless: default slice user.slice (in the user manager)');
+  t.same(systemdUnit('machine.slice:p:n', 'x', 'user.slice').slice, 'machine.slice', 'rootless: a given slice is kept');
   t.same(systemdUnit('', 'myid').unit, 'runc-myid.scope');
   t.same(systemdUnit('system.slice:p:my-own.slice', 'x'), { unit: 'my-own.slice', slice: 'system.slice', cgroup: '/my.slice/my-own.slice', name: 'my-own.slice' }, 'a name ending in .slice is a slice');
   t.same(systemdUnit('-.slice:p:n', 'x').cgroup, '/p-n.scope', 'the root slice');

@@ -95,14 +95,20 @@ export function locateCgroup(cgroupsPath: string | undefined, id: string, system
 function locateSystemd(cgroupsPath: string | undefined, id: string, annotations?: Record<string, string>): CgroupLocation {
   const { systemdUnit } = require('./systemd-path') as typeof import('./systemd-path');
   const { annotationProps } = require('./systemd-props') as typeof import('./systemd-props');
-  const { systemBus } = require('./systemd') as typeof import('./systemd');
-  const u = systemdUnit(cgroupsPath, id);
+  const { systemBus, userBus, managerCgroup } = require('./systemd') as typeof import('./systemd');
+  const { isRootless } = require('../rootless/detect') as typeof import('../rootless/detect');
+  // A rootless caller talks to its own systemd (runc's rule): on the user
+  // bus, default slice user.slice, all under that manager's own cgroup.
+  const rootless = isRootless();
+  const u = systemdUnit(cgroupsPath, id, rootless ? 'user.slice' : 'system.slice');
   const v2 = unifiedMount();
   if (!v2) {
     throw new CgroupError(`--systemd-cgroup: this host is cgroup ${cgroupMode()}; ocirun's systemd cgroup driver needs cgroup v2 (the unified hierarchy at /sys/fs/cgroup)`);
   }
+  const bus = rootless ? userBus() : systemBus();
+  const cgroup = rootless ? path.posix.join(managerCgroup(bus), u.cgroup) : u.cgroup;
   const extra = annotationProps(annotations);
-  return { version: 2, dirs: { '': path.join(v2, u.cgroup) }, systemd: { unit: u.unit, slice: u.slice, bus: systemBus(), name: u.name, ...(extra.length ? { extra } : {}) } };
+  return { version: 2, dirs: { '': path.join(v2, cgroup) }, systemd: { unit: u.unit, slice: u.slice, bus, name: u.name, ...(extra.length ? { extra } : {}) } };
 }
 
 /** Where this process itself is: a rootless container without a cgroup of its own lives there. */

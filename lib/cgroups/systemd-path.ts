@@ -37,9 +37,10 @@ export function expandSlice(slice: string): string {
 
 /**
  * runc's rules: an empty cgroupsPath means "system.slice:runc:<id>"; an
- * empty slice means system.slice; exactly three ':'-separated parts.
+ * empty slice means system.slice (a rootless caller's default is
+ * user.slice, in the user's systemd); exactly three ':'-separated parts.
  */
-export function systemdUnit(cgroupsPath: string | undefined, id: string): SystemdUnit {
+export function systemdUnit(cgroupsPath: string | undefined, id: string, defaultSlice = 'system.slice'): SystemdUnit {
   let slice = '', prefix = 'runc', name = id;
   if (cgroupsPath) {
     const parts = cgroupsPath.split(':');
@@ -47,7 +48,7 @@ export function systemdUnit(cgroupsPath: string | undefined, id: string): System
     [slice, prefix, name] = parts;
     if (!name) throw new CgroupError(`${FORM} (name is empty), got "${cgroupsPath}"`);
   }
-  if (!slice) slice = 'system.slice';
+  if (!slice) slice = defaultSlice;
   if (/[/\s\\]/.test(prefix + name)) throw new CgroupError(`${FORM} (no "/", "\\" or blanks in prefix and name), got "${cgroupsPath}"`);
   const parent = expandSlice(slice);
   if (name.endsWith('.slice')) {

@@ -40,6 +40,42 @@ export function systemBus(): string {
 
 const TIMEOUT_MS = 30000; // runc's too
 
+/** A path as a D-Bus address value: bytes outside [-0-9A-Za-z_/.\\*] as %XX. */
+function escapeAddressValue(v: string): string {
+  return [...Buffer.from(v)].map((b) => (/[-0-9A-Za-z_/.\\*]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+/**
+ * The user bus, where a user's own systemd is (runc's rootless rule):
+ * $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus if it exists.
+ */
+export function userBus(): string {
+  const env = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (env) return env;
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  const fs = require('node:fs') as typeof import('node:fs');
+  if (xdg && fs.existsSync(`${xdg}/bus`)) return `unix:path=${escapeAddressValue(`${xdg}/bus`)}`;
+  throw new CgroupError(`--systemd-cgroup as a non-root user needs the user's systemd on the user bus: $DBUS_SESSION_BUS_ADDRESS is not set and there is no ${xdg ? `${xdg}/bus` : '$XDG_RUNTIME_DIR/bus ($XDG_RUNTIME_DIR is not set)'} (is user@${process.getuid!()}.service running, with dbus-user-session?)`);
+}
+
+/**
+ * The cgroup of the systemd instance on that bus (its Manager's
+ * ControlGroup): a user's slices and scopes are under it, e.g.
+ * "/user.slice/user-1000.slice/user@1000.service".
+ */
+export function managerCgroup(bus: string): string {
+  const { addon } = require('../addon') as typeof import('../addon');
+  try {
+    return addon().sdManagerProperty(bus, 'ControlGroup', TIMEOUT_MS);
+  } catch (e) {
+    const err = e as DbusError;
+    if (err.dbusName === 'connect') {
+      throw new CgroupError(`systemd cgroup driver: cannot reach the user's systemd on the bus ${bus}: ${err.message.replace(/^connect: /, '')} (is user@${process.getuid!()}.service running?)`);
+    }
+    throw new CgroupError(`systemd cgroup driver: asking the user's systemd on ${bus} for its cgroup: ${err.message}`);
+  }
+}
+
 interface DbusError extends Error {
   dbusName?: string;
 }
@@ -81,7 +117,7 @@ export class CgroupSystemd implements CgroupManager {
     const m = /^unix:path=([^,;]+)$/.exec(this.sd.bus);
     if (m) {
       const fs = require('node:fs') as typeof import('node:fs');
-      if (!fs.existsSync(m[1])) throw new CgroupError(`systemd cgroup driver: no system bus at ${m[1]} (is dbus/systemd running?)`);
+      if (!fs.existsSync(m[1])) throw new CgroupError(`systemd cgroup driver: no bus at ${m[1]} (is dbus/systemd running?)`);
     }
     this.pending = resources ?? {};
     return {};

@@ -20,7 +20,7 @@ UNIT=ocirun-test-v2rl-$TAG.service
 CG=/sys/fs/cgroup
 MiB=1048576
 
-if [ "${1:-}" != user ]; then
+if [ "${1:-}" != user ] && [ "${1:-}" != usersd ]; then
   # ---------------------------------------------------------------- as root
   useradd -m -s /bin/sh "$U" 2>/dev/null
   OCIRUN="$REPO/bin/ocirun"
@@ -38,22 +38,48 @@ if [ "${1:-}" != user ]; then
     OCIRUN="$RT/bin/ocirun" ROOTFS="$RT/rootfs"
   fi
   # Delegate=yes + User=: systemd hands the unit's cgroup to the user.
-  systemd-run --quiet --wait --pipe --collect --unit "$UNIT" -p Delegate=yes -p User="$U" -p Group="$U" \
-    -E OCIRUN="$OCIRUN" -E ROOTFS="$ROOTFS" -E OCIRUN_V2_TAG="$TAG" \
-    -- sh "$REPO/test/v2/rootless.sh" user </dev/null
-  rc=$?
+  res=$(systemd-run --quiet --wait --pipe --collect --unit "$UNIT" -p Delegate=yes -p User="$U" -p Group="$U" \
+      -E OCIRUN="$OCIRUN" -E ROOTFS="$ROOTFS" -E OCIRUN_V2_TAG="$TAG" -E OCIRUN_V2_NOPLAN=1 \
+      -- sh "$REPO/test/v2/rootless.sh" user </dev/null; echo "rc $?")
+  printf '%s\n' "$res" | grep -v '^rc '
+  rc=$(printf '%s\n' "$res" | sed -n 's/^rc //p')
+  # The user's own systemd (user@UID.service, started by hand: this boot has
+  # no logind; it starts user-runtime-dir@UID.service, which makes
+  # /run/user/UID) and its bus (dbus-user-session's socket activation):
+  # --systemd-cgroup as that user, numbered on from the checks above. Run in
+  # a scope of the user's systemd, as podman runs conmon: exec moves its
+  # process into the container's cgroup, which needs write access to the
+  # common ancestor of both cgroups (the user manager's).
+  UID_=$(id -u "$U")
+  systemctl start "user@$UID_.service"
+  setpriv --reuid "$U" --regid "$U" --init-groups env OCIRUN="$OCIRUN" ROOTFS="$ROOTFS" OCIRUN_V2_TAG="$TAG" \
+    OCIRUN_V2_N="$(printf '%s\n' "$res" | grep -c '^\(not \)\?ok ')" XDG_RUNTIME_DIR="/run/user/$UID_" \
+    DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$UID_/bus" HOME="$(getent passwd "$U" | cut -d: -f6)" \
+    systemd-run --user --scope --quiet -- sh "$REPO/test/v2/rootless.sh" usersd </dev/null
+  rc2=$?
+  systemctl stop "user@$UID_.service"
   rm -rf "$RT"
   userdel -r "$U" 2>/dev/null
-  exit $rc
+  [ "$rc" = 0 ] && exit $rc2
+  exit 1
 fi
 
 # ---------------------------------------------------------------- as the user
-n=0
+n=${OCIRUN_V2_N:-0}
 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1 # got $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-300)"; }
 check() { if [ "$3" = "$2" ]; then ok "$1"; else notok "$1 (want: $2)" "$3"; fi; }
 oci() { "$OCIRUN" "$@"; }
+status() { oci state "$1" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+
+if [ "$1" = usersd ]; then
+  # ------------------------------------- --systemd-cgroup: the user's systemd
+  . "$REPO/test/v2/rootless-systemd.sh"
+  echo "1..$n"
+  [ "$fails" -eq 0 ]
+  exit
+fi
 
 check "running as the user, not root" "$(id -u "$U")" "$(id -u)"
 WORK=$(mktemp -d /tmp/ocirun-test-v2rl.XXXXXX)
@@ -115,5 +141,5 @@ case "$out" in
 esac
 check "nothing left of it" "" "$(ls "$XDG_RUNTIME_DIR/ocirun" 2>&1)"
 
-echo "1..$n"
+[ -n "${OCIRUN_V2_NOPLAN:-}" ] || echo "1..$n"
 [ "$fails" -eq 0 ]
