@@ -33,18 +33,13 @@
 #include "scm.h"
 #include "bpf.h"
 #include "criu.h"
+#include "errors.h"
 #include "seccomp.h"
 
 void InitSystemd(Napi::Env env, Napi::Object exports);  // systemd.cc
 
 namespace ocirun {
 namespace {
-
-Napi::Error sys_error(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 // Owns every byte the child's Plan points to. Strings live in a deque so
 // their addresses never move while we fill it.

@@ -5,6 +5,7 @@
 // (CRIU wants a mount point whose parent is not overmounted). No policy.
 
 #include "criu.h"
+#include "errors.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -20,18 +21,12 @@
 namespace ocirun {
 namespace {
 
-Napi::Error criu_error(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
 // seqpacketPair() -> [ours, theirs]: both close-on-exec; the caller passes
 // "theirs" to criu as an inherited fd (spawn's stdio entry clears the flag).
 Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    throw criu_error(info.Env(), errno, "socketpair");
+    throw sys_error(info.Env(), errno, "socketpair");
   Napi::Array a = Napi::Array::New(info.Env(), 2);
   a.Set(0u, Napi::Number::New(info.Env(), sv[0]));
   a.Set(1u, Napi::Number::New(info.Env(), sv[1]));
@@ -44,7 +39,7 @@ Napi::Value SeqpacketSend(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> b = info[1].As<Napi::Buffer<uint8_t>>();
   ssize_t n;
   do n = send(fd, b.Data(), b.Length(), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) throw criu_error(info.Env(), errno, "send to criu");
+  if (n < 0) throw sys_error(info.Env(), errno, "send to criu");
   return info.Env().Undefined();
 }
 
@@ -58,7 +53,7 @@ Napi::Value SeqpacketRecv(const Napi::CallbackInfo& info) {
   struct pollfd p = {fd, POLLIN, 0};
   int r;
   do r = poll(&p, 1, timeout); while (r < 0 && errno == EINTR);
-  if (r < 0) throw criu_error(env, errno, "poll criu socket");
+  if (r < 0) throw sys_error(env, errno, "poll criu socket");
   if (r == 0) return env.Null();
   // CRIU's answers are small; runc reads 40 KiB at most too.
   std::vector<uint8_t> buf(10 * 4096);
@@ -70,7 +65,7 @@ Napi::Value SeqpacketRecv(const Napi::CallbackInfo& info) {
   mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
   ssize_t n;
   do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n < 0) throw criu_error(env, errno, "receive from criu");
+  if (n < 0) throw sys_error(env, errno, "receive from criu");
   if (mh.msg_flags & MSG_TRUNC) throw Napi::Error::New(env, "receive from criu: message too long");
   int got = -1;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -88,7 +83,7 @@ Napi::Value BindMount(const Napi::CallbackInfo& info) {
   std::string src = info[0].As<Napi::String>().Utf8Value();
   std::string dst = info[1].As<Napi::String>().Utf8Value();
   if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-    throw criu_error(info.Env(), errno, "bind mount " + src + " on " + dst);
+    throw sys_error(info.Env(), errno, "bind mount " + src + " on " + dst);
   return info.Env().Undefined();
 }
 
@@ -96,7 +91,7 @@ Napi::Value BindMount(const Napi::CallbackInfo& info) {
 Napi::Value DetachMount(const Napi::CallbackInfo& info) {
   std::string p = info[0].As<Napi::String>().Utf8Value();
   if (umount2(p.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-    throw criu_error(info.Env(), errno, "unmount " + p);
+    throw sys_error(info.Env(), errno, "unmount " + p);
   return info.Env().Undefined();
 }
 
