@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import type { NamespaceType } from '../config/types';
 import { NS_FLAG, NS_PROC_NAME } from '../plan/namespaces';
-import type { SpawnPlan } from '../plan/types';
+import type { NsJoin, SpawnPlan } from '../plan/types';
 import type { planProcess } from '../plan/build';
 
 /** Every namespace of `pid` that is not ours, user first, mount last. */
@@ -32,17 +32,17 @@ export interface JoinPlanOptions {
   exePath?: string;
 }
 
-/**
- * Opens the namespaces of `pid` (the fds are pushed to `fds`, for the caller
- * to close) and returns the plan of a process joining them.
- */
-export function joinPlan(pid: number, proc: ReturnType<typeof planProcess>, o: JoinPlanOptions, fds: number[]): SpawnPlan {
-  const nss = containerNamespaces(pid);
-  const joins = nss.map((n) => {
+/** Opens each namespace (the fds are pushed to `fds`, for the caller to close). */
+export function openNamespaces(nss: { path: string; nstype: number }[], fds: number[]): NsJoin[] {
+  return nss.map((n) => {
     const fd = fs.openSync(n.path, 'r');
     fds.push(fd);
     return { fd, nstype: n.nstype };
   });
+}
+
+/** The plan of a process joining namespaces (`joins`, opened by the caller; none yet: []). */
+export function joiningPlan(proc: ReturnType<typeof planProcess>, o: JoinPlanOptions, joins: NsJoin[] = []): SpawnPlan {
   return {
     cloneFlags: 0, unshareFlags: 0, forkNeeded: true, userNsNew: false, timeNsNew: false, timeNsOffsets: '',
     joins, setupRootfs: false, rootfsSharedNs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
@@ -51,4 +51,12 @@ export function joinPlan(pid: number, proc: ReturnType<typeof planProcess>, o: J
     isExec: true, hooksPause: false, stdinFd: o.stdinFd ?? -1, exePath: o.exePath,
     ...proc,
   };
+}
+
+/**
+ * Opens the namespaces of `pid` (the fds are pushed to `fds`, for the caller
+ * to close) and returns the plan of a process joining them.
+ */
+export function joinPlan(pid: number, proc: ReturnType<typeof planProcess>, o: JoinPlanOptions, fds: number[]): SpawnPlan {
+  return joiningPlan(proc, o, openNamespaces(containerNamespaces(pid), fds));
 }
