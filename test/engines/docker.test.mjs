@@ -305,11 +305,20 @@ function tests(v) {
     const id = inspect(hc, '{{.Id}}');
     const dirBefore = () => fs.readdirSync(path.join(STATE_ROOT, id)).sort();
     t.ok(await waitFor(() => inspect(hc, '{{.State.Health.Status}}') === 'healthy', 20_000), 'healthy');
+    // exec-<hash>: the plan of an exec --process kept for the native front (lib/state/front-exec.ts).
+    const plans = (names) => names.filter((f) => f.startsWith('exec-'));
+    const others = (names) => names.filter((f) => !f.startsWith('exec-'));
     const entries = dirBefore();
+    // dockerd writes the rlimits of an exec's process in Go's map order: two
+    // rlimits, two byte strings for the same exec (each its own plan).
+    t.ok(plans(entries).length >= 1 && plans(entries).length <= 2, `after the first health checks: its plan kept (${plans(entries).length}: one per order of dockerd's rlimits)`);
     const count = () => Number(dk(['exec', hc, 'sh', '-c', 'wc -l </tmp/hc']).stdout.trim());
     t.ok(await waitFor(() => count() >= 55, 90_000, 500), `the health check ran again and again (${count()} times)`);
     t.equal(inspect(hc, '{{.State.Health.Status}} {{.State.Health.FailingStreak}}'), 'healthy 0');
-    t.same(dirBefore(), entries, 'no exec state left in ocirun\'s state dir after 55+ execs');
+    t.same(others(dirBefore()), others(entries), 'no exec state left in ocirun\'s state dir after 55+ execs');
+    const scripts = plans(dirBefore()).map((f) => JSON.parse(fs.readFileSync(path.join(STATE_ROOT, id, f), 'utf8').split('\n')[1]).args[2]);
+    t.same([...new Set(scripts)].sort(), ['echo x >>/tmp/hc; test -e /tmp/hc', 'wc -l </tmp/hc'], 'plans of the health check and of the counting exec');
+    t.ok(scripts.length <= 4, `no more than one plan per order of the rlimits (${scripts.length}): the front ran the other 55+ health checks`);
     // Health checks keep coming (one at a time): none may stay. Over 2 s of
     // samples, no process but the sleep is seen for longer than 1 s.
     const seen = new Map();

@@ -307,6 +307,14 @@ function tests(v) {
     t.match(tty.stdout, /\/dev\/pts\/\d+\r*\n27 91\r*\n/);
     const notty = pm(['exec', c, 'sh', '-c', 'tty']);
     t.equal(notty.stdout, 'not a tty\n');
+    // Each exec that worked left its plan for the native front (exec-<hash>,
+    // lib/state/front-exec.ts); conmon's process file of a repeated exec has
+    // the same bytes, so the repeat adds none: the front ran it.
+    const plans = () => fs.readdirSync(path.join(OCIRUN_DEFAULT_ROOT, r.stdout.trim())).filter((f) => f.startsWith('exec-')).length;
+    const before = plans();
+    t.ok(before >= 5, `a plan per exec that worked (${before})`);
+    t.equal(pm(['exec', c, 'echo', 'hi']).stdout, 'hi\n', 'the first exec again');
+    t.equal(plans(), before, 'no new plan: the same bytes as the first time');
     pm(['rm', '-f', '-t', '0', c]);
   });
 
