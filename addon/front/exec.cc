@@ -505,6 +505,10 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
 
 extern "C" int cmd_exec(const struct args* a) {
   if (geteuid() != 0) return HAND_OVER;  // a user's exec: the CLI's rootless rules
+  // A container in the host's pid namespace sees this process: not dumpable,
+  // so /proc/<our pid>/exe (the front's binary) can't be opened from there
+  // (CVE-2019-5736). The child inherits it; the program's execve resets it.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   char dir[4096];
   if (state_dir(a, dir, sizeof dir) < 0) return HAND_OVER;
   int lock = lock_dir(dir);
