@@ -13,7 +13,12 @@
 //   OPS="run create start state kill delete exec"
 //   PARALLEL=N    then N creates / N execs started at once (default 50; 0 skips)
 //   PARALLEL_RUNS=R  rounds of that (default 3), rotating
-//   BENCH_OUT=FILE   JSON of every sample (default bundles/bench-results/interleave.json)
+//   BENCH_OUT=FILE   JSON of every sample (default bundles/bench-results/interleave.json),
+//                 rewritten after every PROGRESS rounds, so a run cut short leaves
+//                 its rounds so far (node bench/interleave-report.mjs FILE)
+//   PROGRESS=N    print the medians so far every N rounds (default 10)
+//   OCIRUN=PATH   the ocirun measured (default bin/ocirun; bench/vm.sh gives a
+//                 copy on the guest's tmpfs)
 //
 // Wall time: from spawn to exit of the runtime's command. CPU time: user+sys
 // of that command and every descendant it reaped (wait4's rusage). The
@@ -35,6 +40,7 @@ const PARALLEL = +(env.PARALLEL ?? 50);
 const PARALLEL_RUNS = +(env.PARALLEL_RUNS ?? 3);
 const OPS = (env.OPS ?? 'run create start state kill delete exec').split(/\s+/).filter(Boolean);
 const OUT = env.BENCH_OUT ?? join(REPO, 'bundles/bench-results/interleave.json');
+const PROGRESS = Math.max(1, +(env.PROGRESS ?? 10));
 const ID = `ilv-${process.pid}`;
 if (typeof Bun === 'undefined') {
   console.error('interleave: run me with bun (node_modules/@oven/bun-linux-x64/bin/bun)');
@@ -47,7 +53,7 @@ const hybrid = statfsSync('/sys/fs/cgroup').type !== 0x63677270 && existsSync('/
 const WRAP = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$0" "$@"'] : [];
 
 const known = {
-  ocirun: [join(REPO, 'bin/ocirun')],
+  ocirun: [env.OCIRUN || join(REPO, 'bin/ocirun')],
   runc: [which('runc')],
   crun: [...WRAP, which('crun')],
 };
@@ -117,6 +123,35 @@ const samples = {}; // op -> name -> [{wall, cpu}]
 const ops = [...OPS, ...(WRAP.length && names.includes('crun') ? ['wrap'] : [])];
 for (const op of ops) samples[op] = Object.fromEntries(names.map((n) => [n, []]));
 let failed = 0;
+const meta = () => ({
+  date: new Date().toISOString(), runs: RUNS, parallel: PARALLEL, parallelRuns: PARALLEL_RUNS,
+  cgroup: hybrid ? 'v1 hybrid' : statfsSync('/sys/fs/cgroup').type === 0x63677270 ? 'v2' : 'v1',
+  load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+  versions,
+});
+const versions = Object.fromEntries(names.map((n) => {
+  const v = Bun.spawnSync([...rt[n].slice(0, -2), '--version'], { stdin: 'ignore', stderr: 'ignore' });
+  return [n, v.success ? v.stdout.toString().split('\n')[0] : '?'];
+}));
+const save = (par) => {
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify({ meta: meta(), names, samples, par }, null, 1));
+};
+// After every PROGRESS rounds: the samples so far to OUT, and one line per
+// operation of medians (wall / CPU, ms) and ocirun's wall ratios.
+function progress(done) {
+  save({});
+  const med = (xs) => { const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[(s.length >> 1) - 1] + s[s.length >> 1]) / 2) : NaN; };
+  console.error(`interleave: ${done}/${RUNS} rounds, medians so far (wall/CPU ms), saved to ${OUT}`);
+  for (const op of ops) {
+    const m = Object.fromEntries(names.map((n) => [n, ['wall', 'cpu'].map((k) => med(samples[op][n].map((x) => x[k])))]));
+    const cells = names.filter((n) => samples[op][n].length).map((n) => `${n} ${m[n][0].toFixed(1)}/${m[n][1].toFixed(1)}`);
+    const ratios = m.ocirun && op !== 'wrap' ? names.filter((n) => n !== 'ocirun' && samples[op][n].length)
+      .map((n) => `ocirun/${n} ${(m.ocirun[0] / m[n][0]).toFixed(2)}×/${(m.ocirun[1] / m[n][1]).toFixed(2)}×`) : [];
+    console.error(`  ${op.padEnd(6)} ${cells.join('  ')}${ratios.length ? `   ${ratios.join('  ')}` : ''}`);
+  }
+}
 try {
   for (let round = -WARMUP; round < RUNS; round++) {
     for (const op of ops) {
@@ -136,7 +171,7 @@ try {
       }
     }
     for (const n of names) del(rt[n]);
-    if (round >= 0 && (round + 1) % 10 === 0) console.error(`interleave: ${round + 1}/${RUNS} rounds`);
+    if (round >= 0 && ((round + 1) % PROGRESS === 0 || round + 1 === RUNS)) progress(round + 1);
   }
 
   // N at once: creates (then deleted, untimed), and execs into the sleeper.
@@ -155,20 +190,13 @@ try {
         const bad = codes.filter((c) => c !== 0).length;
         if (bad) { failed++; console.error(`interleave: ${n} ${PARALLEL} ${what}s at once: ${bad} failed`); }
         ((par[what] ??= {})[n] ??= []).push({ wall, cpu });
+        console.error(`interleave: ${n} ${PARALLEL} ${what}s at once: ${wall.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU`);
         if (what === 'create') await Promise.all(ids.map((id) => Bun.spawn([...p, 'delete', '--force', id], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' }).exited));
       }
     }
   }
 
-  mkdirSync(dirname(OUT), { recursive: true });
-  const meta = {
-    date: new Date().toISOString(), runs: RUNS, parallel: PARALLEL, parallelRuns: PARALLEL_RUNS,
-    cgroup: hybrid ? 'v1 hybrid' : statfsSync('/sys/fs/cgroup').type === 0x63677270 ? 'v2' : 'v1',
-    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
-    versions: Object.fromEntries(names.map((n) => [n, call([...rt[n].slice(0, -2), '--version']).ok ? Bun.spawnSync([...rt[n].slice(0, -2), '--version']).stdout.toString().split('\n')[0] : '?'])),
-  };
-  writeFileSync(OUT, JSON.stringify({ meta, names, samples, par }, null, 1));
+  save(par);
   execFileSync(process.execPath, [join(REPO, 'bench/interleave-report.mjs'), OUT], { stdio: 'inherit' });
 } finally {
   cleanup();
