@@ -28,11 +28,11 @@
 // run; it goes through `unshare -m` + a tmpfs over that mount, as bench/run.sh
 // does, and that wrapper alone is timed as the pseudo-operation "wrap".
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, statfsSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, statfsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
+import { REPO, which, hybrid, CRUN_WRAP, makeBundles } from './common.mjs';
 
-const REPO = join(dirname(new URL(import.meta.url).pathname), '..');
 const env = process.env;
 const RUNS = +(env.RUNS ?? 30);
 const WARMUP = +(env.WARMUP ?? 3);
@@ -48,9 +48,7 @@ if (typeof Bun === 'undefined') {
 }
 
 const WORK = mkdtempSync(join(tmpdir(), 'ocirun-ilv.'));
-const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return ''; } };
-const hybrid = statfsSync('/sys/fs/cgroup').type !== 0x63677270 && existsSync('/sys/fs/cgroup/unified');
-const WRAP = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$0" "$@"'] : [];
+const WRAP = CRUN_WRAP;
 
 const known = {
   ocirun: [env.OCIRUN || join(REPO, 'bin/ocirun')],
@@ -60,14 +58,7 @@ const known = {
 const wanted = (env.RUNTIMES ?? 'ocirun runc crun').split(/\s+/).filter(Boolean);
 
 // Two bundles: `true` (run/create/...) and a long `sleep` to exec into.
-execFileSync('bash', [join(REPO, 'scripts/make-bundle.sh'), join(WORK, 'b'), '--', 'true'], { stdio: ['ignore', 'ignore', 'inherit'] });
-const cfg = JSON.parse(readFileSync(join(WORK, 'b/config.json'), 'utf8'));
-cfg.ociVersion = '1.1.0'; // crun 1.8.1 knows 1.1.0 at most; the same here
-cfg.root.path = join(WORK, 'b/rootfs');
-writeFileSync(join(WORK, 'b/config.json'), JSON.stringify(cfg));
-mkdirSync(join(WORK, 's'));
-writeFileSync(join(WORK, 's/config.json'), JSON.stringify({ ...cfg, process: { ...cfg.process, args: ['sleep', '100000'] } }));
-const B = join(WORK, 'b');
+const { B, S } = makeBundles(WORK);
 
 // stdio all /dev/null: a created or detached container inherits the runtime's
 // stdio, and a pipe there would not see EOF until the container exits.
@@ -115,7 +106,7 @@ const OPDEF = {
 if (OPS.includes('exec')) {
   for (const n of names) {
     call([...rt[n], 'delete', '--force', sleeper(n)]);
-    call([...rt[n], 'run', '--detach', '--bundle', join(WORK, 's'), sleeper(n)], { quiet: false });
+    call([...rt[n], 'run', '--detach', '--bundle', S, sleeper(n)], { quiet: false });
   }
 }
 

@@ -6,7 +6,8 @@
 // and strace.
 //
 //   node bench/phases-compare.mjs      RUNS=N (default 10, after 1 warm-up),
-//                                      OPS="run create exec", RUNTIMES="ocirun runc crun"
+//                                      OPS="run create exec", RUNTIMES="ocirun runc crun",
+//                                      OCIRUN=PATH, PHC_DEBUG=1 (names each call)
 //
 // strace slows every traced process (each traced call stops it, and every
 // clone and exec is followed), runc's Go threads and bun's more than crun's
@@ -30,36 +31,25 @@
 // A phase is the time from one mark to the next that the operation has; the
 // cells are medians over the runs, in ms. The runtimes run in a rotating
 // order in each round.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, statfsSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { REPO, which, hybrid, CRUN_WRAP, makeBundles } from './common.mjs';
 
-const REPO = join(dirname(new URL(import.meta.url).pathname), '..');
 const env = process.env;
 const RUNS = +(env.RUNS ?? 10);
 const WARMUP = +(env.WARMUP ?? 1);
 const OPS = (env.OPS ?? 'run create exec').split(/\s+/).filter(Boolean);
 const ID = `phc-${process.pid}`;
-const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return ''; } };
 if (!which('strace')) { console.error('phases-compare: needs strace (apt-get install strace)'); process.exit(2); }
 
 const WORK = mkdtempSync(join(tmpdir(), 'ocirun-phc.'));
-const hybrid = statfsSync('/sys/fs/cgroup').type !== 0x63677270 && existsSync('/sys/fs/cgroup/unified');
-// crun 1.8 refuses a v1/v2 hybrid host: hide the v2 mount in a mount namespace
-// of its own (as bench/run.sh and interleave.mjs do); "$0" is crun's full path.
-const WRAP = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$0" "$@"'] : [];
+const WRAP = CRUN_WRAP; // crun on a hybrid host (bench/common.mjs)
 const bins = { ocirun: env.OCIRUN || join(REPO, 'bin/ocirun'), runc: which('runc'), crun: which('crun') };
 const wanted = (env.RUNTIMES ?? 'ocirun runc crun').split(/\s+/).filter(Boolean);
 
-execFileSync('bash', [join(REPO, 'scripts/make-bundle.sh'), join(WORK, 'b'), '--', 'true'], { stdio: ['ignore', 'ignore', 'inherit'] });
-const cfg = JSON.parse(readFileSync(join(WORK, 'b/config.json'), 'utf8'));
-cfg.ociVersion = '1.1.0'; // crun 1.8.1 knows 1.1.0 at most; the same here
-cfg.root.path = join(WORK, 'b/rootfs');
-writeFileSync(join(WORK, 'b/config.json'), JSON.stringify(cfg));
-mkdirSync(join(WORK, 's'));
-writeFileSync(join(WORK, 's/config.json'), JSON.stringify({ ...cfg, process: { ...cfg.process, args: ['sleep', '100000'] } }));
-const B = join(WORK, 'b');
+const { B, S } = makeBundles(WORK);
 
 const rt = {};
 const argv = (n, ...a) => [...(n === 'crun' ? WRAP : []), bins[n], '--root', join(WORK, `root-${n}`), ...a];
@@ -185,7 +175,7 @@ async function traced(op, n, i) {
 try {
   if (OPS.includes('exec')) for (const n of names) {
     quiet(argv(n, 'delete', '--force', sleeper(n)));
-    if (quiet(argv(n, 'run', '--detach', '--bundle', join(WORK, 's'), sleeper(n))).status !== 0) throw new Error(`${n}: could not start the container to exec into`);
+    if (quiet(argv(n, 'run', '--detach', '--bundle', S, sleeper(n))).status !== 0) throw new Error(`${n}: could not start the container to exec into`);
   }
   for (const op of OPS) samples[op] = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = -WARMUP; round < RUNS; round++) {
