@@ -3,7 +3,7 @@
 // from `strace -f -ttt` of each call (only clone, clone3, fork, vfork,
 // execve, execveat and pivot_root are traced, with --seccomp-bpf so that the
 // other system calls run untraced). Not part of the test suite. Needs root
-// and strace.
+// and strace (installed from Debian when missing).
 //
 //   node bench/phases-compare.mjs      RUNS=N (default 10, after 1 warm-up),
 //                                      OPS="run create exec", RUNTIMES="ocirun runc crun",
@@ -42,7 +42,11 @@ const RUNS = +(env.RUNS ?? 10);
 const WARMUP = +(env.WARMUP ?? 1);
 const OPS = (env.OPS ?? 'run create exec').split(/\s+/).filter(Boolean);
 const ID = `phc-${process.pid}`;
-if (!which('strace')) { console.error('phases-compare: needs strace (apt-get install strace)'); process.exit(2); }
+if (!which('strace')) {
+  console.error('phases-compare: installing strace from Debian');
+  spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', 'strace'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!which('strace')) { console.error('phases-compare: needs strace'); process.exit(2); }
+}
 
 const WORK = mkdtempSync(join(tmpdir(), 'ocirun-phc.'));
 const WRAP = CRUN_WRAP; // crun on a hybrid host (bench/common.mjs)
