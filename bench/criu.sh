@@ -7,7 +7,9 @@
 #   sh bench/criu.sh            (ROUNDS=N, default 3, alternating runtimes)
 #
 # The guest is CPU-emulated: absolute times are ~20x the host's; the ratio
-# is what this measures. Not part of the test suite.
+# is what this measures. Not part of the test suite. crun is not in it:
+# Debian's crun is built without CRIU (`crun --version` lists no +CRIU), so it
+# can't checkpoint.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 if [ -z "${CGROUP2_VM:-}" ] && ! criu check >/dev/null 2>&1; then

@@ -13,7 +13,12 @@
 //   OPS="run create start state kill delete exec"
 //   PARALLEL=N    then N creates / N execs started at once (default 50; 0 skips)
 //   PARALLEL_RUNS=R  rounds of that (default 3), rotating
-//   BENCH_OUT=FILE   JSON of every sample (default bundles/bench-results/interleave.json)
+//   BENCH_OUT=FILE   JSON of every sample (default bundles/bench-results/interleave.json),
+//                 rewritten after every PROGRESS rounds, so a run cut short leaves
+//                 its rounds so far (node bench/interleave-report.mjs FILE)
+//   PROGRESS=N    print the medians so far every N rounds (default 10)
+//   OCIRUN=PATH   the ocirun measured (default bin/ocirun; bench/vm.sh gives a
+//                 copy on the guest's tmpfs)
 //
 // Wall time: from spawn to exit of the runtime's command. CPU time: user+sys
 // of that command and every descendant it reaped (wait4's rusage). The
@@ -23,11 +28,11 @@
 // run; it goes through `unshare -m` + a tmpfs over that mount, as bench/run.sh
 // does, and that wrapper alone is timed as the pseudo-operation "wrap".
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, statfsSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, statfsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
+import { REPO, which, hybrid, CRUN_WRAP, makeBundles } from './common.mjs';
 
-const REPO = join(dirname(new URL(import.meta.url).pathname), '..');
 const env = process.env;
 const RUNS = +(env.RUNS ?? 30);
 const WARMUP = +(env.WARMUP ?? 3);
@@ -35,6 +40,7 @@ const PARALLEL = +(env.PARALLEL ?? 50);
 const PARALLEL_RUNS = +(env.PARALLEL_RUNS ?? 3);
 const OPS = (env.OPS ?? 'run create start state kill delete exec').split(/\s+/).filter(Boolean);
 const OUT = env.BENCH_OUT ?? join(REPO, 'bundles/bench-results/interleave.json');
+const PROGRESS = Math.max(1, +(env.PROGRESS ?? 10));
 const ID = `ilv-${process.pid}`;
 if (typeof Bun === 'undefined') {
   console.error('interleave: run me with bun (node_modules/@oven/bun-linux-x64/bin/bun)');
@@ -42,26 +48,17 @@ if (typeof Bun === 'undefined') {
 }
 
 const WORK = mkdtempSync(join(tmpdir(), 'ocirun-ilv.'));
-const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return ''; } };
-const hybrid = statfsSync('/sys/fs/cgroup').type !== 0x63677270 && existsSync('/sys/fs/cgroup/unified');
-const WRAP = hybrid ? ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$0" "$@"'] : [];
+const WRAP = CRUN_WRAP;
 
 const known = {
-  ocirun: [join(REPO, 'bin/ocirun')],
+  ocirun: [env.OCIRUN || join(REPO, 'bin/ocirun')],
   runc: [which('runc')],
   crun: [...WRAP, which('crun')],
 };
 const wanted = (env.RUNTIMES ?? 'ocirun runc crun').split(/\s+/).filter(Boolean);
 
 // Two bundles: `true` (run/create/...) and a long `sleep` to exec into.
-execFileSync('bash', [join(REPO, 'scripts/make-bundle.sh'), join(WORK, 'b'), '--', 'true'], { stdio: ['ignore', 'ignore', 'inherit'] });
-const cfg = JSON.parse(readFileSync(join(WORK, 'b/config.json'), 'utf8'));
-cfg.ociVersion = '1.1.0'; // crun 1.8.1 knows 1.1.0 at most; the same here
-cfg.root.path = join(WORK, 'b/rootfs');
-writeFileSync(join(WORK, 'b/config.json'), JSON.stringify(cfg));
-mkdirSync(join(WORK, 's'));
-writeFileSync(join(WORK, 's/config.json'), JSON.stringify({ ...cfg, process: { ...cfg.process, args: ['sleep', '100000'] } }));
-const B = join(WORK, 'b');
+const { B, S } = makeBundles(WORK);
 
 // stdio all /dev/null: a created or detached container inherits the runtime's
 // stdio, and a pipe there would not see EOF until the container exits.
@@ -109,7 +106,7 @@ const OPDEF = {
 if (OPS.includes('exec')) {
   for (const n of names) {
     call([...rt[n], 'delete', '--force', sleeper(n)]);
-    call([...rt[n], 'run', '--detach', '--bundle', join(WORK, 's'), sleeper(n)], { quiet: false });
+    call([...rt[n], 'run', '--detach', '--bundle', S, sleeper(n)], { quiet: false });
   }
 }
 
@@ -117,6 +114,35 @@ const samples = {}; // op -> name -> [{wall, cpu}]
 const ops = [...OPS, ...(WRAP.length && names.includes('crun') ? ['wrap'] : [])];
 for (const op of ops) samples[op] = Object.fromEntries(names.map((n) => [n, []]));
 let failed = 0;
+const meta = () => ({
+  date: new Date().toISOString(), runs: RUNS, parallel: PARALLEL, parallelRuns: PARALLEL_RUNS,
+  cgroup: hybrid ? 'v1 hybrid' : statfsSync('/sys/fs/cgroup').type === 0x63677270 ? 'v2' : 'v1',
+  load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+  versions,
+});
+const versions = Object.fromEntries(names.map((n) => {
+  const v = Bun.spawnSync([...rt[n].slice(0, -2), '--version'], { stdin: 'ignore', stderr: 'ignore' });
+  return [n, v.success ? v.stdout.toString().split('\n')[0] : '?'];
+}));
+const save = (par) => {
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify({ meta: meta(), names, samples, par }, null, 1));
+};
+// After every PROGRESS rounds: the samples so far to OUT, and one line per
+// operation of medians (wall / CPU, ms) and ocirun's wall ratios.
+function progress(done) {
+  save({});
+  const med = (xs) => { const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[(s.length >> 1) - 1] + s[s.length >> 1]) / 2) : NaN; };
+  console.error(`interleave: ${done}/${RUNS} rounds, medians so far (wall/CPU ms), saved to ${OUT}`);
+  for (const op of ops) {
+    const m = Object.fromEntries(names.map((n) => [n, ['wall', 'cpu'].map((k) => med(samples[op][n].map((x) => x[k])))]));
+    const cells = names.filter((n) => samples[op][n].length).map((n) => `${n} ${m[n][0].toFixed(1)}/${m[n][1].toFixed(1)}`);
+    const ratios = m.ocirun && op !== 'wrap' ? names.filter((n) => n !== 'ocirun' && samples[op][n].length)
+      .map((n) => `ocirun/${n} ${(m.ocirun[0] / m[n][0]).toFixed(2)}×/${(m.ocirun[1] / m[n][1]).toFixed(2)}×`) : [];
+    console.error(`  ${op.padEnd(6)} ${cells.join('  ')}${ratios.length ? `   ${ratios.join('  ')}` : ''}`);
+  }
+}
 try {
   for (let round = -WARMUP; round < RUNS; round++) {
     for (const op of ops) {
@@ -136,7 +162,7 @@ try {
       }
     }
     for (const n of names) del(rt[n]);
-    if (round >= 0 && (round + 1) % 10 === 0) console.error(`interleave: ${round + 1}/${RUNS} rounds`);
+    if (round >= 0 && ((round + 1) % PROGRESS === 0 || round + 1 === RUNS)) progress(round + 1);
   }
 
   // N at once: creates (then deleted, untimed), and execs into the sleeper.
@@ -155,20 +181,13 @@ try {
         const bad = codes.filter((c) => c !== 0).length;
         if (bad) { failed++; console.error(`interleave: ${n} ${PARALLEL} ${what}s at once: ${bad} failed`); }
         ((par[what] ??= {})[n] ??= []).push({ wall, cpu });
+        console.error(`interleave: ${n} ${PARALLEL} ${what}s at once: ${wall.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU`);
         if (what === 'create') await Promise.all(ids.map((id) => Bun.spawn([...p, 'delete', '--force', id], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' }).exited));
       }
     }
   }
 
-  mkdirSync(dirname(OUT), { recursive: true });
-  const meta = {
-    date: new Date().toISOString(), runs: RUNS, parallel: PARALLEL, parallelRuns: PARALLEL_RUNS,
-    cgroup: hybrid ? 'v1 hybrid' : statfsSync('/sys/fs/cgroup').type === 0x63677270 ? 'v2' : 'v1',
-    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
-    versions: Object.fromEntries(names.map((n) => [n, call([...rt[n].slice(0, -2), '--version']).ok ? Bun.spawnSync([...rt[n].slice(0, -2), '--version']).stdout.toString().split('\n')[0] : '?'])),
-  };
-  writeFileSync(OUT, JSON.stringify({ meta, names, samples, par }, null, 1));
+  save(par);
   execFileSync(process.execPath, [join(REPO, 'bench/interleave-report.mjs'), OUT], { stdio: 'inherit' });
 } finally {
   cleanup();

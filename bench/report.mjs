@@ -4,6 +4,7 @@
 // reads RESULTS_DIR/<op>-<runtime>.json (hyperfine --export-json),
 // launcher.json (hyperfine: bun -e 0 (or node's), ocirun --version) and
 // throughput-<runtime>.json ({n, runs: [{create_us, delete_us}]}).
+// Wall and CPU time per operation, ratios of ocirun to runc and to crun.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,35 +13,40 @@ if (!dir || runtimes.length === 0) {
   console.error('usage: report.mjs RESULTS_DIR RUNTIME...');
   process.exit(2);
 }
-const OPS = ['run', 'create', 'start', 'state', 'kill', 'delete', 'delete-stopped'];
+const OPS = ['run', 'create', 'start', 'state', 'kill', 'delete', 'delete-stopped', 'exec'];
 
 function load(op, rt) {
   const f = join(dir, `${op}-${rt}.json`);
   if (!existsSync(f)) return null;
   const r = JSON.parse(readFileSync(f, 'utf8')).results[0];
-  return { mean: r.mean * 1e3, stddev: (r.stddev ?? 0) * 1e3, median: r.median * 1e3, n: r.times.length };
+  // user + system: hyperfine's rusage of the command and what it reaped
+  return { mean: r.mean * 1e3, stddev: (r.stddev ?? 0) * 1e3, median: r.median * 1e3, n: r.times.length, cpu: (r.user + r.system) * 1e3 };
 }
 const fmt = (r) => (r ? `${r.mean.toFixed(2)} ± ${r.stddev.toFixed(2)}` : 'n/a');
 
-const hasRatio = runtimes.includes('runc') && runtimes.includes('ocirun');
-const header = ['operation', ...runtimes.map((rt) => `${rt} (ms)`)];
-if (hasRatio) header.push('ocirun/runc');
-const rows = [header];
-for (const op of OPS) {
-  const res = Object.fromEntries(runtimes.map((rt) => [rt, load(op, rt)]));
-  const row = [op, ...runtimes.map((rt) => fmt(res[rt]))];
-  if (hasRatio) {
-    row.push(res.runc && res.ocirun ? `${(res.ocirun.mean / res.runc.mean).toFixed(2)}×` : 'n/a');
-  }
-  rows.push(row);
+// ocirun against each other runtime measured (runc, crun)
+const others = runtimes.includes('ocirun') ? runtimes.filter((rt) => rt === 'runc' || rt === 'crun') : [];
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(rows[0]));
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const r of rows.slice(1)) console.log(line(r));
 }
-
-const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-const line = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-console.log(line(rows[0]));
-console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-for (const r of rows.slice(1)) console.log(line(r));
-console.log('\nmean ± stddev in milliseconds (hyperfine, timed command run without a shell, -N).');
+const res = Object.fromEntries(OPS.map((op) => [op, Object.fromEntries(runtimes.map((rt) => [rt, load(op, rt)]))]));
+const present = OPS.filter((op) => runtimes.some((rt) => res[op][rt]));
+table([
+  ['operation', ...runtimes.map((rt) => `${rt} (ms)`), ...others.map((o) => `ocirun/${o}`)],
+  ...present.map((op) => [op, ...runtimes.map((rt) => fmt(res[op][rt])), ...others.map((o) => ratio(res[op].ocirun?.mean, res[op][o]?.mean))]),
+]);
+console.log('\nmean ± stddev in milliseconds (hyperfine, timed command run without a shell, -N).\n');
+table([
+  ['CPU (user+sys)', ...runtimes.map((rt) => `${rt} (ms)`), ...others.map((o) => `ocirun/${o}`)],
+  ...present.map((op) => [op, ...runtimes.map((rt) => (res[op][rt] ? res[op][rt].cpu.toFixed(2) : 'n/a')), ...others.map((o) => ratio(res[op].ocirun?.cpu, res[op][o]?.cpu))]),
+]);
+console.log('\nmean CPU time per call in milliseconds: user+sys of the command and of the children it reaped'
+  + ' (hyperfine\'s rusage; for `run` that includes the container\'s `true`, for `create` not the init, which lives on).');
 
 const wrap = load('wrapper', 'crun');
 if (wrap) {
@@ -67,20 +73,11 @@ if (Object.keys(tp).length) {
   const n = Object.values(tp)[0].n;
   const runs = Object.values(tp)[0].runs.length;
   const cell = (rt, k) => (tp[rt] ? (median(tp[rt].runs.map((r) => r[k])) / 1e3).toFixed(0) : 'n/a');
-  const ratio = (k) => (tp.runc && tp.ocirun ? `${(median(tp.ocirun.runs.map((r) => r[k])) / median(tp.runc.runs.map((r) => r[k]))).toFixed(2)}×` : 'n/a');
-  const th = [`${n} at once`, ...runtimes.map((rt) => `${rt} (ms)`)];
-  if (hasRatio) th.push('ocirun/runc');
-  const trows = [th];
-  for (const [k, label] of [['create_us', 'create'], ['delete_us', 'delete --force']]) {
-    const r = [label, ...runtimes.map((rt) => cell(rt, k))];
-    if (hasRatio) r.push(ratio(k));
-    trows.push(r);
-  }
-  const tw = th.map((_, i) => Math.max(...trows.map((r) => r[i].length)));
-  const tline = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(tw[i]) : c.padStart(tw[i]))).join(' | ')} |`;
+  const med = (rt, k) => (tp[rt] ? median(tp[rt].runs.map((r) => r[k])) : 0);
   console.log('\n## Throughput\n');
-  console.log(tline(trows[0]));
-  console.log(`|${tw.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const r of trows.slice(1)) console.log(tline(r));
+  table([
+    [`${n} at once`, ...runtimes.map((rt) => `${rt} (ms)`), ...others.map((o) => `ocirun/${o}`)],
+    ...[['create_us', 'create'], ['delete_us', 'delete --force']].map(([k, label]) => [label, ...runtimes.map((rt) => cell(rt, k)), ...others.map((o) => ratio(med('ocirun', k), med(o, k)))]),
+  ]);
   console.log(`\nwall time until all ${n} calls (distinct ids, started together in the background) finished; median of ${runs}.`);
 }

@@ -31,6 +31,9 @@
 #                                  which runc kills, then sleeps 100 ms)
 #   delete-stopped  delete ID     (prepare: create, start, wait until `true` has
 #                                  exited: the delete engines make, after the exit)
+#   exec    exec ID-sleep-NAME true   (into a running `sleep`, started once)
+# each as wall time (mean ± stddev) and CPU time (user+sys of the command and
+# what it reaped, hyperfine's rusage), with the ratios ocirun/runc, ocirun/crun
 # then, for ocirun only:
 #   launcher  `bin/ocirun --version` against a bare `bun -e 0` of the pinned
 #             bun that dist/ocirun-bun is made of (what the native front +
@@ -55,7 +58,7 @@ RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
 OCIRUN="${OCIRUN:-$REPO/bin/ocirun}"
 OUT="${BENCH_OUT:-$REPO/bundles/bench-results}"
-OPS=(run create start state kill delete delete-stopped)
+OPS=(run create start state kill delete delete-stopped exec)
 PHASE_RUNS="${PHASE_RUNS:-20}"
 THROUGHPUT="${THROUGHPUT:-50}"
 THROUGHPUT_RUNS="${THROUGHPUT_RUNS:-3}"
@@ -108,7 +111,7 @@ cleanup() {
   local rc=$? name
   set +e
   for name in "${!PREFIX[@]}"; do
-    for id in "$ID" "$ID-check" "${TP_IDS[@]}"; do
+    for id in "$ID" "$ID-check" "$ID-sleep-$name" "${TP_IDS[@]}"; do
       sh -c "${PREFIX[$name]} delete --force $id" </dev/null >/dev/null 2>&1
     done
   done
@@ -123,12 +126,17 @@ BUNDLE="$WORK/bundle"
 bash "$REPO/scripts/make-bundle.sh" "$BUNDLE" -- true </dev/null
 # crun 1.8.1 (Debian 12) rejects ociVersion 1.2.0 ("unknown version
 # specified"); 1.1.0 is accepted by all three and means the same here.
+# The same rootfs running `sleep` for exec.
+mkdir -p "$WORK/sleep"
 node -e '
-  const fs = require("fs"), f = process.argv[1];
+  const fs = require("fs"), [f, sleep] = process.argv.slice(1);
   const s = JSON.parse(fs.readFileSync(f, "utf8"));
   s.ociVersion = "1.1.0";
+  s.root.path = require("path").resolve(require("path").dirname(f), s.root.path);
   fs.writeFileSync(f, JSON.stringify(s, null, "\t") + "\n");
-' -- "$BUNDLE/config.json"
+  s.process.args = ["sleep", "100000"];
+  fs.writeFileSync(sleep, JSON.stringify(s, null, "\t") + "\n");
+' -- "$BUNDLE/config.json" "$WORK/sleep/config.json"
 
 q() { printf '%q' "$1"; }
 
@@ -199,6 +207,7 @@ bench() {
     kill)   args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p kill $ID KILL") ;;
     delete) args+=(--prepare "sh $hook-create.sh" --cleanup "sh $hook-del.sh" "$p delete $ID") ;;
     delete-stopped) args+=(--prepare "sh $hook-stopped.sh" --cleanup "sh $hook-del.sh" "$p delete $ID") ;;
+    exec)   args+=("$p exec $ID-sleep-$name true") ;;
     wrapper) args+=("$CRUN_WRAP true") ;;
   esac
   echo
@@ -213,7 +222,13 @@ bench() {
 log "runs=$RUNS warmup=$WARMUP runtimes=${NAMES[*]} results=$OUT"
 for op in "${OPS[@]}"; do
   for name in "${NAMES[@]}"; do
+    if [[ $op == exec ]] && ! sh -c "${PREFIX[$name]} run --detach --bundle $(q "$WORK/sleep") $ID-sleep-$name" </dev/null >/dev/null 2>&1; then
+      log "$name exec: could not start the container to exec into"
+      FAILED+=("$name exec")
+      continue
+    fi
     bench "$op" "$name"
+    [[ $op == exec ]] && sh -c "${PREFIX[$name]} delete --force $ID-sleep-$name" </dev/null >/dev/null 2>&1
   done
 done
 if [[ -n "$CRUN_WRAP" && " ${NAMES[*]} " == *" crun "* ]]; then

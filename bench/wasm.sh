@@ -4,6 +4,8 @@
 # container's memory cgroup (v1 memory.max_usage_in_bytes, or v2
 # memory.peak), read after the process exited and before delete.
 # Not part of the test suite. Needs root, wat2wasm (Debian wabt), hyperfine.
+# ocirun only: Debian's crun has no wasm handler (`crun --version` lists no
+# +WASM:...), and runc runs no wasm.
 #
 #   bash bench/wasm.sh            RUNS=N (default 20)
 set -euo pipefail
