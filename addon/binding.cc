@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "plan.h"
+#include "init-stack.h"
 #include "scm.h"
 #include "bpf.h"
 #include "criu.h"
@@ -271,6 +272,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     s.plan.seccomp_len = (int)(b.Length() / 8);  // sizeof(struct sock_filter)
     s.plan.seccomp_flags = (unsigned)get_num(info[0].As<Napi::Object>(), "seccompFlags");
   }
+
+  InitStack stack;
+  if (s.plan.fork_needed) s.plan.init_stack = stack.map();
 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -90,6 +90,10 @@ struct Plan {
   const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"
   int sync_fd;              // child's end
   int sync_parent_fd;       // parent's end (closed in the child)
+  // With fork_needed: the top of a stack (mapped by the parent, guard page
+  // below) on which the real init runs in the first child's memory
+  // (CLONE_VM): no copy of that memory's page tables. NULL: a plain fork.
+  void* init_stack;
 
   // filesystem
   int setup_rootfs;         // the rootfs is ours to set up (create; not exec)

@@ -264,6 +264,18 @@ void close_inherited() {
   syscall(SYS_close_range, from, ~0U, 0);
 }
 
+// The real init after the fork: once the first child (which sent our pid)
+// is gone, which closes the gate's write end, it goes on. Never returns.
+[[noreturn]] static int real_init(void* arg) {
+  int* gate = static_cast<int*>(arg);
+  close(gate[1]);
+  char c;
+  while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
+  close(gate[0]);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  run_init();
+}
+
 }  // namespace child
 
 using namespace child;
@@ -323,17 +335,21 @@ void child_main(const Plan* plan) {
     // our pid written to --pid-file, and the engine would reap us (status 0).
     int gate[2];
     if (pipe2(gate, O_CLOEXEC) < 0) die_errno("pipe");
-    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    // The real init shares our memory (CLONE_VM) on the stack the parent
+    // mapped for it: a fork would copy the page tables of everything the
+    // runtime had mapped (bun's are ~260 KiB), charged to the container's
+    // cgroup, which we are in by now. It touches nothing of ours before we
+    // are gone (it waits on the gate), and its execve leaves this memory.
+    // Without CLONE_VFORK: we send PID and exit while it waits.
+    pid_t pid = P->init_stack
+        ? (pid_t)clone(real_init, P->init_stack, CLONE_VM | SIGCHLD, gate)
+        : (pid_t)syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid < 0) die_errno("clone init");
     if (pid > 0) {
       send_msg(SYNC_PID, pid, 0, nullptr);
       _exit(0);
     }
-    close(gate[1]);
-    char c;
-    while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
-    close(gate[0]);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    real_init(gate);
   }
   run_init();
 }

@@ -32,6 +32,7 @@
 #include <linux/seccomp.h>
 
 #include "../plan.h"
+#include "../init-stack.h"
 #include "front.h"
 
 using ocirun::Plan;
@@ -445,6 +446,8 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
   for (int i = 0; i < x->args.n; i++) tramp[3 + i] = x->args.v[i];
   P.tramp_argv = tramp;
 
+  ocirun::InitStack stack;
+  P.init_stack = stack.map();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -1;
   P.sync_fd = sv[1];
