@@ -35,6 +35,22 @@ const userns = (c) => {
   c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
 };
+/** A process in a mount namespace of its own (ctx.other, ctx.otherNs), for cases that join it by path. */
+async function mountNsHolder(ctx) {
+  const p = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '60'], { stdio: 'ignore' });
+  ctx.cleanups.push(() => p.kill('SIGKILL'));
+  const host = fs.readlinkSync('/proc/self/ns/mnt');
+  for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/mnt`) === host; } catch { return true; } })(); i++) {
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  ctx.other = p.pid;
+  ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/mnt`);
+}
+const joinMountNs = (c, ctx) => {
+  c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+};
+/** The holder's mountinfo lines under the case's bundle. */
+const holderMountsOf = (ctx) => fs.readFileSync(`/proc/${ctx.other}/mountinfo`, 'utf8').split('\n').filter((l) => l.includes(fs.realpathSync(ctx.bundle)));
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
 /** Native syscall numbers by name (kernel headers, x86_64). */
 const SYSNR = (() => {
@@ -735,18 +751,9 @@ export const cases = [
   {
     field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root', tag: 'nsmnt',
     mode: 'detached', copyRootfs: true,
-    setup: async (ctx) => {
-      const p = spawn('unshare', ['--mount', 'sleep', '60'], { stdio: 'ignore' });
-      ctx.cleanups.push(() => p.kill('SIGKILL'));
-      const host = fs.readlinkSync('/proc/self/ns/mnt');
-      for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/mnt`) === host; } catch { return true; } })(); i++) {
-        await new Promise((res) => setTimeout(res, 10));
-      }
-      ctx.other = p.pid;
-      ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/mnt`);
-    },
+    setup: mountNsHolder,
     edit: (c, ctx) => {
-      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+      joinMountNs(c, ctx);
       c.process.args = ['sleep', '30'];
     },
     check: (r, ctx) => {
@@ -756,6 +763,35 @@ export const cases = [
         .eq(fs.readFileSync(`/proc/${r.pid}/root/etc/hostname`, 'utf8').trim(), 'ocirun', 'the container\'s root')
         .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root').problems;
     },
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'joined by path with mounts: made in that namespace, undone at delete', tag: 'nsmnt',
+    mode: 'lifecycle', copyRootfs: true,
+    setup: mountNsHolder,
+    edit: (c, ctx) => {
+      joinMountNs(c, ctx);
+      addTmpfs(c, '/joined');
+      c.process.args = ['true'];
+    },
+    created: (r, ctx) => { r.holderMountsCreated = holderMountsOf(ctx); },
+    check: (r, ctx) => {
+      const rootfs = `${fs.realpathSync(ctx.bundle)}/rootfs`;
+      return expect(r).ran().eq(r.start?.status, 0, 'start').eq(r.del?.status, 0, 'delete')
+        .ok((r.holderMountsCreated ?? []).some((l) => l.split(' ')[4] === `${rootfs}/joined`), `the tmpfs in the joined namespace while created: ${short((r.holderMountsCreated ?? []).join('\n'))}`)
+        .eq(holderMountsOf(ctx), [], 'mounts left in the joined namespace after delete')
+        .eq(hostMountsOf(rootfs), [], 'host mounts under the rootfs').problems;
+    },
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'joined by path, create fails (createRuntime hook): no mount left in that namespace', tag: 'nsmnt',
+    mode: 'create', copyRootfs: true,
+    setup: mountNsHolder,
+    edit: (c, ctx) => {
+      joinMountNs(c, ctx);
+      addTmpfs(c, '/joined');
+      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] };
+    },
+    check: (r, ctx) => expect(r).refused(/hook|exit|status/i).eq(holderMountsOf(ctx), [], 'mounts left in the joined namespace').problems,
   },
   // -------------------------------------------------------------- v1.3
   ...[

@@ -141,8 +141,9 @@ export function create(store: Store, o: CreateOptions): Created {
     cgroup: cgroupLoc,
     ownPidNs: ns.isNew('pid'),
     // (spawnContainer makes the init set up the rootfs; without a mount
-    // namespace those mounts land in ours: note what was there before.)
-    hostRootfs: ns.has('mount') ? undefined : noteHostRootfs(rootfs),
+    // namespace of its own those mounts land in ours or the joined one:
+    // note what was there before.)
+    hostRootfs: ns.isNew('mount') ? undefined : noteHostRootfs(rootfs, ns.joins.find((j) => j.type === 'mount')?.path),
     creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
   };
   const fds: number[] = [];
