@@ -99,7 +99,8 @@ void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
     op.propagation = (unsigned long)get_num(m, "propagation");
     op.recursive = get_bool(m, "recursive");
     op.remount = get_bool(m, "remount");
-    op.rro = get_bool(m, "rro");
+    op.rec_set = (uint64_t)get_num(m, "recSet");
+    op.rec_clr = (uint64_t)get_num(m, "recClr");
     op.idmap_userns_fd = (int)get_num(m, "idmapUsernsFd", -1);
     out.push_back(op);
   }

@@ -51,6 +51,15 @@ const joinMountNs = (c, ctx) => {
 };
 /** The holder's mountinfo lines under the case's bundle. */
 const holderMountsOf = (ctx) => fs.readFileSync(`/proc/${ctx.other}/mountinfo`, 'utf8').split('\n').filter((l) => l.includes(fs.realpathSync(ctx.bundle)));
+/** config.md's MUST mount options, with what mountinfo then shows ("!x": x must not show). */
+const MUST_MOUNT_OPTIONS = [
+  ['async', ['!sync']], ['atime', ['relatime']], ['defaults', ['rw']], ['dev', ['!nodev']], ['diratime', ['!nodiratime']],
+  ['dirsync', ['dirsync']], ['exec', ['!noexec']], ['iversion', []], ['lazytime', ['lazytime']], ['loud', []],
+  ['noatime', ['noatime']], ['nodev', ['nodev']], ['nodiratime', ['nodiratime']], ['noexec', ['noexec']],
+  ['noiversion', []], ['nolazytime', ['!lazytime']], ['norelatime', []], ['nostrictatime', ['relatime']],
+  ['nosuid', ['nosuid']], ['relatime', ['relatime']], ['ro', ['ro']], ['rw', ['rw']], ['silent', []],
+  ['strictatime', ['!relatime', '!noatime']], ['suid', ['!nosuid']], ['sync', ['sync']],
+];
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
 /** Native syscall numbers by name (kernel headers, x86_64). */
 const SYSNR = (() => {
@@ -543,6 +552,43 @@ export const cases = [
       sh(c, 'cat /proc/self/mountinfo');
     },
     check: (r) => expect(r).ran().eq(mountLine(r.stdout, '/mnt/own')?.optional, '', '/mnt/own optional fields').problems,
+  },
+  // config.md "Mounts": the option strings runtimes MUST (and SHOULD, the
+  // recursive ones) implement. One tmpfs per option; what mount(8) gives it
+  // must show in the container's mountinfo (per-mount and superblock fields).
+  {
+    field: 'mounts[].options', name: 'every MUST option of config.md is accepted and applied', tag: 'mopt', copyRootfs: true,
+    edit: (c) => {
+      MUST_MOUNT_OPTIONS.forEach(([o], i) => c.mounts.push({ destination: `/mo/${i}`, type: 'tmpfs', source: 'tmpfs', options: [o] }));
+      sh(c, 'cat /proc/self/mountinfo');
+    },
+    check: (r) => {
+      const e = expect(r).ran();
+      MUST_MOUNT_OPTIONS.forEach(([o, want], i) => {
+        const l = mountLine(r.stdout, `/mo/${i}`);
+        const words = l ? [...l.opts.split(','), ...l.line.split(' - ')[1].split(' ')[2].split(',')] : [];
+        e.ok(!!l, `${o}: mounted`);
+        for (const w of want) e.ok(!l || (w.startsWith('!') ? !words.includes(w.slice(1)) : words.includes(w)), `${o}: ${w} in ${words.join(',')}`);
+      });
+      return e.problems;
+    },
+  },
+  {
+    field: 'mounts[].options', name: 'recursive rnoexec/rnosuid/rnodev/rnoatime/rnodiratime/rnosymfollow reach submounts; rrw after rro wins', tag: 'mopt', copyRootfs: true,
+    setup: (ctx) => { ctx.host = sharedHostMount(ctx.cleanups); },
+    edit: (c, ctx) => {
+      c.mounts.push({ destination: '/mnt/rec', type: 'bind', source: ctx.host.dir, options: ['rbind', 'rnoexec', 'rnosuid', 'rnodev', 'rnoatime', 'rnodiratime', 'rnosymfollow'] });
+      c.mounts.push({ destination: '/mnt/rw', type: 'bind', source: ctx.host.dir, options: ['rbind', 'rro', 'rrw'] });
+      sh(c, 'cat /proc/self/mountinfo; touch /mnt/rw/sub/a && echo sub-writable');
+    },
+    check: (r) => {
+      const e = expect(r).ran().out(/^sub-writable$/m);
+      for (const m of ['/mnt/rec', '/mnt/rec/sub']) {
+        const opts = mountLine(r.stdout, m)?.opts.split(',') ?? [];
+        for (const w of ['noexec', 'nosuid', 'nodev', 'noatime', 'nodiratime', 'nosymfollow']) e.ok(opts.includes(w), `${m}: ${w} in ${opts.join(',')}`);
+      }
+      return e.problems;
+    },
   },
   {
     field: 'root.readonly', name: 'true: / is ro', tag: 'rootro',

@@ -208,16 +208,6 @@ void do_mount(int rootfd, const MountOp& m) {
     close(src);
     close(fd);
     if (m.remount) remount_bind(rootfd, m.target, m.flags);
-    if (m.rro) {
-      // A plain remount only makes the top mount read-only; mount_setattr
-      // with AT_RECURSIVE covers every submount too (Linux >= 5.12).
-      int t = open_in_root(rootfd, m.target);
-      if (t < 0) die_errno("reopen mount target ", m.target);
-      struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0};
-      if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
-        die_errno("make ", m.target, " recursively read-only");
-      close(t);
-    }
   } else {
     if (proc_or_sys(m.fstype)) {
       // The CVE-2019-16884 class: a /proc or /sys that is a symlink (or a
@@ -235,6 +225,17 @@ void do_mount(int rootfd, const MountOp& m) {
     if (mount(m.source, fp.s, m.fstype, m.flags, m.data[0] ? m.data : nullptr) < 0)
       die_errno("mount ", m.fstype, " to rootfs at ", m.target);
     close(fd);
+  }
+  if (m.rec_set || m.rec_clr) {
+    // The r* options (rro, rnoexec, ...): a remount only changes the top
+    // mount; mount_setattr with AT_RECURSIVE covers every submount too
+    // (Linux >= 5.12; EINVAL for a bad access-time combination).
+    int t = open_in_root(rootfd, m.target);
+    if (t < 0) die_errno("reopen mount target ", m.target);
+    struct { uint64_t set, clr, propagation, userns_fd; } attr = {m.rec_set, m.rec_clr, 0, 0};
+    if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+      die_errno("set recursive mount options (rro, rnoexec, ...) on ", m.target);
+    close(t);
   }
   set_propagation(rootfd, m.target, m.propagation);
 }
