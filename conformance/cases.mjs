@@ -759,6 +759,11 @@ export const cases = [
     check: (r) => expect(r).ran().out(/^monotonic\s+1000\s+0$/m).problems,
   },
   {
+    field: 'hostname', name: 'empty: left as the new uts namespace got it (the runtime\'s), as runc and crun', tag: 'uts',
+    edit: (c) => { c.hostname = ''; c.domainname = ''; sh(c, 'hostname; cat /proc/sys/kernel/domainname'); },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), [os.hostname(), fs.readFileSync('/proc/sys/kernel/domainname', 'utf8').trim()], 'hostname, domainname').problems,
+  },
+  {
     field: 'domainname', name: 'example.org', tag: 'uts',
     edit: (c) => { c.domainname = 'example.org'; sh(c, 'cat /proc/sys/kernel/domainname'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), 'example.org', 'domainname').problems,

@@ -144,8 +144,9 @@ export function buildPlan(
     lateMounts: m.lateMounts,
     devices: m.devices,
     symlinks: m.symlinks,
-    hostname: ns.has('uts') ? spec.hostname : undefined,
-    domainname: ns.has('uts') ? spec.domainname : undefined,
+    // An empty one is not set (runc, crun): the new uts namespace keeps the runtime's.
+    hostname: ns.has('uts') && spec.hostname ? spec.hostname : undefined,
+    domainname: ns.has('uts') && spec.domainname ? spec.domainname : undefined,
     consoleFd: process.terminal ? fds.consoleFd : -1,
     noProcess: !spec.process,
     preserveFds: opts.preserveFds ?? 0,
