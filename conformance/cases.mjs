@@ -695,6 +695,26 @@ export const cases = [
       return expect(r).refused(/hook|exit|status/i).eq(cg, '', 'cgroups left').problems;
     },
   },
+  // runtime.md lifecycle 3-5: a failing prestart, createRuntime or
+  // createContainer hook: error, stop the container, "continue the lifecycle
+  // at step 12": destroy it, then (13) the poststop hooks (as runc does).
+  ...['prestart', 'createRuntime', 'createContainer'].map((phase) => ({
+    field: 'hooks', name: `failing ${phase}: create fails, the poststop hooks still run (state "stopped")`, tag: 'hooks', mode: 'create',
+    setup: (ctx) => fs.chmodSync(ctx.tmp, 0o777),
+    edit: (c, ctx) => {
+      c.hooks = {
+        [phase]: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }],
+        poststop: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${ctx.tmp}/poststop`] }],
+      };
+    },
+    check: (r, ctx) => {
+      const f = `${ctx.tmp}/poststop`;
+      const st = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8') || '{}') : undefined;
+      return expect(r).refused(/hook|exit|status/i).ok(!!st, 'the poststop hook ran')
+        .eq(st?.status, st ? 'stopped' : undefined, 'its state\'s status').eq(st?.id, st ? ctx.id : undefined, 'its state\'s id')
+        .eq(r.state, undefined, 'container left').problems;
+    },
+  })),
   {
     field: 'hooks', name: 'hooks exiting 0 without reading stdin succeed (12 hooks)', tag: 'hooks', mode: 'lifecycle',
     edit: (c) => {

@@ -149,6 +149,9 @@ export function create(store: Store, o: CreateOptions): Created {
   const fds: number[] = [];
   let cg: CgroupManager | undefined;
   let initPid = 0;
+  // runtime.md: from the prestart hooks on (step 3), a failure stops the
+  // container and continues at step 12: destroy it, then the poststop hooks.
+  let pastStep2 = false;
   try {
     store.write(record);
     trace('state dir written');
@@ -240,6 +243,7 @@ export function create(store: Store, o: CreateOptions): Created {
         // being built); these hooks are steps 3-5, after it: the container is
         // "created" (as crun; runc says "creating").
         const state = { ociVersion: spec.ociVersion, id: o.id, status: 'created' as const, pid, bundle, annotations: spec.annotations };
+        pastStep2 = true;
         hostHooks(spec.hooks, 'prestart', state);
         hostHooks(spec.hooks, 'createRuntime', state);
         containerHooks(spec.hooks, 'createContainer', state, pid);
@@ -248,6 +252,7 @@ export function create(store: Store, o: CreateOptions): Created {
     });
     fds.push(spawned.syncFd);
     initPid = spawned.pid;
+    pastStep2 = true;
     testPoint('create:ready');
 
     record.pid = initPid;
@@ -275,6 +280,8 @@ export function create(store: Store, o: CreateOptions): Created {
     }
     undoHostMounts(record.hostRootfs);
     store.remove(o.id);
+    // (a failing poststop hook is only a warning: the error stays create's)
+    if (pastStep2) hostHooks(spec.hooks, 'poststop', { ociVersion: spec.ociVersion, id: o.id, status: 'stopped', pid: 0, bundle, annotations: spec.annotations }, logWarn);
     throw e;
   } finally {
     fds.forEach(closeQuiet);
