@@ -340,6 +340,21 @@ export const cases = [
     },
     check: (r) => expect(r).ran().out(/^mkdir=1$/m).match(r.stderr, /'\/tmp\/x': Permission denied/, 'mkdir error').problems,
   },
+  // config-linux.md: errnoRet / defaultErrnoRet with an action that has no
+  // errno: "the runtime MUST print and error and fail" (crun does; runc 1.1
+  // ignores it).
+  ...[
+    ['errnoRet with SCMP_ACT_ALLOW', (s) => { s.syscalls[0].action = 'SCMP_ACT_ALLOW'; s.syscalls[0].errnoRet = 5; }, /syscalls\[0\]\.errnoRet/],
+    ['errnoRet with SCMP_ACT_KILL', (s) => { s.syscalls[0].action = 'SCMP_ACT_KILL'; s.syscalls[0].errnoRet = 5; }, /syscalls\[0\]\.errnoRet/],
+    ['defaultErrnoRet with defaultAction SCMP_ACT_ALLOW', (s) => { s.defaultAction = 'SCMP_ACT_ALLOW'; s.defaultErrnoRet = 5; }, /defaultErrnoRet/],
+  ].map(([name, change, re]) => ({
+    field: 'linux.seccomp', name: `${name}: an error`, tag: 'scmp', mode: 'create',
+    edit: (c) => {
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }, { names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
+      change(c.linux.seccomp);
+    },
+    check: (r) => expect(r).refused(re).problems,
+  })),
   {
     field: 'linux.seccomp', name: 'args SCMP_CMP_EQ', tag: 'scmp',
     edit: (c) => {
