@@ -879,6 +879,32 @@ export const cases = [
     },
     check: (r, ctx) => expect(r).refused(/hook|exit|status/i).eq(holderMountsOf(ctx), [], 'mounts left in the joined namespace').problems,
   },
+  // config-linux.md: "The runtime MUST generate an error if path is not
+  // associated with a namespace of type type."
+  {
+    field: 'linux.namespaces[].path', name: 'a network namespace given as ipc: an error naming it', tag: 'nspath', mode: 'create',
+    setup: async (ctx) => {
+      const p = spawn('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' });
+      ctx.cleanups.push(() => p.kill('SIGKILL'));
+      const host = fs.readlinkSync('/proc/self/ns/net');
+      for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/net`) === host; } catch { return true; } })(); i++) {
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      ctx.other = p.pid;
+    },
+    edit: (c, ctx) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${ctx.other}/ns/net` } : n));
+    },
+    check: (r, ctx) => expect(r).refused(new RegExp(`/proc/${ctx.other}/ns/net.*ipc|ipc.*/proc/${ctx.other}/ns/net`)).problems,
+  },
+  {
+    field: 'linux.namespaces[].path', name: 'a file that is no namespace: an error naming it', tag: 'nspath', mode: 'create',
+    edit: (c, ctx) => {
+      fs.writeFileSync(`${ctx.tmp}/not-a-ns`, '');
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'uts' ? { type: 'uts', path: `${ctx.tmp}/not-a-ns` } : n));
+    },
+    check: (r, ctx) => expect(r).refused(new RegExp(`${ctx.tmp}/not-a-ns`)).problems,
+  },
   // -------------------------------------------------------------- v1.3
   ...[
     ['linux.intelRdt', (c) => { c.linux.intelRdt = { closID: 'grp1', l3CacheSchema: 'L3:0=f' }; }, /intelRdt|resctrl|rdt/i],

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
 import { buildPlan, type PlanHost } from '../plan/build';
-import { planNamespaces } from '../plan/namespaces';
+import { planNamespaces, NS_PROC_NAME } from '../plan/namespaces';
 import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
 import { locateCgroup, openCgroup, ownCgroupLocation, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
@@ -176,13 +176,20 @@ export function create(store: Store, o: CreateOptions): Created {
     testPoint('create:cgroup');
 
     const joinFds = ns.joins.map((j) => {
+      let fd: number;
       try {
-        const fd = fs.openSync(j.path, 'r');
+        fd = fs.openSync(j.path, 'r');
         fds.push(fd);
-        return fd;
       } catch (e) {
         throw new RuntimeError(`linux.namespaces: open ${j.type} namespace ${j.path}: ${(e as Error).message}`);
       }
+      // config-linux.md: a path that is not a namespace of that type MUST be
+      // an error (an nsfs fd's link reads "ipc:[4026531839]").
+      const is = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (!is.startsWith(`${NS_PROC_NAME[j.type]}:[`)) {
+        throw new RuntimeError(`linux.namespaces: ${j.path} is not a ${j.type} namespace (${/^\w+:\[\d+\]$/.test(is) ? `it is ${is}` : 'not a namespace file'})`);
+      }
+      return fd;
     });
     const a = addon();
     const consoleFd = !spec.process?.terminal ? -1
