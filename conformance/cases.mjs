@@ -703,6 +703,23 @@ export const cases = [
       .ok(!r.killedByHarness, 'the container stopped without a kill').problems,
   },
   {
+    // runtime.md lifecycle 7: "If any startContainer hook fails, the runtime
+    // MUST generate an error, stop the container" (runc and crun stop it too).
+    field: 'hooks', name: 'failing startContainer hook: start fails, the program never runs, the container is stopped', tag: 'hooks', mode: 'lifecycle',
+    setup: (ctx) => fs.chmodSync(ctx.tmp, 0o777),
+    edit: (c, ctx) => {
+      c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 4'] }] };
+      c.mounts.push({ destination: '/out', type: 'bind', source: ctx.tmp, options: ['rbind'] });
+      sh(c, 'touch /out/program-ran; sleep 30');
+    },
+    stopTimeoutMs: 3000,
+    check: (r, ctx) => expect(r).ok(r.create?.status === 0, 'create').ok(r.start?.status !== 0, 'start fails')
+      .match(r.start?.stderr, /startContainer/, 'the error names the hook')
+      .ok(!r.killedByHarness, 'the container stopped without a kill')
+      .ok(!fs.existsSync(`${ctx.tmp}/program-ran`), 'the program did not run')
+      .eq(r.del?.status, 0, 'delete').problems,
+  },
+  {
     field: 'hooks', name: 'failing createRuntime: create fails, nothing left', tag: 'hooks', mode: 'create',
     edit: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; },
     check: (r, ctx) => {
