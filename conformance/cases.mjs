@@ -237,6 +237,18 @@ export const cases = [
     check: (r) => expect(r).ran().eq(lines(r.stdout), ['uid=1000(user) gid=1000(user) groups=5(tty),65534(nogroup)', '0077'], 'id; umask').problems,
   },
   {
+    // config.md leaves it to the caller's umask ("should", lowercase); runc and
+    // crun set 0022, and a host whose root umask is 077 must not make every
+    // file a container writes private.
+    field: 'process.user.umask', name: 'unset: 0022 (as runc and crun), the runtime\'s own being 0077', tag: 'user',
+    setup: (ctx) => {
+      const old = process.umask(0o077);
+      ctx.cleanups.push(() => process.umask(old));
+    },
+    edit: (c) => { delete c.process.user.umask; sh(c, 'umask'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), '0022', 'umask').problems,
+  },
+  {
     field: 'process.oomScoreAdj', name: '500', tag: 'oom',
     edit: (c) => { c.process.oomScoreAdj = 500; sh(c, 'cat /proc/self/oom_score_adj'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), '500', 'oom_score_adj').problems,

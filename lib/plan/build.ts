@@ -65,7 +65,9 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
     gid: p.user.gid,
     groups: p.user.additionalGids ?? [],
     setGroups: true,
-    umask: p.user.umask ?? -1,
+    // Unset: 0022, as runc and crun (config.md's lowercase "should" would
+    // keep the caller's; a root umask of 077 would make every file private).
+    umask: p.user.umask ?? 0o022,
     noNewPrivileges: !!p.noNewPrivileges,
     setCaps: true,
     capBounding: caps.bounding.toString(),
