@@ -247,6 +247,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.exe_path = ep.IsString() ? s.str(ep.As<Napi::String>().Utf8Value()) : nullptr;
   p.start_fd = (int)get_num(o, "startFd", -1);
   p.is_exec = get_bool(o, "isExec");
+  p.root_fd = (int)get_num(o, "rootFd", -1);
 
   p.joins = s.joins.data(); p.njoins = (int)s.joins.size();
   p.mounts = s.mounts.data(); p.nmounts = (int)s.mounts.size();

@@ -85,6 +85,7 @@ struct Plan {
   int unshare_flags;        // CLONE_NEW* made after GO, after joining `joins`
   int fork_needed;          // pid/time namespaces apply to children: fork the real init
   NsJoin* joins; int njoins;
+  int root_fd;              // exec into a chroot'd container: its root (/proc/<init>/root), entered after the joins; -1 none
   int userns_new;           // parent writes the id maps; child becomes root in it
   int dumpable_until_go;    // rootless parent: /proc/<pid>/uid_map is only its to open while we are dumpable
   int timens_new;

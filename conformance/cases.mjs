@@ -879,6 +879,24 @@ export const cases = [
         .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root').problems;
     },
   },
+  // exec joins the container: its root too, when that is a chroot in a mount
+  // namespace that is not the container's own.
+  ...[
+    ['not listed', (c) => withoutNs(c, 'mount')],
+    ['joined by path', joinMountNs],
+  ].map(([how, nsEdit]) => ({
+    field: 'linux.namespaces (mount)', name: `${how}: exec runs in the container's root and cwd`, tag: 'nsmnt',
+    mode: 'detached', copyRootfs: true,
+    setup: mountNsHolder,
+    edit: (c, ctx) => {
+      nsEdit(c, ctx);
+      c.process.args = ['sleep', '30'];
+    },
+    check: (r, ctx) => {
+      const x = invoke(ctx.runtime, ctx.root, ['exec', '--cwd', '/etc', ctx.id, 'sh', '-c', 'cat hostname; ls /proc/self/fd >/dev/null && echo proc']);
+      return expect(r).ran().eq(x.status, 0, `exec status (${x.stderr.trim()})`).eq(lines(x.stdout), ['ocirun', 'proc'], 'exec saw').problems;
+    },
+  })),
   {
     field: 'linux.namespaces (mount)', name: 'joined by path with mounts: made in that namespace, undone at delete', tag: 'nsmnt',
     mode: 'lifecycle', copyRootfs: true,

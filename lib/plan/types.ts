@@ -52,6 +52,8 @@ export interface SpawnPlan {
   timeNsNew: boolean;
   timeNsOffsets: string;
   joins: NsJoin[];
+  /** exec into a container that is a chroot (no mount namespace of its own): its root, /proc/<init>/root; -1/absent: none. */
+  rootFd?: number;
 
   setupRootfs: boolean;
   /** The mount namespace is not the container's own (none configured, or joined by path): chroot, leave "/" alone. */

@@ -10,7 +10,7 @@ import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
 import { isRootless } from '../rootless/detect';
 import { planProcess } from '../plan/build';
-import { joinPlan } from './join';
+import { joinPlan, isChroot } from './join';
 import { capBounding, capLast, homeIn } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
@@ -63,7 +63,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     }
     if (isRootless()) checkRootlessProcess(o.process);
     const proc = planProcess(o.process, capLast(), logWarn, 'process', (uid) => homeIn(record.rootfs, uid), capBounding());
-    const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds }, fds);
+    const plan = joinPlan(record.pid, proc, { consoleFd, preserveFds: o.preserveFds, chroot: isChroot(spec) }, fds);
     noSetgroupsIfDenied(plan, false, record.pid);
     const oomScoreAdj = isRootless() ? rootlessOom(plan) : undefined;
     if (oomScoreAdj !== undefined) plan.dumpableUntilGo = true;

@@ -2,7 +2,7 @@
 // hooks that run in the container's namespaces): every namespace of the
 // container's init that is not ours, user first, no rootfs setup.
 import * as fs from 'node:fs';
-import type { NamespaceType } from '../config/types';
+import type { NamespaceType, Spec } from '../config/types';
 import { NS_FLAG, NS_PROC_NAME } from '../plan/namespaces';
 import type { SpawnPlan } from '../plan/types';
 import type { planProcess } from '../plan/build';
@@ -30,7 +30,16 @@ export interface JoinPlanOptions {
   preserveFds?: number;
   stdinFd?: number;
   exePath?: string;
+  /** The container is a chroot (isChroot): enter the init's root after the namespaces. */
+  chroot?: boolean;
 }
+
+/**
+ * A container without a mount namespace of its own (none listed, or one
+ * joined by path) is a chroot in that namespace: joining the namespace alone
+ * lands at its "/", not the container's.
+ */
+export const isChroot = (spec: Spec): boolean => !(spec.linux?.namespaces ?? []).some((n) => n.type === 'mount' && !n.path);
 
 /**
  * Opens the namespaces of `pid` (the fds are pushed to `fds`, for the caller
@@ -43,9 +52,14 @@ export function joinPlan(pid: number, proc: ReturnType<typeof planProcess>, o: J
     fds.push(fd);
     return { fd, nstype: n.nstype };
   });
+  let rootFd = -1;
+  if (o.chroot) {
+    rootFd = fs.openSync(`/proc/${pid}/root`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    fds.push(rootFd);
+  }
   return {
     cloneFlags: 0, unshareFlags: 0, forkNeeded: true, userNsNew: false, timeNsNew: false, timeNsOffsets: '',
-    joins, setupRootfs: false, rootfsSharedNs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
+    joins, rootFd, setupRootfs: false, rootfsSharedNs: false, rootfs: '', rootfsParent: '', rootPropagation: 0, finalPropagation: 0,
     rootReadonly: false, noPivot: false, mounts: [], lateMounts: [], devices: [], symlinks: [],
     consoleFd: o.consoleFd ?? -1, preserveFds: o.preserveFds ?? 0, sysctls: [], seccompFlags: 0, startFd: -1,
     isExec: true, hooksPause: false, stdinFd: o.stdinFd ?? -1, exePath: o.exePath,

@@ -5,6 +5,7 @@ import { addon, type SyncMessage } from '../addon';
 import type { Spec } from '../config/types';
 import { load, notExist } from './container';
 import { childError } from './spawn';
+import { isChroot } from './join';
 import { containerHooks, hostHooks, poststartFailsStart } from './run-hooks';
 import { logWarn } from '../util/log';
 import { RuntimeError } from '../util/errors';
@@ -39,7 +40,7 @@ export function start(store: Store, id: string): void {
     // startContainer hooks: in the container, before the user's program. A
     // failure fails start and stops the container (runtime.md).
     try {
-      containerHooks(spec.hooks, 'startContainer', state, record.pid);
+      containerHooks(spec.hooks, 'startContainer', state, record.pid, isChroot(spec));
     } catch (e) {
       stopInit(record.pid);
       throw e;
