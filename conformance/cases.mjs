@@ -35,19 +35,26 @@ const userns = (c) => {
   c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
 };
-/** A process in a mount namespace of its own (ctx.other, ctx.otherNs), for cases that join it by path. */
-async function mountNsHolder(ctx) {
-  const p = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '60'], { stdio: 'ignore' });
+/** A process in a namespace of its own (`unshare` args; ns: its /proc/PID/ns name): ctx.other, ctx.otherNs. */
+async function nsHolder(ctx, args, ns) {
+  const p = spawn('unshare', [...args, 'sleep', '60'], { stdio: 'ignore' });
   ctx.cleanups.push(() => p.kill('SIGKILL'));
-  const host = fs.readlinkSync('/proc/self/ns/mnt');
-  for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/mnt`) === host; } catch { return true; } })(); i++) {
+  const host = fs.readlinkSync(`/proc/self/ns/${ns}`);
+  for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/${ns}`) === host; } catch { return true; } })(); i++) {
     await new Promise((res) => setTimeout(res, 10));
   }
   ctx.other = p.pid;
-  ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/mnt`);
+  ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/${ns}`);
 }
+/** A holder in a mount namespace of its own, for cases that join it by path. */
+const mountNsHolder = (ctx) => nsHolder(ctx, ['--mount', '--propagation', 'private'], 'mnt');
 const joinMountNs = (c, ctx) => {
   c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+};
+/** Joins the holder's mount namespace with a tmpfs mount at /joined. */
+const joinWithTmpfs = (c, ctx) => {
+  joinMountNs(c, ctx);
+  addTmpfs(c, '/joined');
 };
 /** The holder's mountinfo lines under the case's bundle. */
 const holderMountsOf = (ctx) => fs.readFileSync(`/proc/${ctx.other}/mountinfo`, 'utf8').split('\n').filter((l) => l.includes(fs.realpathSync(ctx.bundle)));
@@ -60,6 +67,11 @@ const MUST_MOUNT_OPTIONS = [
   ['nosuid', ['nosuid']], ['relatime', ['relatime']], ['ro', ['ro']], ['rw', ['rw']], ['silent', []],
   ['strictatime', ['!relatime', '!noatime']], ['suid', ['!nosuid']], ['sync', ['sync']],
 ];
+/** `exec --cwd /etc` into the case's container sees the rootfs (its /etc/hostname) and its /proc. */
+const execSeesRootfs = (e, ctx) => {
+  const x = invoke(ctx.runtime, ctx.root, ['exec', '--cwd', '/etc', ctx.id, 'sh', '-c', 'cat hostname; ls /proc/self/fd >/dev/null && echo proc']);
+  return e.eq(x.status, 0, `exec status (${x.stderr.trim()})`).eq(lines(x.stdout), ['ocirun', 'proc'], 'exec saw');
+};
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
 /** Native syscall numbers by name (kernel headers, x86_64). */
 const SYSNR = (() => {
@@ -864,7 +876,7 @@ export const cases = [
       .eq(hostMountsOf(`${fs.realpathSync(ctx.bundle)}/rootfs`), [], 'host mounts left under the rootfs').problems,
   },
   {
-    field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root', tag: 'nsmnt',
+    field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root, exec runs in the rootfs', tag: 'nsmnt',
     mode: 'detached', copyRootfs: true,
     setup: mountNsHolder,
     edit: (c, ctx) => {
@@ -874,38 +886,24 @@ export const cases = [
     check: (r, ctx) => {
       const e = expect(r).ran();
       if (!r.pid) return e.ok(false, 'no container pid').problems;
-      return e.eq(fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), ctx.otherNs, 'mount namespace')
+      return execSeesRootfs(e.eq(fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), ctx.otherNs, 'mount namespace')
         .eq(fs.readFileSync(`/proc/${r.pid}/root/etc/hostname`, 'utf8').trim(), 'ocirun', 'the container\'s root')
-        .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root').problems;
+        .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root'), ctx).problems;
     },
   },
   // exec joins the container: its root too, when that is a chroot in a mount
   // namespace that is not the container's own.
-  ...[
-    ['not listed', (c) => withoutNs(c, 'mount')],
-    ['joined by path', joinMountNs],
-  ].map(([how, nsEdit]) => ({
-    field: 'linux.namespaces (mount)', name: `${how}: exec runs in the container's root and cwd`, tag: 'nsmnt',
+  {
+    field: 'linux.namespaces (mount)', name: 'not listed: exec runs in the container\'s root and cwd', tag: 'nsmnt',
     mode: 'detached', copyRootfs: true,
-    setup: mountNsHolder,
-    edit: (c, ctx) => {
-      nsEdit(c, ctx);
-      c.process.args = ['sleep', '30'];
-    },
-    check: (r, ctx) => {
-      const x = invoke(ctx.runtime, ctx.root, ['exec', '--cwd', '/etc', ctx.id, 'sh', '-c', 'cat hostname; ls /proc/self/fd >/dev/null && echo proc']);
-      return expect(r).ran().eq(x.status, 0, `exec status (${x.stderr.trim()})`).eq(lines(x.stdout), ['ocirun', 'proc'], 'exec saw').problems;
-    },
-  })),
+    edit: (c) => { withoutNs(c, 'mount'); c.process.args = ['sleep', '30']; },
+    check: (r, ctx) => execSeesRootfs(expect(r).ran(), ctx).problems,
+  },
   {
     field: 'linux.namespaces (mount)', name: 'joined by path with mounts: made in that namespace, undone at delete', tag: 'nsmnt',
     mode: 'lifecycle', copyRootfs: true,
     setup: mountNsHolder,
-    edit: (c, ctx) => {
-      joinMountNs(c, ctx);
-      addTmpfs(c, '/joined');
-      c.process.args = ['true'];
-    },
+    edit: (c, ctx) => { joinWithTmpfs(c, ctx); c.process.args = ['true']; },
     created: (r, ctx) => { r.holderMountsCreated = holderMountsOf(ctx); },
     check: (r, ctx) => {
       const rootfs = `${fs.realpathSync(ctx.bundle)}/rootfs`;
@@ -919,26 +917,14 @@ export const cases = [
     field: 'linux.namespaces (mount)', name: 'joined by path, create fails (createRuntime hook): no mount left in that namespace', tag: 'nsmnt',
     mode: 'create', copyRootfs: true,
     setup: mountNsHolder,
-    edit: (c, ctx) => {
-      joinMountNs(c, ctx);
-      addTmpfs(c, '/joined');
-      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] };
-    },
+    edit: (c, ctx) => { joinWithTmpfs(c, ctx); c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; },
     check: (r, ctx) => expect(r).refused(/hook|exit|status/i).eq(holderMountsOf(ctx), [], 'mounts left in the joined namespace').problems,
   },
   // config-linux.md: "The runtime MUST generate an error if path is not
   // associated with a namespace of type type."
   {
     field: 'linux.namespaces[].path', name: 'a network namespace given as ipc: an error naming it', tag: 'nspath', mode: 'create',
-    setup: async (ctx) => {
-      const p = spawn('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' });
-      ctx.cleanups.push(() => p.kill('SIGKILL'));
-      const host = fs.readlinkSync('/proc/self/ns/net');
-      for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/net`) === host; } catch { return true; } })(); i++) {
-        await new Promise((res) => setTimeout(res, 10));
-      }
-      ctx.other = p.pid;
-    },
+    setup: (ctx) => nsHolder(ctx, ['--net'], 'net'),
     edit: (c, ctx) => {
       c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${ctx.other}/ns/net` } : n));
     },
