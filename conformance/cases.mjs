@@ -67,10 +67,14 @@ const MUST_MOUNT_OPTIONS = [
   ['nosuid', ['nosuid']], ['relatime', ['relatime']], ['ro', ['ro']], ['rw', ['rw']], ['silent', []],
   ['strictatime', ['!relatime', '!noatime']], ['suid', ['!nosuid']], ['sync', ['sync']],
 ];
-/** `exec --cwd /etc` into the case's container sees the rootfs (its /etc/hostname) and its /proc. */
+/** `exec` (plain, and with --cwd) into the case's container sees the rootfs (its /etc/hostname) and its /proc. */
 const execSeesRootfs = (e, ctx) => {
-  const x = invoke(ctx.runtime, ctx.root, ['exec', '--cwd', '/etc', ctx.id, 'sh', '-c', 'cat hostname; ls /proc/self/fd >/dev/null && echo proc']);
-  return e.eq(x.status, 0, `exec status (${x.stderr.trim()})`).eq(lines(x.stdout), ['ocirun', 'proc'], 'exec saw');
+  for (const flags of [[], ['--cwd', '/etc']]) {
+    const x = invoke(ctx.runtime, ctx.root, ['exec', ...flags, ctx.id, 'sh', '-c', 'cat /etc/hostname; pwd; ls /proc/self/fd >/dev/null && echo proc']);
+    e.eq(x.status, 0, `exec ${flags.join(' ')} status (${x.stderr.trim()})`)
+      .eq(lines(x.stdout), ['ocirun', flags.length ? '/etc' : '/', 'proc'], `exec ${flags.join(' ')} saw`);
+  }
+  return e;
 };
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
 /** Native syscall numbers by name (kernel headers, x86_64). */

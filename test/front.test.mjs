@@ -6,46 +6,23 @@
 //
 //   npx tap --disable-coverage test/front.test.mjs
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  OCIRUN, REPO, CLEAN_ENV, makeRoot, makeBundle, uniqueId, cleanupContainer, waitFor, tempDir, procState,
+  REPO, makeRoot, makeBundle, uniqueId, cleanupContainer, waitFor, tempDir, procState,
   cgroupDirsNamed, nothingLeftOfThisFile, assertNothingLeft,
 } from './lib/harness.mjs';
+import { frontCaller } from './lib/front-call.mjs';
 
 const TAG = 'front';
 const root = makeRoot(t);
 const work = tempDir(t, 'front-work');
-const marker = path.join(work, 'node-ran.cjs');
-fs.writeFileSync(marker, `require('fs').appendFileSync(process.env.FRONT_TEST_NODE_LOG, JSON.stringify(process.argv.slice(2)) + '\\n');\n`);
-const baseEnv = Object.fromEntries(CLEAN_ENV.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-
-let calls = 0;
 /**
  * ocirun ARGS with stdout/stderr to files (a created container keeps them
  * open); `node` says whether the CLI (bun or node) started for it. front: false sends
  * everything to the CLI (OCIRUN_FRONT=0), for comparisons.
  */
-function oci(args, { front = true, env = {} } = {}) {
-  const n = ++calls;
-  const log = path.join(work, `node-${n}.log`);
-  const out = path.join(work, `out-${n}`), err = path.join(work, `err-${n}`);
-  const o = fs.openSync(out, 'w'), e = fs.openSync(err, 'w');
-  try {
-    const r = spawnSync(OCIRUN, ['--root', root, ...args], {
-      stdio: ['ignore', o, e], timeout: 30_000,
-      env: { ...baseEnv, NODE_OPTIONS: `--require ${marker}`, BUN_OPTIONS: `--preload=${marker}`, FRONT_TEST_NODE_LOG: log, ...(front ? {} : { OCIRUN_FRONT: '0' }), ...env },
-    });
-    return {
-      status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8'),
-      node: fs.existsSync(log), nodeArgs: fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '',
-    };
-  } finally {
-    fs.closeSync(o);
-    fs.closeSync(e);
-  }
-}
+const oci = frontCaller(root, work);
 
 const sh = (script) => ['sh', '-c', script];
 

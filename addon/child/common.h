@@ -1,12 +1,13 @@
 // Shared by the init's files (addon/child/*.cc): the code that runs in the
 // container's init between clone() and execve().
 //
-// This code runs in a child cloned from node's main thread without CLONE_VM:
+// This code runs in a child cloned without CLONE_VM from the CLI's main thread
+// (the addon, binding.cc) or from the native front (addon/front/exec.cc):
 // a copy of a multithreaded process of which only this thread exists. Any lock
 // held by another thread at clone time stays held forever, so only
 // async-signal-safe calls are allowed here: raw syscalls and thin libc
 // wrappers, no malloc, no stdio, no C++ runtime, no N-API. Every string and
-// array was prepared by the parent (addon/binding.cc) before clone.
+// array was prepared by the parent (binding.cc, or front/exec.cc) before clone.
 //
 // Errors are reported to the parent as (context, errno) on the sync socket;
 // the parent turns them into one-line messages.

@@ -33,14 +33,14 @@ struct sync_msg {
 static const char* const STATUS_NAMES[] = {"created", "running", "paused", "stopped"};
 
 // <root>/<id>; -1 if it does not fit.
-static int state_dir(const struct args* a, char* out, size_t size) {
+int state_dir(const struct args* a, char* out, size_t size) {
   int n = snprintf(out, size, "%s/%s", a->root, a->id);
   return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
 // store.ts lock(): the dir itself, no symlink, an exclusive flock; then
 // check that a concurrent delete did not remove it while we waited.
-static int lock_dir(const char* dir) {
+int lock_dir(const char* dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;
   int rc;
@@ -53,7 +53,7 @@ static int lock_dir(const char* dir) {
   return fd;
 }
 
-static int write_all(int fd, const char* p, size_t n) {
+int write_all(int fd, const char* p, size_t n) {
   while (n) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;

@@ -1,6 +1,7 @@
 // ocirun's native front (bin/ocirun): answers `state`, `start`, `kill` and
 // `delete` of a created container from the recipe that `create` left in its
-// state dir (lib/state/front.ts says what it holds and why), and hands every
+// state dir (lib/state/front.ts says what it holds and why), runs `exec` from
+// a plan the CLI made (lib/state/front-exec.ts), and hands every
 // other call, and every case the recipe does not cover, to the CLI. It decides
 // nothing of its own: when in doubt, the CLI.
 //
@@ -9,6 +10,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 // A command's answer when the CLI must take the call (nothing was changed).
 #define HAND_OVER (-1)
 
@@ -16,11 +21,17 @@ struct args {
   const char* root;        // --root, default /run/ocirun
   const char* log;         // --log, or NULL
   const char* log_format;  // --log-format, or NULL
-  const char* command;     // state | start | kill | delete
+  const char* command;     // state | start | kill | delete | exec
   const char* id;
   const char* signal;      // kill's signal, or NULL
   int all;                 // kill --all
   int force;               // delete --force
+  // exec
+  int detach, tty, preserve_fds;
+  const char* pid_file;
+  const char* console_socket;
+  const char* process;     // --process FILE
+  char** cmd;              // the command (after the id), NULL-terminated; NULL: none
 };
 
 enum status { ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
@@ -56,6 +67,8 @@ struct recipe {
   int can_delete;
   struct removal removals[MAX_REMOVALS];
   int nremovals;
+  char* exec_plan;  // the plan of `exec ID COMMAND...` (front-exec.ts), or NULL
+  size_t exec_plan_len;
 };
 
 // recipe.c
@@ -68,8 +81,21 @@ int cmd_state(const struct args* a);
 int cmd_start(const struct args* a);
 int cmd_kill(const struct args* a);
 int cmd_delete(const struct args* a);
+// exec.cc
+int cmd_exec(const struct args* a);
 
-// main.c: exec the CLI (bun or node) with these arguments (never returns).
+// commands.c, shared with exec.cc
+int state_dir(const struct args* a, char* out, size_t size);
+int lock_dir(const char* dir);
+int write_all(int fd, const char* p, size_t n);
+
+// main.c: <repo> (from /proc/self/exe)
+void repo_root(char* out, size_t size);
+// exec the CLI (bun or node) with these arguments (never returns).
 __attribute__((noreturn)) void run_cli(char* const* args);
 // ... to report a failed start as the CLI's start would (lib/cli/start-failed.ts).
 __attribute__((noreturn)) void report_start_failure(const struct args* a, int err, const char* msg);
+
+#ifdef __cplusplus
+}
+#endif

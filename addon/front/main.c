@@ -20,7 +20,7 @@
 #include "front.h"
 
 // <repo>/build/Release/ocirun-front -> <repo>
-static void repo_root(char* out, size_t size) {
+void repo_root(char* out, size_t size) {
   ssize_t n = readlink("/proc/self/exe", out, size - 1);
   if (n <= 0) {
     fprintf(stderr, "ocirun: cannot find myself (/proc/self/exe): %s\n", strerror(errno));
@@ -125,11 +125,21 @@ static int is(const char* word, size_t len, const char* name) {
   return strlen(name) == len && !memcmp(word, name, len);
 }
 
+// exec's flags the front knows (lib/cli/commands.ts): the ones that do not
+// change the process; -e, -u, --cwd, --cap and the rest are the CLI's.
+static const char** exec_value_flag(struct args* a, const char* s, size_t len) {
+  if (is(s, len, "--pid-file")) return &a->pid_file;
+  if (is(s, len, "--console-socket")) return &a->console_socket;
+  if (is(s, len, "--process") || is(s, len, "-p")) return &a->process;
+  return NULL;
+}
+
 // 1 if the command line is one of ours, with a valid id and root.
 static int parse_args(int argc, char** argv, struct args* a) {
   memset(a, 0, sizeof *a);
   a->root = NULL;
   const char* pos[2];
+  const char* preserve = NULL;
   int npos = 0;
   for (int i = 1; i < argc; i++) {
     const char* s = argv[i];
@@ -138,8 +148,11 @@ static int parse_args(int argc, char** argv, struct args* a) {
       const char* eq = s[1] == '-' ? strchr(s, '=') : NULL;
       size_t len = eq ? (size_t)(eq - s) : strlen(s);
       const char* value = eq ? eq + 1 : NULL;
+      int exec = a->command && !strcmp(a->command, "exec");
       const char** dest = is(s, len, "--root") ? &a->root : is(s, len, "--log") ? &a->log
-                        : is(s, len, "--log-format") ? &a->log_format : NULL;
+                        : is(s, len, "--log-format") ? &a->log_format
+                        : exec && is(s, len, "--preserve-fds") ? &preserve
+                        : exec ? exec_value_flag(a, s, len) : NULL;
       if (dest) {
         if (!value && !(value = argv[++i])) return 0;
         *dest = value;
@@ -152,19 +165,37 @@ static int parse_args(int argc, char** argv, struct args* a) {
       if (value || !a->command) return 0;
       if (!strcmp(a->command, "kill") && (is(s, len, "--all") || is(s, len, "-a"))) a->all = 1;
       else if (!strcmp(a->command, "delete") && (is(s, len, "--force") || is(s, len, "-f"))) a->force = 1;
+      else if (exec && (is(s, len, "--detach") || is(s, len, "-d"))) a->detach = 1;
+      else if (exec && (is(s, len, "--tty") || is(s, len, "-t"))) a->tty = 1;
       else return 0;
       continue;
     }
     if (!a->command) {
-      if (strcmp(s, "state") && strcmp(s, "start") && strcmp(s, "kill") && strcmp(s, "delete")) return 0;
+      if (strcmp(s, "state") && strcmp(s, "start") && strcmp(s, "kill") && strcmp(s, "delete") && strcmp(s, "exec")) return 0;
       a->command = s;
       continue;
+    }
+    if (!strcmp(a->command, "exec")) {
+      // exec ID [--] COMMAND...: everything after the id is the command's
+      // (lib/cli/parse.ts, `rest`).
+      if (!strcmp(s, "--")) return 0;
+      pos[npos++] = s;
+      if (i + 1 < argc && !strcmp(argv[i + 1], "--")) i++;
+      if (i + 1 < argc) a->cmd = argv + i + 1;
+      break;
     }
     if (npos == (!strcmp(a->command, "kill") ? 2 : 1)) return 0;
     pos[npos++] = s;
   }
   if (!a->command || npos == 0) return 0;
   if (a->log_format && strcmp(a->log_format, "text") && strcmp(a->log_format, "json")) return 0;
+  if (preserve) {
+    // a plain count (the CLI says what is wrong with anything else)
+    if (!*preserve || strlen(preserve) > 4 || strspn(preserve, "0123456789") != strlen(preserve)) return 0;
+    a->preserve_fds = atoi(preserve);
+  }
+  // exec: a command or --process, not both (the CLI's cases)
+  if (!strcmp(a->command, "exec") && !a->cmd == !a->process) return 0;
   a->id = pos[0];
   a->signal = npos > 1 ? pos[1] : NULL;
   // No --root: /run/ocirun for root. A rootless caller's default
@@ -191,6 +222,7 @@ int main(int argc, char** argv) {
   struct args a;
   if (front_enabled() && parse_args(argc, argv, &a)) {
     int rc = !strcmp(a.command, "state") ? cmd_state(&a)
+           : !strcmp(a.command, "exec") ? cmd_exec(&a)
            : !strcmp(a.command, "start") ? cmd_start(&a)
            : !strcmp(a.command, "kill") ? cmd_kill(&a)
            : cmd_delete(&a);

@@ -94,6 +94,15 @@ static int parse(struct recipe* r, char* p, char* end) {
       r->removals[r->nremovals].parent = key[5] == '-';
       if (r->removals[r->nremovals].parent && r->nremovals == 0) return -1;
       r->nremovals++;
+    } else if (!strcmp(key, "exec-plan")) {
+      // N bytes and "\n": exec.cc reads them when an exec comes
+      if (!is_number(value) || strlen(value) > 7) return -1;
+      size_t n = (size_t)strtol(value, NULL, 10);
+      if ((size_t)(end - p) < n + 1 || p[n] != '\n') return -1;
+      p[n] = 0;
+      r->exec_plan = p;
+      r->exec_plan_len = n;
+      p += n + 1;
     } else if (!strcmp(key, "end")) {
       ended = 1;
     } else {

@@ -163,6 +163,10 @@ export class CgroupSystemd implements CgroupManager {
     this.files.create(r);
   }
 
+  procsFiles(): string[] | undefined {
+    return this.pending === undefined ? this.files.procsFiles() : undefined;
+  }
+
   apply(r: Resources): void {
     const props = resourceProps(r);
     if (props.length) this.call('update', (a) => a.sdSetProperties(this.sd.bus, this.sd.unit, TIMEOUT_MS, props));

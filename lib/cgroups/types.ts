@@ -12,6 +12,8 @@ export interface CgroupManager {
   /** Applies resources to an existing cgroup (update). */
   apply(resources: Resources): void;
   addProcess(pid: number): void;
+  /** The files addProcess() writes a pid to, in order (the native front's exec writes the same); undefined: not plain files (a unit still to start). */
+  procsFiles(): string[] | undefined;
   /** Host pids of every process in the cgroup. */
   pids(): number[];
   freeze(): void;

@@ -126,6 +126,10 @@ export class CgroupV1 implements CgroupManager {
     for (const d of Object.values(this.dirs)) writeValue(d, 'cgroup.procs', pid);
   }
 
+  procsFiles(): string[] {
+    return Object.values(this.dirs).map((d) => `${d}/cgroup.procs`);
+  }
+
   private procsDir(): string {
     return this.dir('pids') ?? this.dir('freezer') ?? this.dir('memory') ?? Object.values(this.dirs)[0];
   }

@@ -118,6 +118,10 @@ export class CgroupV2 implements CgroupManager {
     writeValue(this.dir, 'cgroup.procs', pid);
   }
 
+  procsFiles(): string[] {
+    return [`${this.dir}/cgroup.procs`];
+  }
+
   pids(): number[] {
     return readPids(`${this.dir}/cgroup.procs`);
   }

@@ -4,9 +4,9 @@
 import * as fs from 'node:fs';
 import type { Process } from '../config/types';
 import type { Store } from '../state/store';
-import { exec } from '../runtime/exec';
+import { exec, execProcess } from '../runtime/exec';
 import { notExist } from '../runtime/container';
-import { readJson } from '../config/load';
+import { parseJson, readBytes } from '../config/load';
 import { validateProcess } from '../config/validate';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
@@ -20,35 +20,27 @@ interface ExecArgs {
   cap: string[]; noNewPrivs: boolean; preserveFds: number; cgroup: string[]; ignorePaused: boolean;
 }
 
-function processFrom(a: ExecArgs, s: Store): Process {
-  if (a.process) return validateProcess(readJson(a.process, 'exec --process'));
+/** The process to run, and the --process file's bytes (the front keeps the plan under them). */
+function processFrom(a: ExecArgs, s: Store): { proc: Process; file?: Buffer } {
+  if (a.process) {
+    const file = readBytes(a.process, 'exec --process');
+    return { proc: validateProcess(parseJson(file, a.process, 'exec --process')), file };
+  }
   // Arguments after the id arrive behind "--" (see splitTrailing in main.ts).
   const command = a.command?.length ? a.command : a._.slice(1).map(String);
   if (!command.length) throw new RuntimeError('exec: a command or --process is required');
-  // As runc: the container's own process settings, overridden by the flags.
   if (!s.exists(a.id)) throw notExist(a.id);
-  const base = structuredClone(s.readSpec(a.id).process) ?? { cwd: '/', user: { uid: 0, gid: 0 } };
-  const p: Process = { ...base, args: command, terminal: a.tty };
-  if (a.cwd) p.cwd = a.cwd;
-  if (a.env.length) p.env = [...(p.env ?? []), ...a.env];
-  if (a.user) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(a.user);
-    if (!m) throw new RuntimeError(`--user: "${a.user}" must be UID[:GID] (numbers)`);
-    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : p.user.gid };
-  }
-  if (a.additionalGids.length) p.user = { ...p.user, additionalGids: a.additionalGids.map(Number) };
-  if (a.cap.length) {
-    const caps = { ...(p.capabilities ?? {}) };
-    for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), ...a.cap];
-    p.capabilities = caps;
-  }
-  if (a.noNewPrivs) p.noNewPrivileges = true;
-  return p;
+  return {
+    proc: execProcess(s.readSpec(a.id), {
+      command, tty: a.tty, cwd: a.cwd, env: a.env, user: a.user, additionalGids: a.additionalGids.map(Number),
+      cap: a.cap, noNewPrivs: a.noNewPrivs,
+    }),
+  };
 }
 
 async function main(a: ExecArgs, s: Store): Promise<number> {
   const ad = addon();
-  const proc = processFrom(a, s);
+  const { proc, file } = processFrom(a, s);
   if (!a.detach) ad.setSubreaper();
   const pair = !a.detach && proc.terminal && !a.consoleSocket ? ad.socketPair() : undefined;
   let proxy: TtyProxy | undefined;
@@ -56,7 +48,7 @@ async function main(a: ExecArgs, s: Store): Promise<number> {
   try {
     pid = exec(s, a.id, {
       process: proc, pidFile: a.pidFile, consoleSocket: a.consoleSocket, consoleFd: pair?.[1],
-      preserveFds: a.preserveFds, ignorePaused: a.ignorePaused, cgroups: a.cgroup,
+      preserveFds: a.preserveFds, ignorePaused: a.ignorePaused, cgroups: a.cgroup, processFile: file,
     }).pid;
     if (pair) {
       const { proxyTty } = require('../runtime/tty') as typeof import('../runtime/tty');

@@ -13,6 +13,7 @@ import type { CgroupManager } from '../cgroups/types';
 import { Store, writePidFile, type Record } from '../state/store';
 import { procStat } from '../state/status';
 import { writeFront } from '../state/front';
+import { execTemplate } from './exec';
 import { addon } from '../addon';
 import { sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
@@ -270,7 +271,7 @@ export function create(store: Store, o: CreateOptions): Created {
     delete record.creator;
     store.write(record);
     // Only now, once state.json says created: the native front's recipe.
-    writeFront(store, record, spec);
+    writeFront(store, record, spec, execTemplate(record, spec, seccomp !== undefined));
     trace('created pid %d', initPid);
     return { record, spec };
   } catch (e) {
