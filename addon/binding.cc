@@ -99,6 +99,7 @@ void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
     op.propagation = (unsigned long)get_num(m, "propagation");
     op.recursive = get_bool(m, "recursive");
     op.remount = get_bool(m, "remount");
+    op.copyup = get_bool(m, "copyup");
     op.rec_set = (uint64_t)get_num(m, "recSet");
     op.rec_clr = (uint64_t)get_num(m, "recClr");
     op.idmap_userns_fd = (int)get_num(m, "idmapUsernsFd", -1);

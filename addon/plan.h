@@ -31,6 +31,7 @@ struct MountOp {
   unsigned long propagation;  // MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) or 0
   int recursive;        // for binds: MS_REC
   int remount;          // for binds: flags need a MS_REMOUNT pass
+  int copyup;           // tmpfs: start with a copy of the directory it covers (tmpcopyup)
   uint64_t rec_set;     // MOUNT_ATTR_* to set on the mount and its submounts (the r* options)
   uint64_t rec_clr;     // ... and to clear (mount_setattr AT_RECURSIVE); both 0: none
   int idmap_userns_fd;  // >= 0: an idmapped bind (open_tree + MOUNT_ATTR_IDMAP with this user ns)

@@ -633,6 +633,35 @@ export const cases = [
       return e.problems;
     },
   },
+  // tmpcopyup (runc's and crun's extension; podman asks for it on every
+  // --tmpfs): the tmpfs starts with a copy of what the image has there.
+  {
+    field: 'mounts[].options (tmpcopyup)', name: 'a tmpfs over /etc starts with its content: files, owners, modes, symlinks, subdirs; writes stay in the tmpfs', tag: 'copyup', copyRootfs: true,
+    prepare: (b) => {
+      fs.mkdirSync(`${b}/rootfs/etc/sub`, { mode: 0o750 });
+      fs.writeFileSync(`${b}/rootfs/etc/sub/f`, 'secret\n');
+      fs.chmodSync(`${b}/rootfs/etc/sub/f`, 0o604);
+      fs.chownSync(`${b}/rootfs/etc/sub/f`, 1000, 1000);
+      fs.chownSync(`${b}/rootfs/etc/sub`, 1000, 0);
+      fs.chmodSync(`${b}/rootfs/etc/sub`, 0o750);
+      fs.symlinkSync('hostname', `${b}/rootfs/etc/lnk`);
+    },
+    edit: (c) => {
+      c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup'] });
+      sh(c, ['grep " /etc " /proc/self/mountinfo | cut -d" " -f9', 'cat /etc/hostname', 'stat -c "%u:%g %a" /etc/sub /etc/sub/f', 'cat /etc/sub/f',
+        'readlink /etc/lnk', 'touch /etc/new && echo writable']);
+    },
+    check: (r, ctx) => expect(r).ran().eq(lines(r.stdout), ['tmpfs', 'ocirun', '1000:0 750', '1000:1000 604', 'secret', 'hostname', 'writable'], 'what the container saw')
+      .ok(!fs.existsSync(`${ctx.bundle}/rootfs/etc/new`), 'the write stayed in the tmpfs').problems,
+  },
+  {
+    field: 'mounts[].options (tmpcopyup)', name: 'with ro: the content is there, the tmpfs read-only', tag: 'copyup', copyRootfs: true,
+    edit: (c) => {
+      c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup'] });
+      sh(c, ['cat /etc/hostname', 'touch /etc/new 2>/dev/null || echo read-only']);
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['ocirun', 'read-only'], 'what the container saw').problems,
+  },
   {
     field: 'root.readonly', name: 'true: / is ro', tag: 'rootro',
     edit: (c) => { c.root.readonly = true; sh(c, 'touch /etc/x 2>/dev/null; echo "w=$?"; cat /proc/self/mountinfo'); },

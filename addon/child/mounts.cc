@@ -222,9 +222,27 @@ void do_mount(int rootfd, const MountOp& m) {
       if (!S_ISDIR(st.st_mode)) die(0, "filesystem \"", m.fstype, "\" must be mounted on ordinary directory: ", m.target);
       fp = fdpath(fd);
     }
-    if (mount(m.source, fp.s, m.fstype, m.flags, m.data[0] ? m.data : nullptr) < 0)
+    // tmpcopyup: the directory the tmpfs will cover, still readable through
+    // this fd afterwards; the tmpfs is filled writable, then made read-only.
+    int under = -1;
+    if (m.copyup && (under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+      die_errno("tmpcopyup: open ", m.target);
+    unsigned long flags = m.copyup ? m.flags & ~MS_RDONLY : m.flags;
+    if (mount(m.source, fp.s, m.fstype, flags, m.data[0] ? m.data : nullptr) < 0)
       die_errno("mount ", m.fstype, " to rootfs at ", m.target);
     close(fd);
+    if (m.copyup) {
+      int top = open_in_root(rootfd, m.target);
+      int dst = top < 0 ? -1 : openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dst < 0) die_errno("tmpcopyup: open the tmpfs at ", m.target);
+      copy_tree(under, dst);
+      close(under);
+      close(dst);
+      FdPath tp = fdpath(top);
+      if ((m.flags & MS_RDONLY) && mount(nullptr, tp.s, nullptr, MS_REMOUNT | m.flags, m.data[0] ? m.data : nullptr) < 0)
+        die_errno("tmpcopyup: make the tmpfs at ", m.target, " read-only");
+      close(top);
+    }
   }
   if (m.rec_set || m.rec_clr) {
     // The r* options (rro, rnoexec, ...): a remount only changes the top

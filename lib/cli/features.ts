@@ -10,7 +10,7 @@ const MOUNT_OPTIONS = [
   'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud', 'mand',
   'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime',
   'nosuid', 'nosymfollow', 'rbind', 'relatime', 'idmap', 'ridmap', 'remount', 'ro', 'rw', 'silent', 'strictatime',
-  'suid', 'symfollow', 'sync', ...RECURSIVE_OPTIONS, ...Object.keys(PROPAGATION),
+  'suid', 'symfollow', 'sync', 'tmpcopyup', 'notmpcopyup', ...RECURSIVE_OPTIONS, ...Object.keys(PROPAGATION),
 ].sort();
 
 /** The version of the node that runs wasm modules (lib/wasm/host.ts wasmNode()). */

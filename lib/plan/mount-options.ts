@@ -56,7 +56,7 @@ const RECURSIVE: Record<string, { attr: number; clear?: boolean; atime?: boolean
 export const RECURSIVE_OPTIONS = Object.keys(RECURSIVE);
 
 // Options that are ours or other runtimes' extensions, not for the kernel.
-const IGNORED = new Set(['tmpcopyup', 'notmpcopyup', 'copy-symlink', 'idmap', 'ridmap']);
+const IGNORED = new Set(['copy-symlink', 'idmap', 'ridmap']);
 
 export interface ParsedOptions {
   flags: number;
@@ -67,6 +67,8 @@ export interface ParsedOptions {
   /** MOUNT_ATTR_* bits to set and clear on the mount and every submount (the r* options). */
   recSet: number;
   recClr: number;
+  /** tmpcopyup (runc's and crun's extension; the last of tmpcopyup / notmpcopyup wins) */
+  copyup: boolean;
 }
 
 export function parseMountOptions(options: string[] = []): ParsedOptions {
@@ -75,7 +77,12 @@ export function parseMountOptions(options: string[] = []): ParsedOptions {
   const data: string[] = [];
   let recSet = 0;
   let recClr = 0;
+  let copyup = false;
   for (const opt of options) {
+    if (opt === 'tmpcopyup' || opt === 'notmpcopyup') {
+      copyup = opt === 'tmpcopyup';
+      continue;
+    }
     const f = Object.hasOwn(FLAGS, opt) ? FLAGS[opt] : undefined;
     const r = Object.hasOwn(RECURSIVE, opt) ? RECURSIVE[opt] : undefined;
     if (f) flags = f.set ? flags | f.flag : flags & ~f.flag;
@@ -97,5 +104,6 @@ export function parseMountOptions(options: string[] = []): ParsedOptions {
     recursive: (flags & MS.REC) !== 0,
     recSet,
     recClr,
+    copyup,
   };
 }

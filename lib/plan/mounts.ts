@@ -62,6 +62,7 @@ function configMount(m: Mount, i: number, host: MountHost, bundle: string, opts:
     kind: MountKind.Fs, targetKind: TargetKind.Dir,
     source: m.source ?? m.type, target, fstype: m.type, data: o.data.join(','),
     flags: o.flags, propagation: o.propagation, recursive: false, remount: false, recSet: o.recSet, recClr: o.recClr,
+    copyup: o.copyup && m.type === 'tmpfs',
   };
 }
 

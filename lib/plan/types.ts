@@ -16,6 +16,8 @@ export interface MountOp {
   propagation: number;
   recursive: boolean;
   remount: boolean;
+  /** tmpfs: starts with a copy of the directory it covers (the tmpcopyup option). */
+  copyup?: boolean;
   /** MOUNT_ATTR_* to set / clear recursively after the mount (mount_setattr AT_RECURSIVE); 0: none. */
   recSet?: number;
   recClr?: number;
