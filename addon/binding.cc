@@ -100,7 +100,9 @@ void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
     op.propagation = (unsigned long)get_num(m, "propagation");
     op.recursive = get_bool(m, "recursive");
     op.remount = get_bool(m, "remount");
-    op.rro = get_bool(m, "rro");
+    op.copyup = get_bool(m, "copyup");
+    op.rec_set = (uint64_t)get_num(m, "recSet");
+    op.rec_clr = (uint64_t)get_num(m, "recClr");
     op.idmap_userns_fd = (int)get_num(m, "idmapUsernsFd", -1);
     out.push_back(op);
   }
@@ -247,6 +249,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.exe_path = ep.IsString() ? s.str(ep.As<Napi::String>().Utf8Value()) : nullptr;
   p.start_fd = (int)get_num(o, "startFd", -1);
   p.is_exec = get_bool(o, "isExec");
+  p.root_fd = (int)get_num(o, "rootFd", -1);
 
   p.joins = s.joins.data(); p.njoins = (int)s.joins.size();
   p.mounts = s.mounts.data(); p.nmounts = (int)s.mounts.size();

@@ -31,7 +31,9 @@ struct MountOp {
   unsigned long propagation;  // MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) or 0
   int recursive;        // for binds: MS_REC
   int remount;          // for binds: flags need a MS_REMOUNT pass
-  int rro;              // recursive read-only (mount_setattr AT_RECURSIVE)
+  int copyup;           // tmpfs: start with a copy of the directory it covers (tmpcopyup)
+  uint64_t rec_set;     // MOUNT_ATTR_* to set on the mount and its submounts (the r* options)
+  uint64_t rec_clr;     // ... and to clear (mount_setattr AT_RECURSIVE); both 0: none
   int idmap_userns_fd;  // >= 0: an idmapped bind (open_tree + MOUNT_ATTR_IDMAP with this user ns)
 };
 
@@ -84,6 +86,7 @@ struct Plan {
   int unshare_flags;        // CLONE_NEW* made after GO, after joining `joins`
   int fork_needed;          // pid/time namespaces apply to children: fork the real init
   NsJoin* joins; int njoins;
+  int root_fd;              // exec into a chroot'd container: its root (/proc/<init>/root), entered after the joins; -1 none
   int userns_new;           // parent writes the id maps; child becomes root in it
   int dumpable_until_go;    // rootless parent: /proc/<pid>/uid_map is only its to open while we are dumpable
   int timens_new;

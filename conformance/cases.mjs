@@ -35,6 +35,47 @@ const userns = (c) => {
   c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
 };
+/** A process in a namespace of its own (`unshare` args; ns: its /proc/PID/ns name): ctx.other, ctx.otherNs. */
+async function nsHolder(ctx, args, ns) {
+  const p = spawn('unshare', [...args, 'sleep', '60'], { stdio: 'ignore' });
+  ctx.cleanups.push(() => p.kill('SIGKILL'));
+  const host = fs.readlinkSync(`/proc/self/ns/${ns}`);
+  for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/${ns}`) === host; } catch { return true; } })(); i++) {
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  ctx.other = p.pid;
+  ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/${ns}`);
+}
+/** A holder in a mount namespace of its own, for cases that join it by path. */
+const mountNsHolder = (ctx) => nsHolder(ctx, ['--mount', '--propagation', 'private'], 'mnt');
+const joinMountNs = (c, ctx) => {
+  c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+};
+/** Joins the holder's mount namespace with a tmpfs mount at /joined. */
+const joinWithTmpfs = (c, ctx) => {
+  joinMountNs(c, ctx);
+  addTmpfs(c, '/joined');
+};
+/** The holder's mountinfo lines under the case's bundle. */
+const holderMountsOf = (ctx) => fs.readFileSync(`/proc/${ctx.other}/mountinfo`, 'utf8').split('\n').filter((l) => l.includes(fs.realpathSync(ctx.bundle)));
+/** config.md's MUST mount options, with what mountinfo then shows ("!x": x must not show). */
+const MUST_MOUNT_OPTIONS = [
+  ['async', ['!sync']], ['atime', ['relatime']], ['defaults', ['rw']], ['dev', ['!nodev']], ['diratime', ['!nodiratime']],
+  ['dirsync', ['dirsync']], ['exec', ['!noexec']], ['iversion', []], ['lazytime', ['lazytime']], ['loud', []],
+  ['noatime', ['noatime']], ['nodev', ['nodev']], ['nodiratime', ['nodiratime']], ['noexec', ['noexec']],
+  ['noiversion', []], ['nolazytime', ['!lazytime']], ['norelatime', []], ['nostrictatime', ['relatime']],
+  ['nosuid', ['nosuid']], ['relatime', ['relatime']], ['ro', ['ro']], ['rw', ['rw']], ['silent', []],
+  ['strictatime', ['!relatime', '!noatime']], ['suid', ['!nosuid']], ['sync', ['sync']],
+];
+/** `exec` (plain, and with --cwd) into the case's container sees the rootfs (its /etc/hostname) and its /proc. */
+const execSeesRootfs = (e, ctx) => {
+  for (const flags of [[], ['--cwd', '/etc']]) {
+    const x = invoke(ctx.runtime, ctx.root, ['exec', ...flags, ctx.id, 'sh', '-c', 'cat /etc/hostname; pwd; ls /proc/self/fd >/dev/null && echo proc']);
+    e.eq(x.status, 0, `exec ${flags.join(' ')} status (${x.stderr.trim()})`)
+      .eq(lines(x.stdout), ['ocirun', flags.length ? '/etc' : '/', 'proc'], `exec ${flags.join(' ')} saw`);
+  }
+  return e;
+};
 const allowBut = (rules) => ({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: rules });
 /** Native syscall numbers by name (kernel headers, x86_64). */
 const SYSNR = (() => {
@@ -212,6 +253,18 @@ export const cases = [
     check: (r) => expect(r).ran().eq(lines(r.stdout), ['uid=1000(user) gid=1000(user) groups=5(tty),65534(nogroup)', '0077'], 'id; umask').problems,
   },
   {
+    // config.md leaves it to the caller's umask ("should", lowercase); runc and
+    // crun set 0022, and a host whose root umask is 077 must not make every
+    // file a container writes private.
+    field: 'process.user.umask', name: 'unset: 0022 (as runc and crun), the runtime\'s own being 0077', tag: 'user',
+    setup: (ctx) => {
+      const old = process.umask(0o077);
+      ctx.cleanups.push(() => process.umask(old));
+    },
+    edit: (c) => { delete c.process.user.umask; sh(c, 'umask'); },
+    check: (r) => expect(r).ran().eq(r.stdout.trim(), '0022', 'umask').problems,
+  },
+  {
     field: 'process.oomScoreAdj', name: '500', tag: 'oom',
     edit: (c) => { c.process.oomScoreAdj = 500; sh(c, 'cat /proc/self/oom_score_adj'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), '500', 'oom_score_adj').problems,
@@ -315,6 +368,21 @@ export const cases = [
     },
     check: (r) => expect(r).ran().out(/^mkdir=1$/m).match(r.stderr, /'\/tmp\/x': Permission denied/, 'mkdir error').problems,
   },
+  // config-linux.md: errnoRet / defaultErrnoRet with an action that has no
+  // errno: "the runtime MUST print and error and fail" (crun does; runc 1.1
+  // ignores it).
+  ...[
+    ['errnoRet with SCMP_ACT_ALLOW', (s) => { s.syscalls[0].action = 'SCMP_ACT_ALLOW'; s.syscalls[0].errnoRet = 5; }, /syscalls\[0\]\.errnoRet/],
+    ['errnoRet with SCMP_ACT_KILL', (s) => { s.syscalls[0].action = 'SCMP_ACT_KILL'; s.syscalls[0].errnoRet = 5; }, /syscalls\[0\]\.errnoRet/],
+    ['defaultErrnoRet with defaultAction SCMP_ACT_ALLOW', (s) => { s.defaultAction = 'SCMP_ACT_ALLOW'; s.defaultErrnoRet = 5; }, /defaultErrnoRet/],
+  ].map(([name, change, re]) => ({
+    field: 'linux.seccomp', name: `${name}: an error`, tag: 'scmp', mode: 'create',
+    edit: (c) => {
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }, { names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
+      change(c.linux.seccomp);
+    },
+    check: (r) => expect(r).refused(re).problems,
+  })),
   {
     field: 'linux.seccomp', name: 'args SCMP_CMP_EQ', tag: 'scmp',
     edit: (c) => {
@@ -528,6 +596,72 @@ export const cases = [
     },
     check: (r) => expect(r).ran().eq(mountLine(r.stdout, '/mnt/own')?.optional, '', '/mnt/own optional fields').problems,
   },
+  // config.md "Mounts": the option strings runtimes MUST (and SHOULD, the
+  // recursive ones) implement. One tmpfs per option; what mount(8) gives it
+  // must show in the container's mountinfo (per-mount and superblock fields).
+  {
+    field: 'mounts[].options', name: 'every MUST option of config.md is accepted and applied', tag: 'mopt', copyRootfs: true,
+    edit: (c) => {
+      MUST_MOUNT_OPTIONS.forEach(([o], i) => c.mounts.push({ destination: `/mo/${i}`, type: 'tmpfs', source: 'tmpfs', options: [o] }));
+      sh(c, 'cat /proc/self/mountinfo');
+    },
+    check: (r) => {
+      const e = expect(r).ran();
+      MUST_MOUNT_OPTIONS.forEach(([o, want], i) => {
+        const l = mountLine(r.stdout, `/mo/${i}`);
+        const words = l ? [...l.opts.split(','), ...l.line.split(' - ')[1].split(' ')[2].split(',')] : [];
+        e.ok(!!l, `${o}: mounted`);
+        for (const w of want) e.ok(!l || (w.startsWith('!') ? !words.includes(w.slice(1)) : words.includes(w)), `${o}: ${w} in ${words.join(',')}`);
+      });
+      return e.problems;
+    },
+  },
+  {
+    field: 'mounts[].options', name: 'recursive rnoexec/rnosuid/rnodev/rnoatime/rnodiratime/rnosymfollow reach submounts; rrw after rro wins', tag: 'mopt', copyRootfs: true,
+    setup: (ctx) => { ctx.host = sharedHostMount(ctx.cleanups); },
+    edit: (c, ctx) => {
+      c.mounts.push({ destination: '/mnt/rec', type: 'bind', source: ctx.host.dir, options: ['rbind', 'rnoexec', 'rnosuid', 'rnodev', 'rnoatime', 'rnodiratime', 'rnosymfollow'] });
+      c.mounts.push({ destination: '/mnt/rw', type: 'bind', source: ctx.host.dir, options: ['rbind', 'rro', 'rrw'] });
+      sh(c, 'cat /proc/self/mountinfo; touch /mnt/rw/sub/a && echo sub-writable');
+    },
+    check: (r) => {
+      const e = expect(r).ran().out(/^sub-writable$/m);
+      for (const m of ['/mnt/rec', '/mnt/rec/sub']) {
+        const opts = mountLine(r.stdout, m)?.opts.split(',') ?? [];
+        for (const w of ['noexec', 'nosuid', 'nodev', 'noatime', 'nodiratime', 'nosymfollow']) e.ok(opts.includes(w), `${m}: ${w} in ${opts.join(',')}`);
+      }
+      return e.problems;
+    },
+  },
+  // tmpcopyup (runc's and crun's extension; podman asks for it on every
+  // --tmpfs): the tmpfs starts with a copy of what the image has there.
+  {
+    field: 'mounts[].options (tmpcopyup)', name: 'a tmpfs over /etc starts with its content: files, owners, modes, symlinks, subdirs; writes stay in the tmpfs', tag: 'copyup', copyRootfs: true,
+    prepare: (b) => {
+      fs.mkdirSync(`${b}/rootfs/etc/sub`, { mode: 0o750 });
+      fs.writeFileSync(`${b}/rootfs/etc/sub/f`, 'secret\n');
+      fs.chmodSync(`${b}/rootfs/etc/sub/f`, 0o604);
+      fs.chownSync(`${b}/rootfs/etc/sub/f`, 1000, 1000);
+      fs.chownSync(`${b}/rootfs/etc/sub`, 1000, 0);
+      fs.chmodSync(`${b}/rootfs/etc/sub`, 0o750);
+      fs.symlinkSync('hostname', `${b}/rootfs/etc/lnk`);
+    },
+    edit: (c) => {
+      c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup'] });
+      sh(c, ['grep " /etc " /proc/self/mountinfo | cut -d" " -f9', 'cat /etc/hostname', 'stat -c "%u:%g %a" /etc/sub /etc/sub/f', 'cat /etc/sub/f',
+        'readlink /etc/lnk', 'touch /etc/new && echo writable']);
+    },
+    check: (r, ctx) => expect(r).ran().eq(lines(r.stdout), ['tmpfs', 'ocirun', '1000:0 750', '1000:1000 604', 'secret', 'hostname', 'writable'], 'what the container saw')
+      .ok(!fs.existsSync(`${ctx.bundle}/rootfs/etc/new`), 'the write stayed in the tmpfs').problems,
+  },
+  {
+    field: 'mounts[].options (tmpcopyup)', name: 'with ro: the content is there, the tmpfs read-only', tag: 'copyup', copyRootfs: true,
+    edit: (c) => {
+      c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup'] });
+      sh(c, ['cat /etc/hostname', 'touch /etc/new 2>/dev/null || echo read-only']);
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['ocirun', 'read-only'], 'what the container saw').problems,
+  },
   {
     field: 'root.readonly', name: 'true: / is ro', tag: 'rootro',
     edit: (c) => { c.root.readonly = true; sh(c, 'touch /etc/x 2>/dev/null; echo "w=$?"; cat /proc/self/mountinfo'); },
@@ -626,6 +760,23 @@ export const cases = [
       .ok(!r.killedByHarness, 'the container stopped without a kill').problems,
   },
   {
+    // runtime.md lifecycle 7: "If any startContainer hook fails, the runtime
+    // MUST generate an error, stop the container" (runc and crun stop it too).
+    field: 'hooks', name: 'failing startContainer hook: start fails, the program never runs, the container is stopped', tag: 'hooks', mode: 'lifecycle',
+    setup: (ctx) => fs.chmodSync(ctx.tmp, 0o777),
+    edit: (c, ctx) => {
+      c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 4'] }] };
+      c.mounts.push({ destination: '/out', type: 'bind', source: ctx.tmp, options: ['rbind'] });
+      sh(c, 'touch /out/program-ran; sleep 30');
+    },
+    stopTimeoutMs: 3000,
+    check: (r, ctx) => expect(r).ok(r.create?.status === 0, 'create').ok(r.start?.status !== 0, 'start fails')
+      .match(r.start?.stderr, /startContainer/, 'the error names the hook')
+      .ok(!r.killedByHarness, 'the container stopped without a kill')
+      .ok(!fs.existsSync(`${ctx.tmp}/program-ran`), 'the program did not run')
+      .eq(r.del?.status, 0, 'delete').problems,
+  },
+  {
     field: 'hooks', name: 'failing createRuntime: create fails, nothing left', tag: 'hooks', mode: 'create',
     edit: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; },
     check: (r, ctx) => {
@@ -633,6 +784,26 @@ export const cases = [
       return expect(r).refused(/hook|exit|status/i).eq(cg, '', 'cgroups left').problems;
     },
   },
+  // runtime.md lifecycle 3-5: a failing prestart, createRuntime or
+  // createContainer hook: error, stop the container, "continue the lifecycle
+  // at step 12": destroy it, then (13) the poststop hooks (as runc does).
+  ...['prestart', 'createRuntime', 'createContainer'].map((phase) => ({
+    field: 'hooks', name: `failing ${phase}: create fails, the poststop hooks still run (state "stopped")`, tag: 'hooks', mode: 'create',
+    setup: (ctx) => fs.chmodSync(ctx.tmp, 0o777),
+    edit: (c, ctx) => {
+      c.hooks = {
+        [phase]: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }],
+        poststop: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${ctx.tmp}/poststop`] }],
+      };
+    },
+    check: (r, ctx) => {
+      const f = `${ctx.tmp}/poststop`;
+      const st = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8') || '{}') : undefined;
+      return expect(r).refused(/hook|exit|status/i).ok(!!st, 'the poststop hook ran')
+        .eq(st?.status, st ? 'stopped' : undefined, 'its state\'s status').eq(st?.id, st ? ctx.id : undefined, 'its state\'s id')
+        .eq(r.state, undefined, 'container left').problems;
+    },
+  })),
   {
     field: 'hooks', name: 'hooks exiting 0 without reading stdin succeed (12 hooks)', tag: 'hooks', mode: 'lifecycle',
     edit: (c) => {
@@ -697,6 +868,11 @@ export const cases = [
     check: (r) => expect(r).ran().out(/^monotonic\s+1000\s+0$/m).problems,
   },
   {
+    field: 'hostname', name: 'empty: left as the new uts namespace got it (the runtime\'s), as runc and crun', tag: 'uts',
+    edit: (c) => { c.hostname = ''; c.domainname = ''; sh(c, 'hostname; cat /proc/sys/kernel/domainname'); },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), [os.hostname(), fs.readFileSync('/proc/sys/kernel/domainname', 'utf8').trim()], 'hostname, domainname').problems,
+  },
+  {
     field: 'domainname', name: 'example.org', tag: 'uts',
     edit: (c) => { c.domainname = 'example.org'; sh(c, 'cat /proc/sys/kernel/domainname'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), 'example.org', 'domainname').problems,
@@ -733,29 +909,67 @@ export const cases = [
       .eq(hostMountsOf(`${fs.realpathSync(ctx.bundle)}/rootfs`), [], 'host mounts left under the rootfs').problems,
   },
   {
-    field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root', tag: 'nsmnt',
+    field: 'linux.namespaces (mount)', name: 'joined by path: that namespace, the rootfs is /, its other processes keep their root, exec runs in the rootfs', tag: 'nsmnt',
     mode: 'detached', copyRootfs: true,
-    setup: async (ctx) => {
-      const p = spawn('unshare', ['--mount', 'sleep', '60'], { stdio: 'ignore' });
-      ctx.cleanups.push(() => p.kill('SIGKILL'));
-      const host = fs.readlinkSync('/proc/self/ns/mnt');
-      for (let i = 0; i < 200 && (() => { try { return fs.readlinkSync(`/proc/${p.pid}/ns/mnt`) === host; } catch { return true; } })(); i++) {
-        await new Promise((res) => setTimeout(res, 10));
-      }
-      ctx.other = p.pid;
-      ctx.otherNs = fs.readlinkSync(`/proc/${p.pid}/ns/mnt`);
-    },
+    setup: mountNsHolder,
     edit: (c, ctx) => {
-      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'mount' ? { type: 'mount', path: `/proc/${ctx.other}/ns/mnt` } : n));
+      joinMountNs(c, ctx);
       c.process.args = ['sleep', '30'];
     },
     check: (r, ctx) => {
       const e = expect(r).ran();
       if (!r.pid) return e.ok(false, 'no container pid').problems;
-      return e.eq(fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), ctx.otherNs, 'mount namespace')
+      return execSeesRootfs(e.eq(fs.readlinkSync(`/proc/${r.pid}/ns/mnt`), ctx.otherNs, 'mount namespace')
         .eq(fs.readFileSync(`/proc/${r.pid}/root/etc/hostname`, 'utf8').trim(), 'ocirun', 'the container\'s root')
-        .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root').problems;
+        .eq(fs.readlinkSync(`/proc/${ctx.other}/root`), '/', 'the other process\'s root'), ctx).problems;
     },
+  },
+  // exec joins the container: its root too, when that is a chroot in a mount
+  // namespace that is not the container's own.
+  {
+    field: 'linux.namespaces (mount)', name: 'not listed: exec runs in the container\'s root and cwd', tag: 'nsmnt',
+    mode: 'detached', copyRootfs: true,
+    edit: (c) => { withoutNs(c, 'mount'); c.process.args = ['sleep', '30']; },
+    check: (r, ctx) => execSeesRootfs(expect(r).ran(), ctx).problems,
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'joined by path with mounts: made in that namespace, undone at delete', tag: 'nsmnt',
+    mode: 'lifecycle', copyRootfs: true,
+    setup: mountNsHolder,
+    edit: (c, ctx) => { joinWithTmpfs(c, ctx); c.process.args = ['true']; },
+    created: (r, ctx) => { r.holderMountsCreated = holderMountsOf(ctx); },
+    check: (r, ctx) => {
+      const rootfs = `${fs.realpathSync(ctx.bundle)}/rootfs`;
+      return expect(r).ran().eq(r.start?.status, 0, 'start').eq(r.del?.status, 0, 'delete')
+        .ok((r.holderMountsCreated ?? []).some((l) => l.split(' ')[4] === `${rootfs}/joined`), `the tmpfs in the joined namespace while created: ${short((r.holderMountsCreated ?? []).join('\n'))}`)
+        .eq(holderMountsOf(ctx), [], 'mounts left in the joined namespace after delete')
+        .eq(hostMountsOf(rootfs), [], 'host mounts under the rootfs').problems;
+    },
+  },
+  {
+    field: 'linux.namespaces (mount)', name: 'joined by path, create fails (createRuntime hook): no mount left in that namespace', tag: 'nsmnt',
+    mode: 'create', copyRootfs: true,
+    setup: mountNsHolder,
+    edit: (c, ctx) => { joinWithTmpfs(c, ctx); c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }; },
+    check: (r, ctx) => expect(r).refused(/hook|exit|status/i).eq(holderMountsOf(ctx), [], 'mounts left in the joined namespace').problems,
+  },
+  // config-linux.md: "The runtime MUST generate an error if path is not
+  // associated with a namespace of type type."
+  {
+    field: 'linux.namespaces[].path', name: 'a network namespace given as ipc: an error naming it', tag: 'nspath', mode: 'create',
+    setup: (ctx) => nsHolder(ctx, ['--net'], 'net'),
+    edit: (c, ctx) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${ctx.other}/ns/net` } : n));
+    },
+    check: (r, ctx) => expect(r).refused(new RegExp(`/proc/${ctx.other}/ns/net.*ipc|ipc.*/proc/${ctx.other}/ns/net`)).problems,
+  },
+  {
+    field: 'linux.namespaces[].path', name: 'a file that is no namespace: an error naming it', tag: 'nspath', mode: 'create',
+    edit: (c, ctx) => {
+      fs.writeFileSync(`${ctx.tmp}/not-a-ns`, '');
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'uts' ? { type: 'uts', path: `${ctx.tmp}/not-a-ns` } : n));
+    },
+    check: (r, ctx) => expect(r).refused(new RegExp(`${ctx.tmp}/not-a-ns`)).problems,
   },
   // -------------------------------------------------------------- v1.3
   ...[

@@ -105,6 +105,9 @@ int open_in_root(int rootfd, const char* path, int extra = 0);
 void hooks_pause();
 void setup_rootfs();
 
+// ---- tmpcopyup (copyup.cc): copies the tree of directory fd `src` into `dst`
+void copy_tree(int src, int dst);
+
 // ---- the terminal (console.cc)
 void setup_console();
 

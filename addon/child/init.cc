@@ -250,6 +250,7 @@ void close_inherited() {
   if (P->start_fd >= 0) keep[n++] = P->start_fd;
   if (P->console_fd >= 0) keep[n++] = P->console_fd;
   for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;
+  if (P->root_fd >= 0) keep[n++] = P->root_fd;
   for (int i = 0; i < P->nmounts && n < (int)(sizeof keep / sizeof keep[0]); i++)
     if (P->mounts[i].idmap_userns_fd >= 0) keep[n++] = P->mounts[i].idmap_userns_fd;
   // insertion sort: a handful of fds
@@ -317,6 +318,14 @@ void child_main(const Plan* plan) {
       if (setns(P->joins[i].fd, P->joins[i].nstype) < 0) die_errno("setns");
       close(P->joins[i].fd);
     }
+  }
+  // A container without a mount namespace of its own is a chroot in the
+  // runtime's or a joined one: joining that namespace (or none) left us at
+  // its "/". Enter the container's root as its init did (fchdir + chroot;
+  // CAP_SYS_CHROOT: we are still root here). run_init then enters the cwd.
+  if (P->root_fd >= 0) {
+    if (fchdir(P->root_fd) < 0 || chroot(".") < 0) die_errno("enter the container's root");
+    close(P->root_fd);
   }
 
   // New namespaces, now that we are in our cgroups (a cgroup namespace is

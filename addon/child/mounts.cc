@@ -208,16 +208,6 @@ void do_mount(int rootfd, const MountOp& m) {
     close(src);
     close(fd);
     if (m.remount) remount_bind(rootfd, m.target, m.flags);
-    if (m.rro) {
-      // A plain remount only makes the top mount read-only; mount_setattr
-      // with AT_RECURSIVE covers every submount too (Linux >= 5.12).
-      int t = open_in_root(rootfd, m.target);
-      if (t < 0) die_errno("reopen mount target ", m.target);
-      struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0};
-      if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
-        die_errno("make ", m.target, " recursively read-only");
-      close(t);
-    }
   } else {
     if (proc_or_sys(m.fstype)) {
       // The CVE-2019-16884 class: a /proc or /sys that is a symlink (or a
@@ -232,9 +222,38 @@ void do_mount(int rootfd, const MountOp& m) {
       if (!S_ISDIR(st.st_mode)) die(0, "filesystem \"", m.fstype, "\" must be mounted on ordinary directory: ", m.target);
       fp = fdpath(fd);
     }
-    if (mount(m.source, fp.s, m.fstype, m.flags, m.data[0] ? m.data : nullptr) < 0)
+    // tmpcopyup: the directory the tmpfs will cover, still readable through
+    // this fd afterwards; the tmpfs is filled writable, then made read-only.
+    int under = -1;
+    if (m.copyup && (under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+      die_errno("tmpcopyup: open ", m.target);
+    unsigned long flags = m.copyup ? m.flags & ~MS_RDONLY : m.flags;
+    if (mount(m.source, fp.s, m.fstype, flags, m.data[0] ? m.data : nullptr) < 0)
       die_errno("mount ", m.fstype, " to rootfs at ", m.target);
     close(fd);
+    if (m.copyup) {
+      int top = open_in_root(rootfd, m.target);
+      int dst = top < 0 ? -1 : openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dst < 0) die_errno("tmpcopyup: open the tmpfs at ", m.target);
+      copy_tree(under, dst);
+      close(under);
+      close(dst);
+      FdPath tp = fdpath(top);
+      if ((m.flags & MS_RDONLY) && mount(nullptr, tp.s, nullptr, MS_REMOUNT | m.flags, m.data[0] ? m.data : nullptr) < 0)
+        die_errno("tmpcopyup: make the tmpfs at ", m.target, " read-only");
+      close(top);
+    }
+  }
+  if (m.rec_set || m.rec_clr) {
+    // The r* options (rro, rnoexec, ...): a remount only changes the top
+    // mount; mount_setattr with AT_RECURSIVE covers every submount too
+    // (Linux >= 5.12; EINVAL for a bad access-time combination).
+    int t = open_in_root(rootfd, m.target);
+    if (t < 0) die_errno("reopen mount target ", m.target);
+    struct { uint64_t set, clr, propagation, userns_fd; } attr = {m.rec_set, m.rec_clr, 0, 0};
+    if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+      die_errno("set recursive mount options (rro, rnoexec, ...) on ", m.target);
+    close(t);
   }
   set_propagation(rootfd, m.target, m.propagation);
 }

@@ -418,6 +418,7 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
   P.is_exec = 1;
   P.start_fd = -1;
   P.stdin_fd = -1;
+  P.root_fd = -1;  // (a chroot'd container's exec has no plan here: the CLI's)
   P.wasm_host_fd = -1;
   P.wasm_proc_fd = -1;
   P.wasm_module_slot = -1;

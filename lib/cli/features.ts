@@ -3,14 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALL_CAPS } from '../plan/capabilities';
-import { PROPAGATION } from '../plan/mount-options';
+import { PROPAGATION, RECURSIVE_OPTIONS } from '../plan/mount-options';
 import { SPEC_VERSION } from './main';
 
 const MOUNT_OPTIONS = [
-  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'mand', 'noatime',
-  'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
-  'nosymfollow', 'rbind', 'relatime', 'idmap', 'ridmap', 'rro', 'remount', 'ro', 'rw', 'strictatime', 'suid', 'symfollow', 'sync',
-  ...Object.keys(PROPAGATION),
+  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud', 'mand',
+  'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime',
+  'nosuid', 'nosymfollow', 'rbind', 'relatime', 'idmap', 'ridmap', 'remount', 'ro', 'rw', 'silent', 'strictatime',
+  'suid', 'symfollow', 'sync', 'tmpcopyup', 'notmpcopyup', ...RECURSIVE_OPTIONS, ...Object.keys(PROPAGATION),
 ].sort();
 
 /** The version of the node that runs wasm modules (lib/wasm/host.ts wasmNode()). */

@@ -90,6 +90,7 @@ export function validateConfig(doc: unknown): Spec {
       if (d[k] !== undefined && d[k]! < -1) throw new ConfigError(`linux.resources.devices[${i}].${k}`, 'must be -1 (any) or a device number');
     }
   });
+  if (linux.seccomp) checkSeccompErrno(linux.seccomp);
   // Like runc: without a uts namespace this would rename the host.
   for (const key of ['hostname', 'domainname'] as const) {
     if (spec[key] && !namespaces.has('uts')) {
@@ -123,6 +124,22 @@ function checkNamespaces(spec: Spec): Set<string> {
     seen.add(ns.type);
   });
   return seen;
+}
+
+/**
+ * config-linux.md: an errno for an action that has none (only ERRNO and
+ * TRACE return one) "MUST print and error and fail" (as crun).
+ */
+function checkSeccompErrno(sc: NonNullable<Spec['linux']>['seccomp']): void {
+  const takesErrno = (a: string) => a === 'SCMP_ACT_ERRNO' || a === 'SCMP_ACT_TRACE';
+  if (sc?.defaultErrnoRet !== undefined && !takesErrno(sc.defaultAction)) {
+    throw new ConfigError('linux.seccomp.defaultErrnoRet', `is set, but defaultAction ${sc.defaultAction} returns no errno`);
+  }
+  (sc?.syscalls ?? []).forEach((r, i) => {
+    if (r.errnoRet !== undefined && !takesErrno(r.action)) {
+      throw new ConfigError(`linux.seccomp.syscalls[${i}].errnoRet`, `is set, but action ${r.action} returns no errno`);
+    }
+  });
 }
 
 /** Spec: duplicated rlimit types MUST be an error. */

@@ -65,7 +65,9 @@ export function planProcess(p: Process, capLast: number, warn: (m: string) => vo
     gid: p.user.gid,
     groups: p.user.additionalGids ?? [],
     setGroups: true,
-    umask: p.user.umask ?? -1,
+    // Unset: 0022, as runc and crun (config.md's lowercase "should" would
+    // keep the caller's; a root umask of 077 would make every file private).
+    umask: p.user.umask ?? 0o022,
     noNewPrivileges: !!p.noNewPrivileges,
     setCaps: true,
     capBounding: caps.bounding.toString(),
@@ -144,8 +146,9 @@ export function buildPlan(
     lateMounts: m.lateMounts,
     devices: m.devices,
     symlinks: m.symlinks,
-    hostname: ns.has('uts') ? spec.hostname : undefined,
-    domainname: ns.has('uts') ? spec.domainname : undefined,
+    // An empty one is not set (runc, crun): the new uts namespace keeps the runtime's.
+    hostname: ns.has('uts') && spec.hostname ? spec.hostname : undefined,
+    domainname: ns.has('uts') && spec.domainname ? spec.domainname : undefined,
     consoleFd: process.terminal ? fds.consoleFd : -1,
     noProcess: !spec.process,
     preserveFds: opts.preserveFds ?? 0,

@@ -1,6 +1,6 @@
 // Mount options (config.md `mounts[].options`, fstab words) -> MS_* flags,
 // propagation flags and the data string passed to the filesystem.
-import { MS } from './types';
+import { MS, MOUNT_ATTR } from './types';
 
 interface FlagWord { set: boolean; flag: number }
 
@@ -19,6 +19,10 @@ const FLAGS: Record<string, FlagWord> = {
   strictatime: { set: true, flag: MS.STRICTATIME }, nostrictatime: { set: false, flag: MS.STRICTATIME },
   lazytime: { set: true, flag: MS.LAZYTIME }, nolazytime: { set: false, flag: MS.LAZYTIME },
   nosymfollow: { set: true, flag: MS.NOSYMFOLLOW }, symfollow: { set: false, flag: MS.NOSYMFOLLOW },
+  iversion: { set: true, flag: MS.I_VERSION }, noiversion: { set: false, flag: MS.I_VERSION },
+  silent: { set: true, flag: MS.SILENT }, loud: { set: false, flag: MS.SILENT },
+  // mount(8)'s "rw,suid,dev,exec,auto,nouser,async": none of them a flag
+  defaults: { set: false, flag: 0 },
   bind: { set: true, flag: MS.BIND },
   rbind: { set: true, flag: MS.BIND | MS.REC },
 };
@@ -30,8 +34,29 @@ export const PROPAGATION: Record<string, number> = {
   unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
 
+/**
+ * The recursive ones (config.md: SHOULD; mount_setattr(2) with AT_RECURSIVE
+ * on the mount and all its submounts): set (or, `clear`, clear) a
+ * MOUNT_ATTR_* bit. The access-time ones pick one mode of MOUNT_ATTR__ATIME.
+ */
+const RECURSIVE: Record<string, { attr: number; clear?: boolean; atime?: boolean }> = {
+  rro: { attr: MOUNT_ATTR.RDONLY }, rrw: { attr: MOUNT_ATTR.RDONLY, clear: true },
+  rnosuid: { attr: MOUNT_ATTR.NOSUID }, rsuid: { attr: MOUNT_ATTR.NOSUID, clear: true },
+  rnodev: { attr: MOUNT_ATTR.NODEV }, rdev: { attr: MOUNT_ATTR.NODEV, clear: true },
+  rnoexec: { attr: MOUNT_ATTR.NOEXEC }, rexec: { attr: MOUNT_ATTR.NOEXEC, clear: true },
+  rnodiratime: { attr: MOUNT_ATTR.NODIRATIME }, rdiratime: { attr: MOUNT_ATTR.NODIRATIME, clear: true },
+  rnosymfollow: { attr: MOUNT_ATTR.NOSYMFOLLOW }, rsymfollow: { attr: MOUNT_ATTR.NOSYMFOLLOW, clear: true },
+  // as mount(8) without a recursive form: "atime", "norelatime" and
+  // "nostrictatime" leave the kernel's default, relatime
+  rnoatime: { attr: MOUNT_ATTR.NOATIME, atime: true }, rstrictatime: { attr: MOUNT_ATTR.STRICTATIME, atime: true },
+  rrelatime: { attr: MOUNT_ATTR.RELATIME, atime: true }, ratime: { attr: MOUNT_ATTR.RELATIME, atime: true },
+  rnorelatime: { attr: MOUNT_ATTR.RELATIME, atime: true }, rnostrictatime: { attr: MOUNT_ATTR.RELATIME, atime: true },
+};
+
+export const RECURSIVE_OPTIONS = Object.keys(RECURSIVE);
+
 // Options that are ours or other runtimes' extensions, not for the kernel.
-const IGNORED = new Set(['tmpcopyup', 'notmpcopyup', 'copy-symlink', 'idmap', 'ridmap', 'rro', 'rrw']);
+const IGNORED = new Set(['copy-symlink', 'idmap', 'ridmap']);
 
 export interface ParsedOptions {
   flags: number;
@@ -39,19 +64,36 @@ export interface ParsedOptions {
   data: string[];
   bind: boolean;
   recursive: boolean;
-  /** rro: read-only recursively (mount_setattr) */
-  rro: boolean;
+  /** MOUNT_ATTR_* bits to set and clear on the mount and every submount (the r* options). */
+  recSet: number;
+  recClr: number;
+  /** tmpcopyup (runc's and crun's extension; the last of tmpcopyup / notmpcopyup wins) */
+  copyup: boolean;
 }
 
 export function parseMountOptions(options: string[] = []): ParsedOptions {
   let flags = 0;
   let propagation = 0;
   const data: string[] = [];
+  let recSet = 0;
+  let recClr = 0;
+  let copyup = false;
   for (const opt of options) {
-    const f = FLAGS[opt];
+    if (opt === 'tmpcopyup' || opt === 'notmpcopyup') {
+      copyup = opt === 'tmpcopyup';
+      continue;
+    }
+    const f = Object.hasOwn(FLAGS, opt) ? FLAGS[opt] : undefined;
+    const r = Object.hasOwn(RECURSIVE, opt) ? RECURSIVE[opt] : undefined;
     if (f) flags = f.set ? flags | f.flag : flags & ~f.flag;
-    else if (opt in PROPAGATION) propagation = PROPAGATION[opt];
-    else if (!IGNORED.has(opt)) data.push(opt);
+    else if (Object.hasOwn(PROPAGATION, opt)) propagation = PROPAGATION[opt];
+    else if (r?.atime) {
+      recSet = (recSet & ~MOUNT_ATTR.ATIME_MASK) | r.attr;
+      recClr |= MOUNT_ATTR.ATIME_MASK;
+    } else if (r) {
+      recSet = r.clear ? recSet & ~r.attr : recSet | r.attr;
+      recClr = r.clear ? recClr | r.attr : recClr & ~r.attr;
+    } else if (!IGNORED.has(opt)) data.push(opt);
   }
   const bind = (flags & MS.BIND) !== 0;
   return {
@@ -60,6 +102,8 @@ export function parseMountOptions(options: string[] = []): ParsedOptions {
     data,
     bind,
     recursive: (flags & MS.REC) !== 0,
-    rro: options.includes('rro'),
+    recSet,
+    recClr,
+    copyup,
   };
 }

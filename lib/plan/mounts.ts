@@ -54,14 +54,15 @@ function configMount(m: Mount, i: number, host: MountHost, bundle: string, opts:
       kind: MountKind.Bind,
       targetKind: host.isDir(source) ? TargetKind.Dir : TargetKind.File,
       source, target, fstype: '', data: '', flags: o.flags, propagation: o.propagation,
-      recursive: o.recursive || (m.options ?? []).includes('ridmap'), remount, rro: o.rro, idmap,
+      recursive: o.recursive || (m.options ?? []).includes('ridmap'), remount, recSet: o.recSet, recClr: o.recClr, idmap,
     };
   }
   if (!m.type) throw new PlanError(`mounts[${i}].type`, 'is required unless the mount is a bind mount');
   return {
     kind: MountKind.Fs, targetKind: TargetKind.Dir,
     source: m.source ?? m.type, target, fstype: m.type, data: o.data.join(','),
-    flags: o.flags, propagation: o.propagation, recursive: false, remount: false,
+    flags: o.flags, propagation: o.propagation, recursive: false, remount: false, recSet: o.recSet, recClr: o.recClr,
+    copyup: o.copyup && m.type === 'tmpfs',
   };
 }
 

@@ -16,7 +16,11 @@ export interface MountOp {
   propagation: number;
   recursive: boolean;
   remount: boolean;
-  rro?: boolean;
+  /** tmpfs: starts with a copy of the directory it covers (the tmpcopyup option). */
+  copyup?: boolean;
+  /** MOUNT_ATTR_* to set / clear recursively after the mount (mount_setattr AT_RECURSIVE); 0: none. */
+  recSet?: number;
+  recClr?: number;
   /** Idmapped bind: the mount's id maps (uid_map/gid_map text); the caller turns them into a user ns fd. */
   idmap?: { uidMap: string; gidMap: string };
   idmapUsernsFd?: number;
@@ -50,6 +54,8 @@ export interface SpawnPlan {
   timeNsNew: boolean;
   timeNsOffsets: string;
   joins: NsJoin[];
+  /** exec into a container that is a chroot (no mount namespace of its own): its root, /proc/<init>/root; -1/absent: none. */
+  rootFd?: number;
 
   setupRootfs: boolean;
   /** The mount namespace is not the container's own (none configured, or joined by path): chroot, leave "/" alone. */
@@ -129,7 +135,13 @@ export const MS = {
   RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, SYNCHRONOUS: 16, REMOUNT: 32, MANDLOCK: 64,
   DIRSYNC: 128, NOSYMFOLLOW: 256, NOATIME: 1024, NODIRATIME: 2048, BIND: 4096, MOVE: 8192,
   REC: 16384, UNBINDABLE: 1 << 17, PRIVATE: 1 << 18, SLAVE: 1 << 19, SHARED: 1 << 20,
-  RELATIME: 1 << 21, STRICTATIME: 1 << 24, LAZYTIME: 1 << 25,
+  RELATIME: 1 << 21, STRICTATIME: 1 << 24, LAZYTIME: 1 << 25, SILENT: 1 << 15, I_VERSION: 1 << 23,
+} as const;
+
+/** mount_setattr(2) attributes (<linux/mount.h>). */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1, NOSUID: 0x2, NODEV: 0x4, NOEXEC: 0x8, ATIME_MASK: 0x70, RELATIME: 0, NOATIME: 0x10,
+  STRICTATIME: 0x20, NODIRATIME: 0x80, NOSYMFOLLOW: 0x200000,
 } as const;
 
 export const CLONE = {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
 import { buildPlan, type PlanHost } from '../plan/build';
-import { planNamespaces } from '../plan/namespaces';
+import { planNamespaces, NS_PROC_NAME } from '../plan/namespaces';
 import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
 import { locateCgroup, openCgroup, ownCgroupLocation, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
@@ -142,13 +142,17 @@ export function create(store: Store, o: CreateOptions): Created {
     cgroup: cgroupLoc,
     ownPidNs: ns.isNew('pid'),
     // (spawnContainer makes the init set up the rootfs; without a mount
-    // namespace those mounts land in ours: note what was there before.)
-    hostRootfs: ns.has('mount') ? undefined : noteHostRootfs(rootfs),
+    // namespace of its own those mounts land in ours or the joined one:
+    // note what was there before.)
+    hostRootfs: ns.isNew('mount') ? undefined : noteHostRootfs(rootfs, ns.joins.find((j) => j.type === 'mount')?.path),
     creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
   };
   const fds: number[] = [];
   let cg: CgroupManager | undefined;
   let initPid = 0;
+  // runtime.md: from the prestart hooks on (step 3), a failure stops the
+  // container and continues at step 12: destroy it, then the poststop hooks.
+  let pastStep2 = false;
   try {
     store.write(record);
     trace('state dir written');
@@ -173,13 +177,20 @@ export function create(store: Store, o: CreateOptions): Created {
     testPoint('create:cgroup');
 
     const joinFds = ns.joins.map((j) => {
+      let fd: number;
       try {
-        const fd = fs.openSync(j.path, 'r');
+        fd = fs.openSync(j.path, 'r');
         fds.push(fd);
-        return fd;
       } catch (e) {
         throw new RuntimeError(`linux.namespaces: open ${j.type} namespace ${j.path}: ${(e as Error).message}`);
       }
+      // config-linux.md: a path that is not a namespace of that type MUST be
+      // an error (an nsfs fd's link reads "ipc:[4026531839]").
+      const is = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (!is.startsWith(`${NS_PROC_NAME[j.type]}:[`)) {
+        throw new RuntimeError(`linux.namespaces: ${j.path} is not a ${j.type} namespace (${/^\w+:\[\d+\]$/.test(is) ? `it is ${is}` : 'not a namespace file'})`);
+      }
+      return fd;
     });
     const a = addon();
     const consoleFd = !spec.process?.terminal ? -1
@@ -240,6 +251,7 @@ export function create(store: Store, o: CreateOptions): Created {
         // being built); these hooks are steps 3-5, after it: the container is
         // "created" (as crun; runc says "creating").
         const state = { ociVersion: spec.ociVersion, id: o.id, status: 'created' as const, pid, bundle, annotations: spec.annotations };
+        pastStep2 = true;
         hostHooks(spec.hooks, 'prestart', state);
         hostHooks(spec.hooks, 'createRuntime', state);
         containerHooks(spec.hooks, 'createContainer', state, pid);
@@ -248,6 +260,7 @@ export function create(store: Store, o: CreateOptions): Created {
     });
     fds.push(spawned.syncFd);
     initPid = spawned.pid;
+    pastStep2 = true;
     testPoint('create:ready');
 
     record.pid = initPid;
@@ -275,6 +288,8 @@ export function create(store: Store, o: CreateOptions): Created {
     }
     undoHostMounts(record.hostRootfs);
     store.remove(o.id);
+    // (a failing poststop hook is only a warning: the error stays create's)
+    if (pastStep2) hostHooks(spec.hooks, 'poststop', { ociVersion: spec.ociVersion, id: o.id, status: 'stopped', pid: 0, bundle, annotations: spec.annotations }, logWarn);
     throw e;
   } finally {
     fds.forEach(closeQuiet);

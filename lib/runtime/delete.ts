@@ -1,6 +1,7 @@
 // delete: remove a stopped (or, with --force, any) container: its processes,
 // cgroup and state. Mounts live in the container's mount namespace and go
-// with its last process.
+// with its last process; without one of its own, they are undone here
+// (host-mounts.ts).
 import * as fs from 'node:fs';
 import { Store, StateAccessError } from '../state/store';
 import { openCgroup } from '../cgroups';

@@ -12,7 +12,7 @@ import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
 import { isRootless } from '../rootless/detect';
 import { planProcess } from '../plan/build';
-import { containerNamespaces, joiningPlan, openNamespaces } from './join';
+import { containerNamespaces, isChroot, joiningPlan, openNamespaces, openRoot } from './join';
 import { capBounding, capLast, homeIn } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
@@ -86,6 +86,8 @@ export interface ExecPlan {
   listenerPath?: string;
   /** HOME was looked up in this file (the container's passwd): the plan holds while it is unchanged. */
   homeFrom?: string;
+  /** The container is a chroot (join.ts isChroot): the process enters its init's root; the CLI's to run. */
+  chroot: boolean;
 }
 
 export function planExec(record: Record, spec: Spec, p: Process, o: { consoleFd?: number; preserveFds?: number }, warn = logWarn): ExecPlan {
@@ -104,7 +106,7 @@ export function planExec(record: Record, spec: Spec, p: Process, o: { consoleFd?
   plan.seccompFlags = sc.flags;
   return {
     plan, namespaces: containerNamespaces(record.pid), oomScoreAdj, wasm: wasmMode(record.annotations ?? spec.annotations),
-    listenerPath: sc.listenerPath, homeFrom,
+    listenerPath: sc.listenerPath, homeFrom, chroot: isChroot(spec),
   };
 }
 
@@ -135,6 +137,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const x = planExec(record, spec, o.process, { consoleFd, preserveFds: o.preserveFds });
     const plan = x.plan;
     plan.joins = openNamespaces(x.namespaces, fds);
+    if (x.chroot) plan.rootFd = openRoot(record.pid, fds);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (x.wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, x.wasm, fds);
     // The filter create compiled from the same config (store.ts writeSeccomp).
@@ -168,7 +171,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     if (m && m.type === SYNC.ERROR) throw childError(m.msg === 'exec' ? { ...m, msg: `exec: "${o.process.args?.[0] ?? ''}"` } : m);
     if (o.pidFile) writePidFile(o.pidFile, spawned.pid);
     // The same exec again (a health check) is the native front's from now on.
-    if (o.processFile !== undefined && !o.cgroups?.length && !x.wasm && !x.listenerPath) {
+    if (o.processFile !== undefined && !o.cgroups?.length && !x.wasm && !x.listenerPath && !x.chroot) {
       writeExecEntry(store, id, o.processFile, execRecipe({
         plan, namespaces: x.namespaces, procsFiles: cg ? cg.procsFiles() : [], seccomp: compiled !== undefined, homeFrom: x.homeFrom, withArgs: true,
       }, !!spec.linux?.seccomp));
@@ -198,7 +201,8 @@ export function execTemplate(record: Record, spec: Spec, compiledSeccomp: boolea
   } catch {
     return undefined;  // the CLI's exec will say why
   }
-  if (x.wasm || x.listenerPath || x.oomScoreAdj !== undefined) return undefined;
+  // (the front does not enter a chroot'd container's root: the CLI does)
+  if (x.wasm || x.listenerPath || x.oomScoreAdj !== undefined || x.chroot) return undefined;
   const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
   return execRecipe({
     plan: x.plan, namespaces: x.namespaces, procsFiles: cg ? cg.procsFiles() : [], seccomp: compiledSeccomp, homeFrom: x.homeFrom, withArgs: false,

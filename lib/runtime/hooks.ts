@@ -68,7 +68,7 @@ function runHostHook(phase: HookPhase, h: Hook, i: number, input: string, cwd: s
 }
 
 /** Runs hooks in the namespaces of the container's init (pid). */
-export function runContainerHooks(phase: HookPhase, hooks: Hook[] | undefined, state: State, initPid: number): void {
+export function runContainerHooks(phase: HookPhase, hooks: Hook[] | undefined, state: State, initPid: number, chroot = false): void {
   if (!hooks?.length) return;
   const a = addon();
   // The hook process is a grandchild (forked into the pid namespace): as
@@ -83,8 +83,8 @@ export function runContainerHooks(phase: HookPhase, hooks: Hook[] | undefined, s
       const proc = planProcess({
         args: h.args ?? [h.path], env: h.env ?? [], cwd: '/', user: { uid: 0, gid: 0 },
       }, 63, () => {}, 'hook', null);
-      // Hooks run with the runtime's privileges, not the container process'.
-      const plan = joinPlan(initPid, { ...proc, setCaps: false }, { stdinFd: theirs, exePath: h.path }, fds);
+      // Hooks run with the runtime's privileges (and umask), not the container process'.
+      const plan = joinPlan(initPid, { ...proc, setCaps: false, umask: -1 }, { stdinFd: theirs, exePath: h.path, chroot }, fds);
       const { pid, syncFd } = spawnContainer(plan, {});
       fds.push(syncFd);
       const m = a.syncRecv(syncFd, 60_000);

@@ -2,7 +2,7 @@
 // hooks that run in the container's namespaces): every namespace of the
 // container's init that is not ours, user first, no rootfs setup.
 import * as fs from 'node:fs';
-import type { NamespaceType } from '../config/types';
+import type { NamespaceType, Spec } from '../config/types';
 import { NS_FLAG, NS_PROC_NAME } from '../plan/namespaces';
 import type { NsJoin, SpawnPlan } from '../plan/types';
 import type { planProcess } from '../plan/build';
@@ -30,6 +30,22 @@ export interface JoinPlanOptions {
   preserveFds?: number;
   stdinFd?: number;
   exePath?: string;
+  /** The container is a chroot (isChroot): enter the init's root after the namespaces. */
+  chroot?: boolean;
+}
+
+/**
+ * A container without a mount namespace of its own (none listed, or one
+ * joined by path) is a chroot in that namespace: joining the namespace alone
+ * lands at its "/", not the container's.
+ */
+export const isChroot = (spec: Spec): boolean => !(spec.linux?.namespaces ?? []).some((n) => n.type === 'mount' && !n.path);
+
+/** Opens the root of `pid` (/proc/<pid>/root: the plan's rootFd; pushed to `fds`). */
+export function openRoot(pid: number, fds: number[]): number {
+  const fd = fs.openSync(`/proc/${pid}/root`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  fds.push(fd);
+  return fd;
 }
 
 /** Opens each namespace (the fds are pushed to `fds`, for the caller to close). */
@@ -58,5 +74,7 @@ export function joiningPlan(proc: ReturnType<typeof planProcess>, o: JoinPlanOpt
  * to close) and returns the plan of a process joining them.
  */
 export function joinPlan(pid: number, proc: ReturnType<typeof planProcess>, o: JoinPlanOptions, fds: number[]): SpawnPlan {
-  return joiningPlan(proc, o, openNamespaces(containerNamespaces(pid), fds));
+  const plan = joiningPlan(proc, o, openNamespaces(containerNamespaces(pid), fds));
+  if (o.chroot) plan.rootFd = openRoot(pid, fds);
+  return plan;
 }

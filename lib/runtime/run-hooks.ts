@@ -21,8 +21,9 @@ export function poststartFailsStart(ociVersion: string | undefined): boolean {
   return !m || Number(m[1]) > 1 || (Number(m[1]) === 1 && Number(m[2]) >= 3);
 }
 
-export function containerHooks(hooks: Hooks | undefined, phase: Phase, state: State, initPid: number): void {
+/** `chroot`: the container is a chroot (join.ts isChroot) whose root the hook must enter (startContainer). */
+export function containerHooks(hooks: Hooks | undefined, phase: Phase, state: State, initPid: number, chroot = false): void {
   const list: Hook[] | undefined = hooks?.[phase];
   if (!list?.length) return;
-  (require('./hooks') as typeof import('./hooks')).runContainerHooks(phase, list, state, initPid);
+  (require('./hooks') as typeof import('./hooks')).runContainerHooks(phase, list, state, initPid, chroot);
 }

@@ -5,6 +5,7 @@ import { addon, type SyncMessage } from '../addon';
 import type { Spec } from '../config/types';
 import { load, notExist } from './container';
 import { childError } from './spawn';
+import { isChroot } from './join';
 import { containerHooks, hostHooks, poststartFailsStart } from './run-hooks';
 import { logWarn } from '../util/log';
 import { RuntimeError } from '../util/errors';
@@ -19,6 +20,12 @@ export function releaseError(spec: Spec | undefined, err: SyncMessage): RuntimeE
   return childError(err.msg === 'exec' ? { ...err, msg: `exec: "${spec?.process?.args?.[0] ?? ''}"` } : err);
 }
 
+function stopInit(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch { /* already gone */ }
+}
+
 export function start(store: Store, id: string): void {
   const lock = store.lock(id);
   if (lock === undefined) throw notExist(id);
@@ -30,8 +37,14 @@ export function start(store: Store, id: string): void {
     if (status !== 'created') throw new RuntimeError(`cannot start a container in the ${status} state`);
     const spec = store.readSpec(id);
     const state = { ociVersion: record.ociVersion, id, status: 'created' as const, pid: record.pid, bundle: record.bundle, annotations: record.annotations };
-    // startContainer hooks: in the container, before the user's program.
-    containerHooks(spec.hooks, 'startContainer', state, record.pid);
+    // startContainer hooks: in the container, before the user's program. A
+    // failure fails start and stops the container (runtime.md).
+    try {
+      containerHooks(spec.hooks, 'startContainer', state, record.pid, isChroot(spec));
+    } catch (e) {
+      stopInit(record.pid);
+      throw e;
+    }
     const sock = store.startSocket(id);
     const a = addon();
     const fd = a.connectUnix(sock);
@@ -55,9 +68,7 @@ export function start(store: Store, id: string): void {
       try {
         hostHooks(spec.hooks, 'poststart', running);
       } catch (e) {
-        try {
-          process.kill(record.pid, 'SIGKILL');
-        } catch { /* already gone */ }
+        stopInit(record.pid);
         throw e;
       }
     }

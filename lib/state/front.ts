@@ -58,7 +58,7 @@ export function frontRecipe(r: Record, spec: Spec, execPlan?: string): string | 
   // Without a pid namespace of its own, what the init left in the cgroup is
   // killed by delete (cgroups destroy(true)): that stays with the CLI. So
   // does a systemd unit's (it is stopped over D-Bus), and rootfs mounts made
-  // in the host's mount namespace (host-mounts.ts).
+  // in the host's mount namespace or a joined one (host-mounts.ts).
   if (none(hooks.poststop) && r.ownPidNs && r.pid && !r.cgroup?.systemd && !r.hostRootfs) {
     lines.push('delete');
     for (const { dir, parents } of cg?.removal() ?? []) {

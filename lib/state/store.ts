@@ -14,12 +14,14 @@ import { defaultRoot, ROOT_DEFAULT } from './root';
 
 export const DEFAULT_ROOT = ROOT_DEFAULT;
 
-/** A rootfs set up in the host's mount namespace (lib/runtime/host-mounts.ts). */
+/** A rootfs set up in the host's mount namespace or one joined by path (lib/runtime/host-mounts.ts). */
 export interface HostRootfs {
   /** The rootfs path (resolved), as the host sees it. */
   path: string;
   /** How many mounts sat on exactly that path before create. */
   mountsBefore: number;
+  /** A mount namespace joined by path, not the host's: where it was and its nsfs inode. */
+  mountNs?: { path: string; ino: number };
 }
 
 /** What we keep about a container (not the spec's State: that is derived). */
@@ -42,7 +44,7 @@ export interface Record {
   cgroup?: CgroupLocation;
   /** The container has a pid namespace of its own: killing the init ends all its processes. */
   ownPidNs?: boolean;
-  /** No mount namespace: the rootfs mounts made in the host's (lib/runtime/host-mounts.ts). */
+  /** No mount namespace of its own: the rootfs mounts made in the host's or a joined one (lib/runtime/host-mounts.ts). */
   hostRootfs?: HostRootfs;
   /** Namespaces the container made itself: their /proc/<pid>/ns names. */
   namespaces?: string[];
