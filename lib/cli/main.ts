@@ -26,6 +26,8 @@ const MODULES: Record<string, () => { default: CommandFn }> = {
   features: () => require('./features'), list: () => require('./list'), spec: () => require('./spec'),
 };
 
+const EARLY_CGROUP_WAIT = new Set(['create', 'run']);
+
 async function usage(err: UsageError): Promise<void> {
   const { helpText } = loadHelp();
   const text = await helpText(err.command);
@@ -37,6 +39,10 @@ async function runCommand(p: Parsed): Promise<void> {
   const a = p.args;
   configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
   try {
+    // create and run: the kernel's wait before the init can join its cgroup,
+    // started before their modules load (lib/cgroups/warm.ts). (The systemd
+    // driver's join is systemd's own.)
+    if (EARLY_CGROUP_WAIT.has(p.command!.module) && !a.systemdCgroup) (require('../cgroups/warm') as typeof import('../cgroups/warm')).warmCgroupAttach();
     const { Store } = require('../state/store') as typeof import('../state/store');
     const fn = MODULES[p.command!.module]().default;
     if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);
