@@ -23,12 +23,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ownCgroupLocation, UNIFIED_KEY } from './index';
+import { mountPointOf } from '../plan/host';
 
-/** Our own cgroup.procs on one hierarchy (v2's, or the hybrid host's unified one, else the first v1 one). */
+/**
+ * Our own cgroup.procs on one hierarchy (v2's, or the hybrid host's unified
+ * one, else the first v1 one). Only where the cgroupfs mount shows its
+ * hierarchy from the top (or from our cgroup namespace's top): under a bind
+ * mount of some sub-cgroup (a container without a cgroup namespace), the
+ * path /proc/self/cgroup names is not where we are, and a write there would
+ * move us.
+ */
 function ownProcsFile(): string | undefined {
   const loc = ownCgroupLocation();
   const dir = loc.version === 2 ? loc.dirs[''] : loc.dirs[UNIFIED_KEY] ?? Object.values(loc.dirs)[0];
-  return dir ? path.join(dir, 'cgroup.procs') : undefined;
+  if (!dir) return undefined;
+  const mount = mountPointOf(dir);
+  if (!mount || !/^cgroup2?$/.test(mount.fstype) || mount.root !== '/') return undefined;
+  return path.join(dir, 'cgroup.procs');
 }
 
 export function warmCgroupAttach(): void {
