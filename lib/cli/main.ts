@@ -26,6 +26,8 @@ const MODULES: Record<string, () => { default: CommandFn }> = {
   features: () => require('./features'), list: () => require('./list'), spec: () => require('./spec'),
 };
 
+const EARLY_CGROUP_WAIT = new Set(['create', 'run']);
+
 async function usage(err: UsageError): Promise<void> {
   const { helpText } = loadHelp();
   const text = await helpText(err.command);
@@ -37,6 +39,12 @@ async function runCommand(p: Parsed): Promise<void> {
   const a = p.args;
   configureLog({ log: a.log as string | undefined, logFormat: a.logFormat as string, debug: a.debug as boolean });
   try {
+    // create and run: the kernel's wait before the init can join its cgroup,
+    // started before their modules load (lib/cgroups/warm.ts). Not with the
+    // systemd driver (systemd joins it) nor with --preserve-fds: fds 3..3+N-1
+    // all go to the container, and the warm-up's own fd, open for a moment
+    // on another thread, must never be one of them.
+    if (EARLY_CGROUP_WAIT.has(p.command!.module) && !a.systemdCgroup && !a.preserveFds) (require('../cgroups/warm') as typeof import('../cgroups/warm')).warmCgroupAttach();
     const { Store } = require('../state/store') as typeof import('../state/store');
     const fn = MODULES[p.command!.module]().default;
     if (a.debug || process.env.DEBUG) (require('../util/debug') as typeof import('../util/debug')).tracer('cli')(`${p.command!.name}: modules loaded`);

@@ -5,6 +5,8 @@ let mountinfoCache: MountInfo[] | undefined;
 
 export interface MountInfo {
   mountPoint: string;
+  /** The mounted dir's path inside its filesystem ("/" for the whole of it). */
+  root: string;
   fstype: string;
   superOptions: string;
   optional: string; // "shared:1 master:2"
@@ -21,7 +23,7 @@ export function mountinfo(): MountInfo[] {
     const [left, right] = line.split(' - ');
     const f = left.split(' ');
     const r = right.split(' ');
-    out.push({ mountPoint: unescape(f[4]), optional: f.slice(6).join(' '), fstype: r[0], superOptions: r[2] ?? '' });
+    out.push({ mountPoint: unescape(f[4]), root: unescape(f[3]), optional: f.slice(6).join(' '), fstype: r[0], superOptions: r[2] ?? '' });
   }
   return (mountinfoCache = out);
 }

@@ -124,6 +124,11 @@ export function create(store: Store, o: CreateOptions): Created {
   const ns = planNamespaces(spec.linux?.namespaces);
   const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup, spec.annotations);
   trace('rootfs, namespaces, cgroup located');
+  // Compiled before the cgroup is made (Docker's default profile: ~20 ms):
+  // making it waits for the cgroup warm-up's grace period, which this time
+  // overlaps, and the init's join then follows the mkdirs closely, while the
+  // lock is still warm (lib/cgroups/warm.ts).
+  const seccomp = spec.linux?.seccomp ? addon().compileSeccomp(spec.linux.seccomp) : undefined;
 
   const rootless = isRootless();
   if (rootless) checkRootlessProcess(spec.process);
@@ -216,7 +221,6 @@ export function create(store: Store, o: CreateOptions): Created {
     const wasm = wasmMode(spec.annotations);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)
     if (wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, wasm, fds);
-    const seccomp = spec.linux?.seccomp ? a.compileSeccomp(spec.linux.seccomp) : undefined;
     if (seccomp) store.writeSeccomp(o.id, seccomp);
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;

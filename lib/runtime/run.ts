@@ -1,0 +1,64 @@
+// run: create + start, then (unless detached) wait for the container's
+// process, forward signals to it, delete the container and return its status
+// (128+N when killed by signal N). With terminal: true and no console socket,
+// run holds the pty itself and connects it to its stdio.
+import * as fs from 'node:fs';
+import type { Store } from '../state/store';
+import { create } from './create';
+import { start } from './start';
+import { del } from './delete';
+import { addon } from '../addon';
+import { RuntimeError } from '../util/errors';
+import type { TtyProxy } from './tty';
+import { waitForeground } from './foreground';
+import { tracer } from '../util/debug';
+
+const trace = tracer('run');
+
+export interface RunOptions {
+  id: string; bundle: string; pidFile?: string; consoleSocket?: string; detach: boolean;
+  noPivot?: boolean; preserveFds?: number; systemdCgroup?: boolean;
+  /** --keep: leave the stopped container (no delete). */
+  keep?: boolean;
+}
+
+export async function run(s: Store, o: RunOptions): Promise<number> {
+  const ad = addon();
+  // The init is forked by an intermediate child that exits: as subreaper we
+  // inherit it and can wait for it.
+  if (!o.detach) ad.setSubreaper();
+  const pair = !o.detach && !o.consoleSocket ? ad.socketPair() : undefined;
+  let proxy: TtyProxy | undefined;
+  let pid: number;
+  try {
+    const { record, spec } = create(s, {
+      id: o.id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, consoleFd: pair?.[1],
+      noPivot: o.noPivot, preserveFds: o.preserveFds, systemdCgroup: o.systemdCgroup,
+    });
+    pid = record.pid;
+    if (pair && spec.process?.terminal) {
+      const { proxyTty } = require('./tty') as typeof import('./tty');
+      proxy = proxyTty(ad.recvFd(pair[0]));
+    }
+  } catch (e) {
+    if (o.detach && /no --console-socket/.test((e as Error).message)) {
+      throw new RuntimeError('cannot allocate a tty if ocirun will detach without setting --console-socket');
+    }
+    throw e;
+  } finally {
+    pair?.forEach((fd) => fs.closeSync(fd));
+  }
+  try {
+    start(s, o.id);
+  } catch (e) {
+    proxy?.stop();
+    del(s, o.id, true);
+    throw e;
+  }
+  if (o.detach) return 0;
+  const status = await waitForeground(pid, proxy);
+  trace('program exited (%d)', status);
+  if (!o.keep) del(s, o.id, true);
+  trace('deleted');
+  return status;
+}
