@@ -35,14 +35,27 @@ export class CgroupV1 implements CgroupManager {
 
   // A new cpuset cgroup starts with no cpus and mems, and no task can join
   // it: fill each new level from its parent. Returns the highest dir made.
+  // Creates run in parallel (50 containers of one engine under one parent):
+  // a level another create made may still be empty, so every level on the
+  // way is filled if it is, and a level made meanwhile is fine.
   private mkdirCpuset(d: string): string | undefined {
-    if (fs.existsSync(d)) return undefined;
-    const first = this.mkdirCpuset(path.dirname(d));
-    fs.mkdirSync(d);
-    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      if (!readValue(d, f)) writeValue(d, f, readValue(path.dirname(d), f));
+    let first: string | undefined;
+    let made = mkdirOnce(d);
+    if (made === undefined) {
+      first = this.mkdirCpuset(path.dirname(d));
+      made = mkdirOnce(d) ?? false;
     }
-    return first ?? d;
+    this.fillCpuset(d);
+    return first ?? (made ? d : undefined);
+  }
+
+  private fillCpuset(d: string): void {
+    const parent = path.dirname(d);
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (readValue(d, f) || parent === d) continue;
+      if (!readValue(parent, f)) this.fillCpuset(parent);
+      writeValue(d, f, readValue(parent, f));
+    }
   }
 
   apply(r: Resources): void {
@@ -235,5 +248,18 @@ export class CgroupV1 implements CgroupManager {
       rmdirRetry(dir, () => killAll && killPids(readPids(`${dir}/cgroup.procs`), 9));
       rmdirParents(parents);
     }
+  }
+}
+
+/** mkdir: true if made, false if it was there already, undefined if its parent is missing. */
+function mkdirOnce(d: string): boolean | undefined {
+  try {
+    fs.mkdirSync(d);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'ENOENT') return undefined;
+    throw e;
   }
 }

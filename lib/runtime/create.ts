@@ -190,10 +190,16 @@ export function create(store: Store, o: CreateOptions): Created {
         throw new RuntimeError(`linux.namespaces: open ${j.type} namespace ${j.path}: ${(e as Error).message}`);
       }
       // config-linux.md: a path that is not a namespace of that type MUST be
-      // an error (an nsfs fd's link reads "ipc:[4026531839]").
+      // an error. Every namespace file is on nsfs (one device). An fd's link
+      // reads "ipc:[4026531839]", unless the file was opened through a bind
+      // mount (Docker's --network host: <exec-root>/netns/default): then it
+      // is that path, and setns() itself checks the type.
+      if (fs.fstatSync(fd).dev !== fs.statSync(`/proc/self/ns/${NS_PROC_NAME[j.type]}`).dev) {
+        throw new RuntimeError(`linux.namespaces: ${j.path} is not a ${j.type} namespace (not a namespace file)`);
+      }
       const is = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      if (!is.startsWith(`${NS_PROC_NAME[j.type]}:[`)) {
-        throw new RuntimeError(`linux.namespaces: ${j.path} is not a ${j.type} namespace (${/^\w+:\[\d+\]$/.test(is) ? `it is ${is}` : 'not a namespace file'})`);
+      if (/^\w+:\[\d+\]$/.test(is) && !is.startsWith(`${NS_PROC_NAME[j.type]}:[`)) {
+        throw new RuntimeError(`linux.namespaces: ${j.path} is not a ${j.type} namespace (it is ${is})`);
       }
       return fd;
     });
