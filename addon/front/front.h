@@ -83,8 +83,6 @@ int cmd_kill(const struct args* a);
 int cmd_delete(const struct args* a);
 // exec.cc
 int cmd_exec(const struct args* a);
-// warm.c: for create and run, before the CLI starts
-void warm_cgroup_attach(int argc, char** argv);
 
 // commands.c, shared with exec.cc
 int state_dir(const struct args* a, char* out, size_t size);

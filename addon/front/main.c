@@ -228,6 +228,5 @@ int main(int argc, char** argv) {
            : cmd_delete(&a);
     if (rc != HAND_OVER) return rc;
   }
-  warm_cgroup_attach(argc, argv);  // create/run: the cgroup join's wait starts now (warm.c)
   run_cli(argv + 1);
 }
