@@ -139,8 +139,10 @@ t.test('create -> created, start -> running, exit -> stopped, delete -> gone', a
 
   const s = rt(root, ['start', id]);
   t.equal(s.status, 0, 'start succeeds', { stderr: s.stderr });
-  t.ok(await waitFor(() => fs.existsSync(path.join(host, 'marker'))), 'the user program ran after start');
-  t.equal(fs.readFileSync(path.join(host, 'marker'), 'utf8'), 'ran\n');
+  // (the shell makes the file, then writes to it: wait for the text itself)
+  const marker = () => (fs.existsSync(path.join(host, 'marker')) ? fs.readFileSync(path.join(host, 'marker'), 'utf8') : '');
+  t.ok(await waitFor(() => marker() === 'ran\n'), 'the user program ran after start');
+  t.equal(marker(), 'ran\n');
   const st2 = state(root, id);
   t.equal(st2.status, 'running', 'status running after start');
   t.equal(st2.pid, st.pid, 'same pid while running');
