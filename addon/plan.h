@@ -82,7 +82,7 @@ struct SyncMsg {
 
 struct Plan {
   // namespaces
-  int clone_flags;          // CLONE_NEWUSER or 0: the only namespace made by clone()
+  int clone_flags;          // CLONE_NEW* made by clone() (lib/plan/namespaces.ts decides which)
   int unshare_flags;        // CLONE_NEW* made after GO, after joining `joins`
   int fork_needed;          // pid/time namespaces apply to children: fork the real init
   NsJoin* joins; int njoins;

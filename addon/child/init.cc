@@ -328,11 +328,12 @@ void child_main(const Plan* plan) {
     close(P->root_fd);
   }
 
-  // New namespaces, now that we are in our cgroups (a cgroup namespace is
-  // rooted where we are when it is made) and in the joined user namespace (so
-  // it owns them). CLONE_NEWPID and CLONE_NEWTIME apply to our children only.
+  // New namespaces the clone did not make (lib/plan/namespaces.ts), now that
+  // we are in our cgroups (a cgroup namespace is rooted where we are when it
+  // is made) and in the joined user namespace (so it owns them).
+  // CLONE_NEWPID and CLONE_NEWTIME apply to our children only.
   if (P->unshare_flags && unshare(P->unshare_flags) < 0) die_errno("unshare namespaces");
-  if (P->unshare_flags & CLONE_NEWNET) bring_lo_up();
+  if ((P->unshare_flags | P->clone_flags) & CLONE_NEWNET) bring_lo_up();
   // Time offsets must be written before any process enters the namespace.
   if (P->timens_new && P->timens_offsets[0])
     write_file("/proc/self/timens_offsets", P->timens_offsets);

@@ -38,9 +38,27 @@ export function planNamespaces(nss: Namespace[] = []): NamespacePlan {
     else if (type === 'user') cloneFlags |= CLONE.NEWUSER; // the parent writes its maps
     else unshareFlags |= NS_FLAG[type];
   }
-  // pid and time namespaces take effect for children: the real init is forked.
   const pid = byType.get('pid');
-  const forkNeeded = !!pid || (unshareFlags & CLONE.NEWTIME) !== 0;
+  let forkNeeded: boolean;
+  if (!byType.has('user') && !pid?.path && !(unshareFlags & CLONE.NEWTIME)) {
+    // The common case (no user namespace, no pid namespace joined by path,
+    // no new time namespace): the clone itself makes the new namespaces, as
+    // crun does. The first child is then the init (pid 1 of a new pid
+    // namespace): no second fork. And the namespaces are made in the
+    // runtime's context, so the kernel charges their memory (a copy of the
+    // host's mount table, a network namespace) to the runtime's cgroup, not
+    // to the container's, which the child joins only after. The cgroup
+    // namespace is still unshared after that join: it is rooted where the
+    // child is when it is made.
+    cloneFlags = unshareFlags & ~CLONE.NEWCGROUP;
+    unshareFlags &= CLONE.NEWCGROUP;
+    forkNeeded = false;
+  } else {
+    // A user namespace must exist (and the child be root in it) before the
+    // namespaces it owns; pid and time namespaces joined or made after clone
+    // take effect for children: the real init is forked.
+    forkNeeded = !!pid || (unshareFlags & CLONE.NEWTIME) !== 0;
+  }
   return {
     cloneFlags, unshareFlags, forkNeeded, joins,
     has: (t) => byType.has(t),
