@@ -17,6 +17,7 @@
 //                 rewritten after every PROGRESS rounds, so a run cut short leaves
 //                 its rounds so far (node bench/interleave-report.mjs FILE)
 //   PROGRESS=N    print the medians so far every N rounds (default 10)
+//   SECCOMP=docker   every bundle with Docker's default seccomp profile
 //   OCIRUN=PATH   the ocirun measured (default bin/ocirun; bench/vm.sh gives a
 //                 copy on the guest's tmpfs)
 //

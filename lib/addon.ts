@@ -59,6 +59,11 @@ export function trampolineFd(): number {
   return addon().trampolineFd(path.join(repoDir(), 'build', 'Release', 'ocirun-exec'));
 }
 
+/** The addon's file (build/Release/ocirun.node). */
+export function addonPath(): string {
+  return path.join(repoDir(), 'build', 'Release', 'ocirun.node');
+}
+
 export function addon(): Addon {
-  return (cached ??= require(path.join(repoDir(), 'build', 'Release', 'ocirun.node')) as Addon);
+  return (cached ??= require(addonPath()) as Addon);
 }

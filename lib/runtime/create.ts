@@ -17,6 +17,7 @@ import { execTemplate } from './exec';
 import { addon } from '../addon';
 import { sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { compileSeccompCached } from '../state/seccomp-cache';
 import { noteHostRootfs, undoHostMounts } from './host-mounts';
 import { containerHooks, hostHooks } from './run-hooks';
 import { RuntimeError } from '../util/errors';
@@ -124,11 +125,12 @@ export function create(store: Store, o: CreateOptions): Created {
   const ns = planNamespaces(spec.linux?.namespaces);
   const cgroupLoc = locateCgroup(spec.linux?.cgroupsPath, o.id, o.systemdCgroup, spec.annotations);
   trace('rootfs, namespaces, cgroup located');
-  // Compiled before the cgroup is made (Docker's default profile: ~20 ms):
-  // making it waits for the cgroup warm-up's grace period, which this time
-  // overlaps, and the init's join then follows the mkdirs closely, while the
-  // lock is still warm (lib/cgroups/warm.ts).
-  const seccomp = spec.linux?.seccomp ? addon().compileSeccomp(spec.linux.seccomp) : undefined;
+  // Compiled (Docker's default profile: ~20 ms; lib/state/seccomp-cache.ts
+  // keeps it for the next create with the same profile) before the cgroup is
+  // made: making it waits for the cgroup warm-up's grace period, which this
+  // time overlaps, and the init's join then follows the mkdirs closely, while
+  // the lock is still warm (lib/cgroups/warm.ts).
+  const seccomp = spec.linux?.seccomp ? compileSeccompCached(spec.linux.seccomp) : undefined;
 
   const rootless = isRootless();
   if (rootless) checkRootlessProcess(spec.process);

@@ -18,6 +18,7 @@ import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
 import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { compileSeccompCached } from '../state/seccomp-cache';
 import { RuntimeError } from '../util/errors';
 import { wasmMode } from '../wasm/select';
 import { testPoint } from '../util/testpoint';
@@ -142,7 +143,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     if (x.wasm) (require('../wasm/host') as typeof import('../wasm/host')).attachWasm(plan, x.wasm, fds);
     // The filter create compiled from the same config (store.ts writeSeccomp).
     const compiled = spec.linux?.seccomp ? store.readSeccomp(id) : undefined;
-    const seccomp = spec.linux?.seccomp ? compiled ?? a.compileSeccomp(spec.linux.seccomp) : undefined;
+    const seccomp = spec.linux?.seccomp ? compiled ?? compileSeccompCached(spec.linux.seccomp) : undefined;
     let loc = record.cgroup;
     if (o.cgroups?.length) {
       if (!loc) throw new RuntimeError('--cgroup: the container has no cgroup');

@@ -9,7 +9,7 @@ import { RuntimeError } from '../util/errors';
 
 export const ROOT_DEFAULT = '/run/ocirun';
 
-function honorXdg(): boolean {
+export function honorXdg(): boolean {
   if (process.geteuid!() !== 0) return true;
   if (!inUserNs()) return false;
   return process.env.USER !== 'root';
