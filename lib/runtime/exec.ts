@@ -18,6 +18,8 @@ import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
 import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { parseJson, readBytes } from '../config/load';
+import { validateProcess } from '../config/validate';
 import { compileSeccompCached } from '../state/seccomp-cache';
 import { RuntimeError } from '../util/errors';
 import { wasmMode } from '../wasm/select';
@@ -75,6 +77,21 @@ export function execProcess(spec: Spec, f: ExecFlags): Process {
   }
   if (f.noNewPrivs) p.noNewPrivileges = true;
   return p;
+}
+
+/**
+ * The process an exec runs: the --process file (its bytes too: the native
+ * front keeps this exec's plan under them), or else the container's own
+ * process changed by the flags.
+ */
+export function processToExec(store: Store, id: string, processFile: string | undefined, f: ExecFlags): { process: Process; file?: Buffer } {
+  if (processFile) {
+    const file = readBytes(processFile, 'exec --process');
+    return { process: validateProcess(parseJson(file, processFile, 'exec --process')), file };
+  }
+  if (!f.command.length) throw new RuntimeError('exec: a command or --process is required');
+  if (!store.exists(id)) throw notExist(id);
+  return { process: execProcess(store.readSpec(id), f) };
 }
 
 /** What an exec runs, decided before anything is opened: exec() runs it; the native front's recipe holds it. */
