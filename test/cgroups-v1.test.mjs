@@ -621,6 +621,16 @@ function runTests() {
     const bad = rt(root, ['update', '--resources', '-', c.id], { input: '{not json' });
     t.equal(bad.status, 1, 'invalid JSON on stdin: exit 1');
     check(t, 'after a failed update', [48 * MiB, 50, 700]);
+
+    // A write that fails halfway (memory, pids and shares are written before
+    // the cpuset, which the kernel refuses): nothing of it stays, as with runc.
+    const half = rt(root, ['update', '--memory', '80m', '--pids-limit', '60', '--cpu-shares', '800', '--cpuset-cpus', '9999', c.id]);
+    t.equal(half.status, 1, 'a cpuset the host lacks: exit 1');
+    t.match(half.stderr, /cpuset\.cpus/, 'the error names the file that failed');
+    t.notMatch(half.stderr, /put back/, 'every earlier write was put back');
+    check(t, 'after an update that failed halfway', [48 * MiB, 50, 700]);
+    const kept = JSON.parse(fs.readFileSync(path.join(root, c.id, 'config.json'), 'utf8')).linux.resources;
+    t.same([kept.memory.limit, kept.pids.limit, kept.cpu.shares], [48 * MiB, 50, 700], 'the kept config has the limits of the last update that worked');
   });
 
   t.test('update memory with swap (memsw) set', { skip: exists(path.join(mountOf('memory') ?? '/nonexistent', 'memory.memsw.limit_in_bytes')) ? false : 'no memory.memsw.* here' }, async (t) => {

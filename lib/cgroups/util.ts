@@ -5,7 +5,44 @@ export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+// While `undoable` runs, writeValue first notes what each file held, so that
+// a failure can put back the limits written before it (update: runc does the
+// same). Single-value files only: a throttle list or the devices list reads
+// back in another form than it is written.
+let journal: { file: string; value: string }[] | undefined;
+
+/**
+ * Runs fn; if it throws, the cgroup files it wrote get their values back (in
+ * reverse order, so each step is a state that was valid before), and
+ * onUndoError hears of any that could not be. Then it throws fn's error.
+ */
+export function undoable<T>(fn: () => T, onUndoError: (msg: string) => void): T {
+  const notes: { file: string; value: string }[] = [];
+  journal = notes;
+  try {
+    return fn();
+  } catch (e) {
+    journal = undefined;
+    for (const n of notes.reverse()) {
+      try {
+        fs.writeFileSync(n.file, n.value);
+      } catch (e2) {
+        onUndoError(`put back ${n.value} in ${n.file}: ${(e2 as Error).message}`);
+      }
+    }
+    throw e;
+  } finally {
+    journal = undefined;
+  }
+}
+
 export function writeValue(dir: string, file: string, value: string | number): void {
+  if (journal) {
+    try {
+      const old = fs.readFileSync(`${dir}/${file}`, 'utf8').trim();
+      if (old && !old.includes('\n')) journal.push({ file: `${dir}/${file}`, value: old });
+    } catch { /* unreadable: the write below says why */ }
+  }
   try {
     fs.writeFileSync(`${dir}/${file}`, String(value));
   } catch (e) {

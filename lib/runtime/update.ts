@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import type { Resources } from '../config/types';
 import type { Store } from '../state/store';
 import { openCgroup } from '../cgroups';
-import { load } from './container';
+import { undoable } from '../cgroups/util';
+import { load, notExist } from './container';
+import { logWarn } from '../util/log';
 import { validateResources } from '../config/validate';
 import { RuntimeError } from '../util/errors';
 
@@ -65,6 +67,18 @@ function resourcesOfFlags(o: UpdateOptions): Resources {
   return r;
 }
 
+/**
+ * `before` with what `change` sets put over it (as runc merges an update into
+ * the container's config): objects field by field, anything else replaced.
+ */
+export function mergeResources<T>(before: T, change: T): T {
+  if (!isObject(before) || !isObject(change)) return change === undefined ? before : change;
+  const out: { [k: string]: unknown } = { ...before };
+  for (const [k, v] of Object.entries(change)) if (v !== undefined) out[k] = mergeResources(out[k], v);
+  return out as T;
+}
+const isObject = (v: unknown): v is { [k: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function update(store: Store, id: string, o: UpdateOptions): void {
   const { record, status } = load(store, id);
   if (status === 'stopped') throw new RuntimeError('container not running');
@@ -73,5 +87,19 @@ export function update(store: Store, id: string, o: UpdateOptions): void {
   }
   const r = o.resourcesFile ? resourcesFile(o.resourcesFile) : resourcesOfFlags(o);
   if (!record.cgroup) throw new RuntimeError('container has no cgroup');
-  openCgroup(record.cgroup).apply(r);
+  const lock = store.lock(id);
+  if (lock === undefined) throw notExist(id);
+  try {
+    const spec = store.readSpec(id);
+    const before = spec.linux?.resources ?? {};
+    // Nothing half-done: if a write fails, the limits written before it go
+    // back to what they were (as runc puts its previous config back).
+    undoable(() => openCgroup(record.cgroup!).apply(r), (msg) => logWarn(`update failed; ${msg}`));
+    // The kept config says what the container has now: the next failed
+    // update goes back to this.
+    (spec.linux ??= {}).resources = mergeResources(before, r);
+    store.writeSpec(id, spec);
+  } finally {
+    fs.closeSync(lock);
+  }
 }

@@ -183,17 +183,27 @@ export class Store {
   }
 
   write(r: Record): void {
-    const d = this.dir(r.id);
-    const tmp = path.join(d, `.state.json.${process.pid}`);
-    fs.writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
-    fs.renameSync(tmp, path.join(d, 'state.json'));
+    this.writeFile(r.id, 'state.json', JSON.stringify(r));
+  }
+
+  /** A file of the container's dir, replaced atomically (temp file + rename). */
+  private writeFile(id: string, name: string, data: string | Buffer): void {
+    const d = this.dir(id);
+    const tmp = path.join(d, `.${name}.${process.pid}`);
+    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    fs.renameSync(tmp, path.join(d, name));
   }
 
   configFile(id: string): string {
     return path.join(this.dir(id), 'config.json');
   }
 
-  /** The config the container was created with (a copy kept in its state dir). */
+  /** Replaces the kept config (update: the resources it changed). */
+  writeSpec(id: string, spec: Spec): void {
+    this.writeFile(id, 'config.json', JSON.stringify(spec));
+  }
+
+  /** The config the container was created with (a copy kept in its state dir; update keeps its resources current). */
   readSpec(id: string): Spec {
     try {
       return JSON.parse(fs.readFileSync(this.configFile(id), 'utf8')) as Spec;
@@ -209,10 +219,7 @@ export class Store {
    * default: ~350 rules) costs more than the rest of an exec.
    */
   writeSeccomp(id: string, filter: Buffer): void {
-    const d = this.dir(id);
-    const tmp = path.join(d, `.seccomp.bpf.${process.pid}`);
-    fs.writeFileSync(tmp, filter, { mode: 0o600 });
-    fs.renameSync(tmp, path.join(d, 'seccomp.bpf'));
+    this.writeFile(id, 'seccomp.bpf', filter);
   }
 
   /** The filter create compiled; undefined if there is none (older state) or it is not a whole filter. */
