@@ -2,7 +2,6 @@
 // process, forward signals to it, delete the container and return its status
 // (128+N when killed by signal N). With terminal: true and no console socket,
 // run holds the pty itself and connects it to its stdio.
-import * as fs from 'node:fs';
 import type { Store } from '../state/store';
 import { create } from './create';
 import { start } from './start';
@@ -10,7 +9,7 @@ import { del } from './delete';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
 import type { TtyProxy } from './tty';
-import { waitForeground } from './foreground';
+import { waitForeground, withOwnPty } from './foreground';
 import { tracer } from '../util/debug';
 
 const trace = tracer('run');
@@ -27,26 +26,20 @@ export async function run(s: Store, o: RunOptions): Promise<number> {
   // The init is forked by an intermediate child that exits: as subreaper we
   // inherit it and can wait for it.
   if (!o.detach) ad.setSubreaper();
-  const pair = !o.detach && !o.consoleSocket ? ad.socketPair() : undefined;
   let proxy: TtyProxy | undefined;
   let pid: number;
   try {
-    const { record, spec } = create(s, {
-      id: o.id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, consoleFd: pair?.[1],
+    const own = await withOwnPty(!o.detach && !o.consoleSocket, (consoleFd) => create(s, {
+      id: o.id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, consoleFd,
       noPivot: o.noPivot, preserveFds: o.preserveFds, systemdCgroup: o.systemdCgroup,
-    });
-    pid = record.pid;
-    if (pair && spec.process?.terminal) {
-      const { proxyTty } = require('./tty') as typeof import('./tty');
-      proxy = proxyTty(ad.recvFd(pair[0]));
-    }
+    }), (made) => !!made.spec.process?.terminal);
+    pid = own.made.record.pid;
+    proxy = own.proxy;
   } catch (e) {
     if (o.detach && /no --console-socket/.test((e as Error).message)) {
       throw new RuntimeError('cannot allocate a tty if ocirun will detach without setting --console-socket');
     }
     throw e;
-  } finally {
-    pair?.forEach((fd) => fs.closeSync(fd));
   }
   try {
     start(s, o.id);
