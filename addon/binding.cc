@@ -513,10 +513,14 @@ Napi::Value WaitPidSync(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
-// socketPair() -> [fd, fd]: a console socket for `run` (we are both ends).
+// socketPair(type = "stream") -> [fd, fd], both close-on-exec. "stream": the
+// console socket of run, exec and restore, the container hooks' (we are both
+// ends); "seqpacket": CRIU's RPC (the second end goes to criu as an inherited
+// fd: spawn's stdio entry clears the flag).
 Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  bool seqpacket = info.Length() > 0 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "seqpacket";
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+  if (socketpair(AF_UNIX, (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sv) < 0)
     throw sys_error(info.Env(), errno, "socketpair");
   Napi::Array a = Napi::Array::New(info.Env(), 2);
   a.Set(0u, Napi::Number::New(info.Env(), sv[0]));

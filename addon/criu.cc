@@ -21,18 +21,6 @@
 namespace ocirun {
 namespace {
 
-// seqpacketPair() -> [ours, theirs]: both close-on-exec; the caller passes
-// "theirs" to criu as an inherited fd (spawn's stdio entry clears the flag).
-Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    throw sys_error(info.Env(), errno, "socketpair");
-  Napi::Array a = Napi::Array::New(info.Env(), 2);
-  a.Set(0u, Napi::Number::New(info.Env(), sv[0]));
-  a.Set(1u, Napi::Number::New(info.Env(), sv[1]));
-  return a;
-}
-
 // seqpacketSend(fd, buffer): one packet.
 Napi::Value SeqpacketSend(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
@@ -98,7 +86,6 @@ Napi::Value DetachMount(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void criu_init_exports(Napi::Env env, Napi::Object exports) {
-  exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
   exports.Set("seqpacketSend", Napi::Function::New(env, SeqpacketSend));
   exports.Set("seqpacketRecv", Napi::Function::New(env, SeqpacketRecv));
   exports.Set("bindMount", Napi::Function::New(env, BindMount));
