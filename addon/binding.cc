@@ -328,23 +328,15 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
   int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : -1;
-  struct pollfd pfd = {fd, POLLIN, 0};
-  int rc;
-  do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
+  int rc = wait_readable(fd, timeout);
   if (rc < 0) throw sys_error(env, errno, "poll");
   if (rc == 0) {
     throw Napi::Error::New(env, "timed out after " + std::to_string(timeout / 1000) +
                                     "s waiting for the container init to report (is its cgroup frozen?)");
   }
   SyncMsg m;
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = {&m, sizeof m};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  int got;
+  ssize_t n = recv_with_fd(fd, &m, sizeof m, &got);
   if (n < 0) {
     if (errno == ECONNRESET) return env.Null();
     throw sys_error(env, errno, "recv from container init");
@@ -352,12 +344,7 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   if (n == 0) return env.Null();
   if (n != (ssize_t)sizeof m) throw Napi::Error::New(env, "short message from container init");
   Napi::Object r = msg_object(env, m);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  if (c && c->cmsg_type == SCM_RIGHTS) {
-    int got;
-    memcpy(&got, CMSG_DATA(c), sizeof got);
-    r.Set("fd", Napi::Number::New(env, got));
-  }
+  if (got >= 0) r.Set("fd", Napi::Number::New(env, got));
   return r;
 }
 
@@ -533,19 +520,9 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = info[0].As<Napi::Number>().Int32Value();
   char buf[256];
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = {buf, sizeof buf};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n < 0) throw sys_error(env, errno, "receive console fd");
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  if (!c || c->cmsg_type != SCM_RIGHTS) throw Napi::Error::New(env, "no fd received on the console socket");
   int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (recv_with_fd(sock, buf, sizeof buf, &fd) < 0) throw sys_error(env, errno, "receive console fd");
+  if (fd < 0) throw Napi::Error::New(env, "no fd received on the console socket");
   return Napi::Number::New(env, fd);
 }
 
