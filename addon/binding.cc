@@ -379,38 +379,23 @@ static bool fill_sockaddr(const std::string& path, UnixAddr* a) {
   return true;
 }
 
-// listenUnix(path) -> fd. The socket the init waits on for `start`.
-Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+// listenUnix(path) -> fd: the socket the init waits on for `start`.
+// connectUnix(path) -> fd. Both SOCK_STREAM.
+Napi::Value UnixSocket(const Napi::CallbackInfo& info, bool listening) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   UnixAddr a;
   if (!fill_sockaddr(path, &a)) throw sys_error(env, errno, "socket path " + path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw sys_error(env, errno, "socket");
-  if (bind(fd, (struct sockaddr*)&a.sa, sizeof a.sa) < 0 || chmod(path.c_str(), 0600) < 0 ||
-      listen(fd, 4) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "listen on " + path);
-  }
+  struct sockaddr* sa = (struct sockaddr*)&a.sa;
+  bool failed = listening ? (bind(fd, sa, sizeof a.sa) < 0 || chmod(path.c_str(), 0600) < 0 || listen(fd, 4) < 0)
+                          : connect(fd, sa, sizeof a.sa) < 0;
+  if (failed) throw sys_error_closing(env, fd, (listening ? "listen on " : "connect to ") + path);
   return Napi::Number::New(env, fd);
 }
-
-// connectUnix(path) -> fd
-Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  UnixAddr a;
-  if (!fill_sockaddr(path, &a)) throw sys_error(env, errno, "socket path " + path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw sys_error(env, errno, "socket");
-  if (connect(fd, (struct sockaddr*)&a.sa, sizeof a.sa) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "connect to " + path);
-  }
-  return Napi::Number::New(env, fd);
-}
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) { return UnixSocket(info, true); }
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) { return UnixSocket(info, false); }
 
 // release(fd) -> null on success, or the init's error message. fd is a
 // connection to the init's start socket: send 'S', then EOF means execve
@@ -455,11 +440,7 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   if (fd < 0) throw sys_error(env, errno, "open lock " + path);
   int rc;
   do rc = flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)); while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "lock " + path);
-  }
+  if (rc < 0) throw sys_error_closing(env, fd, "lock " + path);
   return Napi::Number::New(env, fd);
 }
 
@@ -594,11 +575,8 @@ Napi::Value TrampolineFd(const Napi::CallbackInfo& info) {
   int fd = memfd_create("ocirun-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) throw sys_error(env, errno, "memfd_create");
   if (write(fd, buf.data(), buf.size()) != (ssize_t)buf.size() || fchmod(fd, 0555) < 0 ||
-      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "seal the exec trampoline");
-  }
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    throw sys_error_closing(env, fd, "seal the exec trampoline");
   cached = fd;
   return Napi::Number::New(env, fd);
 }
@@ -618,11 +596,8 @@ Napi::Value HostExecFd(const Napi::CallbackInfo& info) {
   if (fd < 0) throw sys_error(env, errno, "open_tree " + path);
   struct { uint64_t set, clr, propagation, userns_fd; } attr = {
       0x1 /* MOUNT_ATTR_RDONLY */ | 0x2 /* NOSUID */ | 0x4 /* NODEV */, 0, 0, 0};
-  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "make the clone of " + path + " read-only");
-  }
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    throw sys_error_closing(env, fd, "make the clone of " + path + " read-only");
   return Napi::Number::New(env, fd);
 }
 
