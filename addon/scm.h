@@ -12,17 +12,23 @@
 
 namespace ocirun {
 
+// A message header for one data buffer and a control buffer.
+inline struct msghdr one_buffer_msg(struct iovec* iov, char* cbuf, size_t clen) {
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cbuf;
+  mh.msg_controllen = clen;
+  return mh;
+}
+
 // Returns sendmsg's result (-1 with errno on failure).
 inline ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
   char cbuf[CMSG_SPACE(sizeof(int))];
   memset(cbuf, 0, sizeof cbuf);
   struct iovec iov = {const_cast<void*>(data), len};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = cbuf;
-  mh.msg_controllen = sizeof cbuf;
+  struct msghdr mh = one_buffer_msg(&iov, cbuf, sizeof cbuf);
   struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -46,12 +52,7 @@ inline int wait_readable(int fd, int timeout_ms) {
 inline ssize_t recv_with_fd(int sock, void* buf, size_t len, int* fd, bool* truncated = nullptr) {
   char cbuf[CMSG_SPACE(sizeof(int) * 4)];
   struct iovec iov = {buf, len};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = cbuf;
-  mh.msg_controllen = sizeof cbuf;
+  struct msghdr mh = one_buffer_msg(&iov, cbuf, sizeof cbuf);
   ssize_t n;
   do n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
   *fd = -1;
