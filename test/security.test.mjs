@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  REPO, OCIRUN, PREFIX, makeBundle, makeRoot, uniqueId, state, cleanupContainer, waitFor,
+  REPO, OCIRUN, PREFIX, makeBundle, makeRoot, uniqueId, state, cleanupContainer, waitFor, tempDir, consoleReceiver,
 } from './lib/harness.mjs';
 
 const ROOT = makeRoot(t);
@@ -26,7 +26,6 @@ const ROOT = makeRoot(t);
 // that happen before the suite's leak check looks.
 t.teardown(() => waitFor(() => processesOf(`-${process.pid}-`, { zombies: true }).length === 0, 15_000));
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
-const CONSOLE_RECEIVER = path.join(REPO, 'test/lib/console-receiver.py');
 
 // ------------------------------------------------------------------ helpers
 
@@ -1214,22 +1213,6 @@ t.test('hooks', async (t) => {
 });
 
 // ----------------------------------------------------------------- terminal
-
-/** Starts the console socket receiver; resolves once it listens. */
-function consoleReceiver(tt, input = '', timeoutS = 15) {
-  const dir = hostDir(tt, 'console');
-  const sock = path.join(dir, 'console.sock');
-  const p = spawn('python3', [CONSOLE_RECEIVER, sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  tt.teardown(() => p.kill('SIGKILL'));
-  let out = '', err = '';
-  p.stderr.on('data', (d) => (err += d));
-  const ready = new Promise((res) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); }));
-  const result = new Promise((res) => p.on('close', () => {
-    const last = out.split('\n').filter(Boolean).pop();
-    try { res(JSON.parse(last)); } catch { res({ error: `receiver: ${out} ${err}` }); }
-  }));
-  return { sock, ready, result };
-}
 
 t.test('terminal', async (t) => {
   t.test('the pty master arrives on --console-socket and drives the shell', async (t) => {

@@ -253,6 +253,25 @@ export function nothingLeftOfThisFile(t, tags) {
 }
 
 /**
+ * A console socket served by test/lib/console-receiver.py: it receives the pty
+ * master, writes `input`, collects the output until the pty closes. ready:
+ * resolves once it listens; result: its JSON report ({ error } if it had none).
+ */
+export function consoleReceiver(t, input = '', timeoutS = 15) {
+  const sock = path.join(tempDir(t, 'console'), 'console.sock');
+  const p = spawn('python3', [path.join(REPO, 'test/lib/console-receiver.py'), sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => p.kill('SIGKILL'));
+  let out = '', err = '';
+  p.stderr.on('data', (d) => (err += d));
+  const ready = new Promise((res) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); }));
+  const result = new Promise((res) => p.on('close', () => {
+    const last = out.split('\n').filter(Boolean).pop();
+    try { res(JSON.parse(last)); } catch { res({ error: `receiver: ${out} ${err}` }); }
+  }));
+  return { sock, ready, result };
+}
+
+/**
  * Runs ocirun with its stdout/stderr going to files, not pipes: a created or
  * detached container inherits the runtime's stdio and keeps it open, so a
  * pipe would not see EOF before the container exits. The files stay readable
