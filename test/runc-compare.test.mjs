@@ -23,10 +23,9 @@
 // summary table at the end says "DIFFERENT".
 import t from 'tap';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { makeBundle, makeRoot, uniqueId, rt, OCIRUN, PREFIX, waitFor } from './lib/harness.mjs';
+import { makeBundle, makeRoot, uniqueId, rt, OCIRUN, PREFIX, waitFor, tempDir } from './lib/harness.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const RUNTIMES = [['runc', RUNC], ['ocirun', OCIRUN]];
@@ -94,12 +93,6 @@ const addonReady = () => waitFor(() => fs.existsSync(ADDON), 60_000, 200);
 function cgroupDirs(id) {
   const r = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', id], { encoding: 'utf8' });
   return r.stdout.trim();
-}
-
-function hostDir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-hostdir-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 // ---------------------------------------------------------------------------
@@ -404,7 +397,7 @@ async function runCase(t, c) {
   const res = {};
   for (const [name, bin] of RUNTIMES) {
     if (c.hostDir) {
-      mnt = hostDir(t);
+      mnt = tempDir(t, 'hostdir');
       fs.writeFileSync(path.join(mnt, 'f'), 'hostfile\n');
     }
     // A private rootfs copy per runtime, so that mountpoints one runtime made
@@ -449,7 +442,7 @@ async function lifecycle(t, bin, bundle) {
   const root = makeRoot(t);
   const id = uniqueId('cmp-life');
   t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
-  const log = path.join(hostDir(t), 'out');
+  const log = path.join(tempDir(t, 'hostdir'), 'out');
   const steps = [];
   const st = () => {
     const r = rt(root, ['state', id], { runtime: bin });

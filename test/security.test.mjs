@@ -130,13 +130,6 @@ function processesOf(id, { zombies = false } = {}) {
   });
 }
 
-/** A host temp dir (PREFIX-named) removed at teardown. */
-function hostDir(tt, tag) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
-  tt.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
 /** Host mountinfo lines that mention `p`. */
 const hostMountsOf = (p) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(p));
 
@@ -588,7 +581,7 @@ t.test('seccomp: an allow-list without the syscalls the runtime itself uses', as
   }
 
   t.test('create, then start: the filter goes in after the wait for start', async (t) => {
-    const out = hostDir(t, 'scout');
+    const out = tempDir(t, 'scout');
     const bundle = makeBundle(t, (c) => {
       c.process.noNewPrivileges = false;
       c.linux.seccomp = OLD_PROFILE;
@@ -708,7 +701,7 @@ function runBpf(prog, data) {
 t.test('seccomp: SCMP_ACT_NOTIFY hands the listener fd to the agent at listenerPath', async (t) => {
   for (const [name, nnp, user] of [['noNewPrivileges true, root', true, { uid: 0, gid: 0 }], ['noNewPrivileges false, uid 1000', false, { uid: 1000, gid: 1000 }]]) {
     t.test(name, async (t) => {
-      const dir = hostDir(t, 'agent');
+      const dir = tempDir(t, 'agent');
       const sock = path.join(dir, 'agent.sock');
       const ENOTBLK = 15;
       const agent = spawn('python3', [path.join(REPO, 'test/lib/seccomp-agent.py'), sock, String(ENOTBLK), '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -871,7 +864,7 @@ t.test('maskedPaths and readonlyPaths', async (t) => {
 t.test('symlinks in the rootfs pointing out of it never reach the host', async (t) => {
   /** A decoy on the host; the same path exists inside the rootfs copy too, where `inRoot`. */
   const setup = (tt) => {
-    const decoy = hostDir(tt, 'decoy');
+    const decoy = tempDir(tt, 'decoy');
     fs.writeFileSync(`${decoy}/secret`, 'HOST-SECRET\n');
     fs.mkdirSync(`${decoy}/dir`);
     fs.writeFileSync(`${decoy}/dir/host-file`, 'HOST\n');
@@ -940,7 +933,7 @@ t.test('symlinks in the rootfs pointing out of it never reach the host', async (
 
   t.test('a bind mount destination that is an absolute symlink to a host path', async (t) => {
     const decoy = setup(t);
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     fs.writeFileSync(`${src}/payload`, 'PAYLOAD\n');
     const r = runIn(t, (c) => {
       c.mounts.push({ destination: '/etc/evilbind', type: 'bind', source: `${src}/payload`, options: ['rbind', 'ro'] });
@@ -953,7 +946,7 @@ t.test('symlinks in the rootfs pointing out of it never reach the host', async (
   });
 
   t.test('a bind mount destination that is a dangling relative symlink (/etc/resolv.conf in Ubuntu images)', async (t) => {
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     fs.writeFileSync(`${src}/resolv`, 'nameserver 10.9.8.7\n');
     const r = runIn(t, (c) => {
       c.mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: `${src}/resolv`, options: ['rbind', 'ro'] });
@@ -1016,7 +1009,7 @@ t.test('mount propagation per mount', async (t) => {
 
 t.test('rootfsPropagation', async (t) => {
   t.test('shared: / is shared; a mount with its own rprivate stays private', async (t) => {
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     const r = runIn(t, (c) => {
       c.linux.rootfsPropagation = 'shared';
       c.mounts.push({ destination: '/mnt/own', type: 'bind', source: src, options: ['rbind', 'rprivate'] });
@@ -1028,7 +1021,7 @@ t.test('rootfsPropagation', async (t) => {
   });
 
   t.test('rshared: a mount with its own rprivate stays private', async (t) => {
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     const r = runIn(t, (c) => {
       c.linux.rootfsPropagation = 'rshared';
       c.mounts.push({ destination: '/mnt/own', type: 'bind', source: src, options: ['rbind', 'rprivate'] });
@@ -1089,7 +1082,7 @@ t.test('hooks', async (t) => {
   const PHASES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
   t.test('every phase in order, in the right namespaces, with the state on stdin', async (t) => {
-    const logdir = hostDir(t, 'hk');
+    const logdir = tempDir(t, 'hk');
     fs.chmodSync(logdir, 0o777);
     fs.writeFileSync(`${logdir}/hook.sh`, HOOK_SCRIPT, { mode: 0o755 });
     const bundle = makeBundle(t, (c) => {

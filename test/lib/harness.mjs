@@ -110,9 +110,10 @@ export function cleanArgv(root, args, extraEnv = {}) {
   return ['-i', ...CLEAN_ENV, ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`), OCIRUN, '--root', root, ...args];
 }
 
-/** A PREFIX-named temp dir removed at teardown. */
-export function tempDir(t, tag = 'tmp') {
+/** A PREFIX-named temp dir removed at teardown; `mode`: chmod to it (0o777: a container's non-root user may write). */
+export function tempDir(t, tag = 'tmp', mode = undefined) {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
+  if (mode !== undefined) fs.chmodSync(d, mode);
   t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
 }
@@ -181,6 +182,12 @@ export function procState(pid) {
   } catch {
     return '';
   }
+}
+
+/** Is the process gone (no /proc entry, or a zombie nobody reaped yet)? */
+export function procGone(pid) {
+  const s = procState(pid);
+  return s === '' || s === 'Z' || s === 'X';
 }
 
 /** Live (non-zombie) host processes whose /proc/<pid>/cgroup names `id` as a path component. */
