@@ -30,8 +30,7 @@ export function makeRoot(t) {
  * whose config.json is the default one changed by `edit(config)`.
  */
 export function makeBundle(t, edit = () => {}, { copyRootfs = false } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-bundle-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'bundle');
   const config = JSON.parse(fs.readFileSync(path.join(BUSYBOX_BUNDLE, 'config.json'), 'utf8'));
   if (copyRootfs) {
     spawnSync('cp', ['-a', path.join(BUSYBOX_BUNDLE, 'rootfs'), path.join(dir, 'rootfs')]);
@@ -266,7 +265,7 @@ export function nothingLeftOfThisFile(t, tags, { zombies = true, also } = {}) {
 /**
  * A console socket served by test/lib/console-receiver.py: it receives the pty
  * master, writes `input`, collects the output until the pty closes. ready:
- * resolves once it listens; result: its JSON report ({ error } if it had none).
+ * resolves once it listens; result: its JSON report ({ error, output: '' } if it had none).
  */
 export function consoleReceiver(t, input = '', timeoutS = 15) {
   const sock = path.join(tempDir(t, 'console'), 'console.sock');
@@ -274,10 +273,14 @@ export function consoleReceiver(t, input = '', timeoutS = 15) {
   t.teardown(() => p.kill('SIGKILL'));
   let out = '', err = '';
   p.stderr.on('data', (d) => (err += d));
-  const ready = new Promise((res) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); }));
+  // (ready also when it died without listening: result then says why)
+  const ready = new Promise((res) => {
+    p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); });
+    p.on('close', res);
+  });
   const result = new Promise((res) => p.on('close', () => {
     const last = out.split('\n').filter(Boolean).pop();
-    try { res(JSON.parse(last)); } catch { res({ error: `receiver: ${out} ${err}` }); }
+    try { res(JSON.parse(last)); } catch { res({ error: `console receiver: ${out} ${err}`.trim(), output: '' }); }
   }));
   return { sock, ready, result };
 }
