@@ -26,18 +26,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeBundle, makeRoot, uniqueId, rt, OCIRUN, PREFIX, waitFor, tempDir } from './lib/harness.mjs';
+import { CAP_NAMES, caps } from './lib/caps.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const RUNTIMES = [['runc', RUNC], ['ocirun', OCIRUN]];
-
-const CAP_NAMES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID',
-  'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW',
-  'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT',
-  'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD',
-  'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG',
-  'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
-].map((n) => `CAP_${n}`);
 
 /**
  * "All capabilities" as far as this host allows: the names in our own
@@ -48,7 +40,7 @@ const CAP_NAMES = [
 function hostCaps() {
   const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapBnd:'));
   const mask = BigInt(`0x${line.split(/\s+/)[1]}`);
-  return CAP_NAMES.filter((_, i) => (mask >> BigInt(i)) & 1n);
+  return caps(...CAP_NAMES.filter((_, i) => (mask >> BigInt(i)) & 1n));
 }
 
 const setCaps = (c, list, extra = {}) => {
