@@ -27,18 +27,11 @@ import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
 import { testPoint } from '../util/testpoint';
-import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRootfs } from './new-container';
+import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRootfs, type NewContainerOptions } from './new-container';
 
 const trace = tracer('create');
 
-export interface CreateOptions {
-  id: string;
-  bundle: string;
-  pidFile?: string;
-  consoleSocket?: string;
-  /** An already connected console socket (run's own pty), instead of consoleSocket. */
-  consoleFd?: number;
-  noPivot?: boolean;
+export interface CreateOptions extends NewContainerOptions {
   preserveFds?: number;
   /** --systemd-cgroup: the cgroup is a systemd unit (lib/cgroups/systemd.ts). */
   systemdCgroup?: boolean;

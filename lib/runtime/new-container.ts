@@ -13,6 +13,17 @@ import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { testPoint } from '../util/testpoint';
 
+/** What create and restore are both told (runc's flags of the same names). */
+export interface NewContainerOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** An already connected console socket (run's or restore's own terminal proxy), instead of consoleSocket. */
+  consoleFd?: number;
+  noPivot?: boolean;
+}
+
 /** The bundle dir, resolved (symlinks too). */
 export function resolveBundle(bundle: string): string {
   try {

@@ -15,7 +15,7 @@ import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { hostHooks } from './run-hooks';
 import { del } from './delete';
-import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRootfs } from './new-container';
+import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRootfs, type NewContainerOptions } from './new-container';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
@@ -25,14 +25,7 @@ import { DESCRIPTORS, RESTORE_LOG, EXTERNAL_NS, bindMounts, joinedNamespace, sha
 
 const trace = tracer('restore');
 
-export interface RestoreOptions extends CriuFlags {
-  id: string;
-  bundle: string;
-  pidFile?: string;
-  consoleSocket?: string;
-  /** An already connected socket that gets the pty master (restore's own terminal proxy). */
-  consoleFd?: number;
-  noPivot?: boolean;
+export interface RestoreOptions extends NewContainerOptions, CriuFlags {
   autoDedup?: boolean;
   lsmProfile?: string;
 }
