@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   OCIRUN, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile, rtf, CLEAN_ENV,
-  tempDir, procGone } from './lib/harness.mjs';
+  tempDir, procGone, sigCaught } from './lib/harness.mjs';
 
 // ------------------------------------------------------------------ helpers
 
@@ -26,16 +26,6 @@ const sh = (script) => ['sh', '-c', script];
 
 /** A host dir any user may write (removed at teardown), e.g. for a bind mount. */
 const hostDir = (t) => tempDir(t, 'host', 0o777);
-
-/** Signal mask of caught signals of a host pid (SigCgt), as a BigInt. */
-function sigCaught(pid) {
-  try {
-    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? BigInt(`0x${m[1]}`) : 0n;
-  } catch {
-    return 0n;
-  }
-}
 
 /** Host pids in the same pids cgroup as `pid` (the container's processes). */
 function cgroupPids(pid) {

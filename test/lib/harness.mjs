@@ -189,6 +189,16 @@ export function procGone(pid) {
   return s === '' || s === 'Z' || s === 'X';
 }
 
+/** The signals `pid` catches (SigCgt of /proc/<pid>/status) as a bit mask (bit n-1: signal n); 0n if gone. */
+export function sigCaught(pid) {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? BigInt(`0x${m[1]}`) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
 /** Live (non-zombie) host processes whose /proc/<pid>/cgroup names `id` as a path component. */
 export function processesIn(id) {
   const found = [];
