@@ -328,23 +328,15 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
   int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : -1;
-  struct pollfd pfd = {fd, POLLIN, 0};
-  int rc;
-  do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
+  int rc = wait_readable(fd, timeout);
   if (rc < 0) throw sys_error(env, errno, "poll");
   if (rc == 0) {
     throw Napi::Error::New(env, "timed out after " + std::to_string(timeout / 1000) +
                                     "s waiting for the container init to report (is its cgroup frozen?)");
   }
   SyncMsg m;
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = {&m, sizeof m};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  int got;
+  ssize_t n = recv_with_fd(fd, &m, sizeof m, &got);
   if (n < 0) {
     if (errno == ECONNRESET) return env.Null();
     throw sys_error(env, errno, "recv from container init");
@@ -352,12 +344,7 @@ Napi::Value SyncRecv(const Napi::CallbackInfo& info) {
   if (n == 0) return env.Null();
   if (n != (ssize_t)sizeof m) throw Napi::Error::New(env, "short message from container init");
   Napi::Object r = msg_object(env, m);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  if (c && c->cmsg_type == SCM_RIGHTS) {
-    int got;
-    memcpy(&got, CMSG_DATA(c), sizeof got);
-    r.Set("fd", Napi::Number::New(env, got));
-  }
+  if (got >= 0) r.Set("fd", Napi::Number::New(env, got));
   return r;
 }
 
@@ -392,38 +379,23 @@ static bool fill_sockaddr(const std::string& path, UnixAddr* a) {
   return true;
 }
 
-// listenUnix(path) -> fd. The socket the init waits on for `start`.
-Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+// listenUnix(path) -> fd: the socket the init waits on for `start`.
+// connectUnix(path) -> fd. Both SOCK_STREAM.
+Napi::Value UnixSocket(const Napi::CallbackInfo& info, bool listening) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   UnixAddr a;
   if (!fill_sockaddr(path, &a)) throw sys_error(env, errno, "socket path " + path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw sys_error(env, errno, "socket");
-  if (bind(fd, (struct sockaddr*)&a.sa, sizeof a.sa) < 0 || chmod(path.c_str(), 0600) < 0 ||
-      listen(fd, 4) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "listen on " + path);
-  }
+  struct sockaddr* sa = (struct sockaddr*)&a.sa;
+  bool failed = listening ? (bind(fd, sa, sizeof a.sa) < 0 || chmod(path.c_str(), 0600) < 0 || listen(fd, 4) < 0)
+                          : connect(fd, sa, sizeof a.sa) < 0;
+  if (failed) throw sys_error_closing(env, fd, (listening ? "listen on " : "connect to ") + path);
   return Napi::Number::New(env, fd);
 }
-
-// connectUnix(path) -> fd
-Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  UnixAddr a;
-  if (!fill_sockaddr(path, &a)) throw sys_error(env, errno, "socket path " + path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw sys_error(env, errno, "socket");
-  if (connect(fd, (struct sockaddr*)&a.sa, sizeof a.sa) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "connect to " + path);
-  }
-  return Napi::Number::New(env, fd);
-}
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) { return UnixSocket(info, true); }
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) { return UnixSocket(info, false); }
 
 // release(fd) -> null on success, or the init's error message. fd is a
 // connection to the init's start socket: send 'S', then EOF means execve
@@ -468,11 +440,7 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   if (fd < 0) throw sys_error(env, errno, "open lock " + path);
   int rc;
   do rc = flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)); while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "lock " + path);
-  }
+  if (rc < 0) throw sys_error_closing(env, fd, "lock " + path);
   return Napi::Number::New(env, fd);
 }
 
@@ -513,10 +481,14 @@ Napi::Value WaitPidSync(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
-// socketPair() -> [fd, fd]: a console socket for `run` (we are both ends).
+// socketPair(type = "stream") -> [fd, fd], both close-on-exec. "stream": the
+// console socket of run, exec and restore, the container hooks' (we are both
+// ends); "seqpacket": CRIU's RPC (the second end goes to criu as an inherited
+// fd: spawn's stdio entry clears the flag).
 Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  bool seqpacket = info.Length() > 0 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "seqpacket";
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+  if (socketpair(AF_UNIX, (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sv) < 0)
     throw sys_error(info.Env(), errno, "socketpair");
   Napi::Array a = Napi::Array::New(info.Env(), 2);
   a.Set(0u, Napi::Number::New(info.Env(), sv[0]));
@@ -529,19 +501,9 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock = info[0].As<Napi::Number>().Int32Value();
   char buf[256];
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = {buf, sizeof buf};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n < 0) throw sys_error(env, errno, "receive console fd");
-  struct cmsghdr* c = CMSG_FIRSTHDR(&mh);
-  if (!c || c->cmsg_type != SCM_RIGHTS) throw Napi::Error::New(env, "no fd received on the console socket");
   int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (recv_with_fd(sock, buf, sizeof buf, &fd) < 0) throw sys_error(env, errno, "receive console fd");
+  if (fd < 0) throw Napi::Error::New(env, "no fd received on the console socket");
   return Napi::Number::New(env, fd);
 }
 
@@ -613,11 +575,8 @@ Napi::Value TrampolineFd(const Napi::CallbackInfo& info) {
   int fd = memfd_create("ocirun-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) throw sys_error(env, errno, "memfd_create");
   if (write(fd, buf.data(), buf.size()) != (ssize_t)buf.size() || fchmod(fd, 0555) < 0 ||
-      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "seal the exec trampoline");
-  }
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    throw sys_error_closing(env, fd, "seal the exec trampoline");
   cached = fd;
   return Napi::Number::New(env, fd);
 }
@@ -637,11 +596,8 @@ Napi::Value HostExecFd(const Napi::CallbackInfo& info) {
   if (fd < 0) throw sys_error(env, errno, "open_tree " + path);
   struct { uint64_t set, clr, propagation, userns_fd; } attr = {
       0x1 /* MOUNT_ATTR_RDONLY */ | 0x2 /* NOSUID */ | 0x4 /* NODEV */, 0, 0, 0};
-  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
-    int e = errno;
-    close(fd);
-    throw sys_error(env, e, "make the clone of " + path + " read-only");
-  }
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    throw sys_error_closing(env, fd, "make the clone of " + path + " read-only");
   return Napi::Number::New(env, fd);
 }
 

@@ -1,4 +1,4 @@
-// The parent's side of CRIU's RPC (lib/runtime/criu.ts): `criu swrk FD`
+// The parent's side of CRIU's RPC (lib/runtime/criu/swrk.ts): `criu swrk FD`
 // talks protobuf messages over a SOCK_SEQPACKET socket, one message per
 // packet, and hands over a pty master (notification "orphan-pts-master") as
 // SCM_RIGHTS. Plus the rootfs bind mount that restore gives CRIU as its root
@@ -6,13 +6,10 @@
 
 #include "criu.h"
 #include "errors.h"
+#include "scm.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <string>
@@ -20,18 +17,6 @@
 
 namespace ocirun {
 namespace {
-
-// seqpacketPair() -> [ours, theirs]: both close-on-exec; the caller passes
-// "theirs" to criu as an inherited fd (spawn's stdio entry clears the flag).
-Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    throw sys_error(info.Env(), errno, "socketpair");
-  Napi::Array a = Napi::Array::New(info.Env(), 2);
-  a.Set(0u, Napi::Number::New(info.Env(), sv[0]));
-  a.Set(1u, Napi::Number::New(info.Env(), sv[1]));
-  return a;
-}
 
 // seqpacketSend(fd, buffer): one packet.
 Napi::Value SeqpacketSend(const Napi::CallbackInfo& info) {
@@ -50,27 +35,18 @@ Napi::Value SeqpacketRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
   int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : -1;
-  struct pollfd p = {fd, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, timeout); while (r < 0 && errno == EINTR);
+  int r = wait_readable(fd, timeout);
   if (r < 0) throw sys_error(env, errno, "poll criu socket");
   if (r == 0) return env.Null();
   // CRIU's answers are small; runc reads 40 KiB at most too.
   std::vector<uint8_t> buf(10 * 4096);
-  char cbuf[CMSG_SPACE(sizeof(int) * 4)];
-  struct iovec iov = {buf.data(), buf.size()};
-  struct msghdr mh;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov; mh.msg_iovlen = 1;
-  mh.msg_control = cbuf; mh.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  int got;
+  bool truncated;
+  ssize_t n = recv_with_fd(fd, buf.data(), buf.size(), &got, &truncated);
   if (n < 0) throw sys_error(env, errno, "receive from criu");
-  if (mh.msg_flags & MSG_TRUNC) throw Napi::Error::New(env, "receive from criu: message too long");
-  int got = -1;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && got < 0)
-      memcpy(&got, CMSG_DATA(c), sizeof got);
+  if (truncated) {
+    if (got >= 0) close(got);
+    throw Napi::Error::New(env, "receive from criu: message too long");
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("data", Napi::Buffer<uint8_t>::Copy(env, buf.data(), (size_t)n));
@@ -98,7 +74,6 @@ Napi::Value DetachMount(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void criu_init_exports(Napi::Env env, Napi::Object exports) {
-  exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
   exports.Set("seqpacketSend", Napi::Function::New(env, SeqpacketSend));
   exports.Set("seqpacketRecv", Napi::Function::New(env, SeqpacketRecv));
   exports.Set("bindMount", Napi::Function::New(env, BindMount));

@@ -4,6 +4,7 @@
 
 #include <napi.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -13,6 +14,13 @@ inline Napi::Error sys_error(Napi::Env env, int err, const std::string& what) {
   Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
   e.Set("errno", Napi::Number::New(env, err));
   return e;
+}
+
+// The same for a call on fd that just failed, closing fd (errno read first).
+inline Napi::Error sys_error_closing(Napi::Env env, int fd, const std::string& what) {
+  int err = errno;
+  close(fd);
+  return sys_error(env, err, what);
 }
 
 }  // namespace ocirun

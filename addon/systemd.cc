@@ -127,13 +127,26 @@ int OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error*) {
   return 0;
 }
 
-void Open(Napi::Env env, Conn& c, const std::string& address, bool watchJobs) {
+// Every call's first three arguments: (address, unit or name, timeoutMs).
+struct Args {
+  std::string address, unit;
+  uint64_t timeoutUs, deadline;  // per call; for the whole operation (CLOCK_MONOTONIC, us)
+};
+
+// Reads the arguments and connects c to the bus at their address.
+Args Open(const Napi::CallbackInfo& info, Conn& c, bool watchJobs) {
+  Napi::Env env = info.Env();
+  Args a;
+  a.address = info[0].As<Napi::String>().Utf8Value();
+  a.unit = info[1].As<Napi::String>().Utf8Value();
+  a.timeoutUs = static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue() * 1000);
+  a.deadline = NowUs() + a.timeoutUs;
   std::string err;
   c.sd = Lib(&err);
   if (!c.sd) Throw(env, err);
   int r = c.sd->bus_new(&c.bus);
   if (r < 0) Throw(env, "sd_bus_new: " + Errno(r));
-  if ((r = c.sd->set_address(c.bus, address.c_str())) < 0) Throw(env, "bad bus address " + address + ": " + Errno(r));
+  if ((r = c.sd->set_address(c.bus, a.address.c_str())) < 0) Throw(env, "bad bus address " + a.address + ": " + Errno(r));
   c.sd->set_bus_client(c.bus, 1);  // say Hello to the bus daemon
   if ((r = c.sd->start(c.bus)) < 0) Throw(env, "connect: " + Errno(r), "connect");
   if (watchJobs) {
@@ -145,6 +158,7 @@ void Open(Napi::Env env, Conn& c, const std::string& address, bool watchJobs) {
                         OnJobRemoved, &c);
     if (r < 0) Throw(env, "subscribe to JobRemoved: " + Errno(r));
   }
+  return a;
 }
 
 void Check(Napi::Env env, int r, const char* what) {
@@ -223,10 +237,11 @@ void AppendProps(Napi::Env env, const SdBus* sd, sd_bus_message* m, const Napi::
   Check(env, sd->close_container(m), "properties");
 }
 
-sd_bus_message* NewCall(Napi::Env env, Conn& c, const char* method) {
+// A call of systemd's Manager object: the Manager interface's method, or another interface's.
+sd_bus_message* NewCall(Napi::Env env, Conn& c, const char* method,
+                        const char* interface = "org.freedesktop.systemd1.Manager") {
   sd_bus_message* m = nullptr;
-  int r = c.sd->new_method_call(c.bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                "org.freedesktop.systemd1.Manager", method);
+  int r = c.sd->new_method_call(c.bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1", interface, method);
   if (r < 0) Throw(env, std::string(method) + ": " + Errno(r));
   return m;
 }
@@ -273,41 +288,29 @@ std::string WaitJob(Napi::Env env, Conn& c, const std::string& job, uint64_t dea
   }
 }
 
-struct Args {
-  std::string address, unit;
-  uint64_t timeoutUs, deadline;  // per call; for the whole operation (CLOCK_MONOTONIC, us)
-};
-
-Args ReadArgs(const Napi::CallbackInfo& info) {
-  Args a;
-  a.address = info[0].As<Napi::String>().Utf8Value();
-  a.unit = info[1].As<Napi::String>().Utf8Value();
-  a.timeoutUs = static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue() * 1000);
-  a.deadline = NowUs() + a.timeoutUs;
-  return a;
+// Sends m (consumed), a call that queues a job, and waits for the job: its result.
+std::string CallJob(Napi::Env env, Conn& c, sd_bus_message* m, const char* method, const Args& a) {
+  return WaitJob(env, c, Call(env, c, m, method, a.timeoutUs, true), a.deadline);
 }
 
 // sdStartUnit(address, unit, timeoutMs, props): StartTransientUnit(unit,
 // "replace", props, []) and wait for its job. Returns the job's result.
 Napi::Value StartUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Args a = ReadArgs(info);
   Conn c;
-  Open(env, c, a.address, true);
+  Args a = Open(info, c, true);
   sd_bus_message* m = NewCall(env, c, "StartTransientUnit");
   Check(env, c.sd->append(m, "ss", a.unit.c_str(), "replace"), "unit");
   AppendProps(env, c.sd, m, info[3].As<Napi::Array>());
   Check(env, c.sd->append(m, "a(sa(sv))", 0), "aux");
-  std::string job = Call(env, c, m, "StartTransientUnit", a.timeoutUs, true);
-  return Napi::String::New(env, WaitJob(env, c, job, a.deadline));
+  return Napi::String::New(env, CallJob(env, c, m, "StartTransientUnit", a));
 }
 
 // sdSetProperties(address, unit, timeoutMs, props): SetUnitProperties(unit, runtime=true, props).
 Napi::Value SetProperties(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Args a = ReadArgs(info);
   Conn c;
-  Open(env, c, a.address, false);
+  Args a = Open(info, c, false);
   sd_bus_message* m = NewCall(env, c, "SetUnitProperties");
   int runtime = 1;
   Check(env, c.sd->append(m, "sb", a.unit.c_str(), runtime), "unit");
@@ -321,15 +324,13 @@ Napi::Value SetProperties(const Napi::CallbackInfo& info) {
 // left "failed"). Returns the job's result, or "gone" when there was no unit.
 Napi::Value StopUnit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Args a = ReadArgs(info);
   Conn c;
-  Open(env, c, a.address, true);
+  Args a = Open(info, c, true);
   std::string result = "gone";
   sd_bus_message* m = NewCall(env, c, "StopUnit");
   Check(env, c.sd->append(m, "ss", a.unit.c_str(), "replace"), "unit");
   try {
-    std::string job = Call(env, c, m, "StopUnit", a.timeoutUs, true);
-    result = WaitJob(env, c, job, a.deadline);
+    result = CallJob(env, c, m, "StopUnit", a);
   } catch (const Napi::Error& e) {
     Napi::Value name = e.Value().Get("dbusName");
     if (!name.IsString() || name.As<Napi::String>().Utf8Value() != "org.freedesktop.systemd1.NoSuchUnit") throw;
@@ -349,18 +350,14 @@ Napi::Value StopUnit(const Napi::CallbackInfo& info) {
 // slices and scopes are ("/user.slice/user-1000.slice/user@1000.service").
 Napi::Value ManagerProperty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Args a = ReadArgs(info);
   Conn c;
-  Open(env, c, a.address, false);
-  sd_bus_message* m = nullptr;
-  int r = c.sd->new_method_call(c.bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                "org.freedesktop.DBus.Properties", "Get");
-  if (r < 0) Throw(env, "Get: " + Errno(r));
+  Args a = Open(info, c, false);
+  sd_bus_message* m = NewCall(env, c, "Get", "org.freedesktop.DBus.Properties");
   Check(env, c.sd->append(m, "ss", "org.freedesktop.systemd1.Manager", a.unit.c_str()), "property");
   sd_bus_message* reply = nullptr;
   Call(env, c, m, "Get", a.timeoutUs, false, &reply);
   const char* value = nullptr;
-  r = c.sd->read(reply, "v", "s", &value);
+  int r = c.sd->read(reply, "v", "s", &value);
   std::string out = r >= 0 && value ? value : "";
   c.sd->message_unref(reply);
   if (r < 0) Throw(env, "Get " + a.unit + ": " + Errno(r));

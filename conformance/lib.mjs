@@ -1,52 +1,29 @@
 // The machinery of the conformance suite: bundles from the busybox bundle,
 // runtime invocations, host fixtures, and runCase(). No test framework: used
-// by conformance/run.mjs (CLI) and test/conformance.test.mjs (tap).
+// by conformance/run.mjs (CLI) and test/conformance.test.mjs (tap). The
+// helpers it shares with the test suite are test/lib/harness.mjs's, given a
+// case's `cleanups` where they take a tap test (its teardown).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import * as harness from '../test/lib/harness.mjs';
+import { PREFIX, CLEAN_ENV, waitFor } from '../test/lib/harness.mjs';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BUSYBOX_BUNDLE = path.join(REPO, 'bundles/busybox');
-export const OCIRUN = path.join(REPO, 'bin/ocirun');
+export { REPO, BUSYBOX_BUNDLE, OCIRUN, PREFIX, sleep, waitFor } from '../test/lib/harness.mjs';
 export const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
-export const CONSOLE_RECEIVER = path.join(REPO, 'test/lib/console-receiver.py');
-/** Same prefix as the test suite: test/leak-check.mjs finds anything left behind. */
-export const PREFIX = 'ocirun-test';
 
 let counter = 0;
 export const uniqueId = (tag) => `${PREFIX}-conf-${tag}-${process.pid}-${++counter}`;
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export async function waitFor(pred, timeoutMs = 5000, stepMs = 25) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await pred()) return true;
-    if (Date.now() > end) return false;
-    await sleep(stepMs);
-  }
-}
+/** What harness.mjs takes for a tap test: its teardown(f) adds f to `cleanups` (runCase runs them). */
+const owner = (cleanups) => ({ teardown: (f) => cleanups.push(f) });
 
 /** Non-empty lines, without the \r a terminal adds. */
 export const lines = (s) => (s ?? '').split('\n').map((l) => l.replace(/\r$/, '')).filter(Boolean);
 
-/**
- * The environment runtimes get: ours without a test runner's node preload
- * (tap's NODE_OPTIONS and _TAPJS_* would otherwise reach ocirun and, through
- * it, the hooks it runs). Runtimes are started through `env -i` because such
- * a preload also patches spawn in this process.
- */
-const ENV = Object.entries(process.env)
-  .filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS'))
-  .map(([k, v]) => `${k}=${v}`);
-
 /** A temp dir with the PREFIX, tracked for removal by `cleanups`. */
-export function tempDir(cleanups, tag) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+export const tempDir = (cleanups, tag) => harness.tempDir(owner(cleanups), tag);
 
 /**
  * Runs `runtime --root ROOT args...` with stdout/stderr to files (a created or
@@ -63,7 +40,8 @@ export function invoke(runtime, root, args, { extraFds = [], timeout = 30_000, i
   }
   try {
     const t0 = Date.now();
-    const r = spawnSync('/usr/bin/env', ['-i', ...ENV, runtime, '--root', root, ...args], { stdio: [i, o, e, ...extraFds], timeout });
+    // (through `env -i` without a test runner's node preload: CLEAN_ENV, test/lib/harness.mjs)
+    const r = spawnSync('/usr/bin/env', ['-i', ...CLEAN_ENV, runtime, '--root', root, ...args], { stdio: [i, o, e, ...extraFds], timeout });
     return {
       status: r.status, signal: r.signal, ms: Date.now() - t0,
       stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8'),
@@ -87,19 +65,7 @@ export function stateOf(runtime, root, id) {
 }
 
 /** A bundle dir: the busybox default config.json changed by `edit`, the shared rootfs or a private copy. */
-export function makeBundle(cleanups, edit, { copyRootfs = false } = {}) {
-  const dir = tempDir(cleanups, 'bundle');
-  const config = JSON.parse(fs.readFileSync(path.join(BUSYBOX_BUNDLE, 'config.json'), 'utf8'));
-  if (copyRootfs) {
-    spawnSync('cp', ['-a', path.join(BUSYBOX_BUNDLE, 'rootfs'), path.join(dir, 'rootfs')]);
-    config.root.path = 'rootfs';
-  } else {
-    config.root.path = path.join(BUSYBOX_BUNDLE, 'rootfs');
-  }
-  const out = edit(config);
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(out ?? config, null, 2));
-  return dir;
-}
+export const makeBundle = (cleanups, edit, opts) => harness.makeBundle(owner(cleanups), edit, opts);
 
 // -------------------------------------------------------------- fixtures
 
@@ -127,29 +93,7 @@ export function sharedHostMount(cleanups) {
  * A console socket served by test/lib/console-receiver.py (it receives the
  * pty master, writes `input`, collects the output until the pty closes).
  */
-export function consoleReceiver(cleanups, input = '', timeoutS = 15) {
-  const dir = tempDir(cleanups, 'console');
-  const sock = path.join(dir, 'console.sock');
-  const p = spawn('python3', [CONSOLE_RECEIVER, sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => p.kill('SIGKILL'));
-  let out = '', err = '';
-  p.stderr.on('data', (d) => (err += d));
-  const ready = new Promise((res) => {
-    p.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('listening\n')) res();
-    });
-    p.on('close', res);
-  });
-  const result = new Promise((res) => p.on('close', () => {
-    try {
-      res(JSON.parse(out.split('\n').filter(Boolean).pop()));
-    } catch {
-      res({ error: `console receiver: ${out} ${err}`.trim(), output: '' });
-    }
-  }));
-  return { sock, ready, result };
-}
+export const consoleReceiver = (cleanups, input = '', timeoutS = 15) => harness.consoleReceiver(owner(cleanups), input, timeoutS);
 
 /** One mountinfo line of the container's output, by mount point: { line, opts, optional }. */
 export function mountLine(out, mountPoint) {

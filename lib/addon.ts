@@ -17,7 +17,8 @@ export interface Addon {
   waitPid(pid: number, cb: (err: Error | null, status: number) => void): void;
   waitPidSync(pid: number, nohang?: boolean): number;
   setSubreaper(): void;
-  socketPair(): [number, number];
+  /** A unix socket pair, both ends close-on-exec: SOCK_STREAM, or SOCK_SEQPACKET (CRIU's RPC). */
+  socketPair(type?: 'stream' | 'seqpacket'): [number, number];
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   /** Turns output processing (OPOST) off on a terminal, as cfmakeraw. */
@@ -40,8 +41,7 @@ export interface Addon {
   sdStopUnit(busAddress: string, unit: string, timeoutMs: number): string;
   /** A string property of systemd's Manager object ("ControlGroup", "Version"). */
   sdManagerProperty(busAddress: string, name: string, timeoutMs: number): string;
-  /** CRIU's RPC (addon/criu.cc): a SOCK_SEQPACKET pair, packets, an fd riding along. */
-  seqpacketPair(): [number, number];
+  /** CRIU's RPC (addon/criu.cc) over a socketPair('seqpacket'): packets, an fd riding along. */
   seqpacketSend(fd: number, data: Uint8Array): void;
   /** null on timeout; data empty at EOF; fd -1 unless one came with the packet. */
   seqpacketRecv(fd: number, timeoutMs: number): { data: Buffer; fd: number } | null;

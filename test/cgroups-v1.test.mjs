@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, sleep, rtf } from './lib/harness.mjs';
+  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, sleep, rtf, procGone } from './lib/harness.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const MiB = 1024 * 1024;
@@ -135,17 +135,6 @@ const withCgroupNs = (c) => {
   if (!c.linux.namespaces.some((n) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
 };
 const withoutPidNs = (c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'pid'); };
-
-/** Is the process gone (no /proc entry, or a zombie)? */
-function procGone(pid) {
-  try {
-    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const s = st.slice(st.lastIndexOf(')') + 2).split(' ')[0];
-    return s === 'Z' || s === 'X';
-  } catch {
-    return true;
-  }
-}
 
 const readPids = (dir) => {
   try {

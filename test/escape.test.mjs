@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   REPO, PREFIX, makeRoot, makeBundle, uniqueId, waitFor, sleep, tempDir, rtFiles, spawnFiles, procState,
-  assertNothingLeft, cgroupDirsNamed, mountsMentioning, processesIn,
+  assertNothingLeft, cgroupDirsNamed, mountsMentioning, processesIn, sigCaught,
 } from './lib/harness.mjs';
 import { makeUser, rootlessUnavailable } from './lib/rootless.mjs';
 import { rootlessEscapes } from './lib/rootless-escape.mjs';
@@ -559,15 +559,6 @@ t.test('ids and --root with "../", rootfs symlinks', async (t) => {
 
 // ------------------------------------------------------------------ signals
 
-/** Signal mask of caught signals of a host pid (SigCgt). */
-function sigCaught(pid) {
-  try {
-    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? BigInt(`0x${m[1]}`) : 0n;
-  } catch {
-    return 0n;
-  }
-}
 const statusOf = (id) => JSON.parse(ocirun(['state', id]).stdout || '{}');
 
 t.test('signals', async (t) => {

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, BUSYBOX_BUNDLE, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, nothingLeftOfThisFile, rtf } from './lib/harness.mjs';
+  OCIRUN, PREFIX, BUSYBOX_BUNDLE, makeRoot, makeBundle, uniqueId, rt, state, cleanupContainer, waitFor, nothingLeftOfThisFile, rtf,
+  tempDir, procGone } from './lib/harness.mjs';
 
 // Under load a file can take longer than tap's default 30 s.
 t.setTimeout(120_000);
@@ -22,23 +23,8 @@ process.env.OCIRUN_ISO_HOST_ONLY = '1';
 /** ocirun with stdout/stderr to files (a created container keeps them open). */
 
 const sh = (script) => ['sh', '-c', script];
-
-function hostDir(t, tag = 'host') {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
-  fs.chmodSync(d, 0o777);
-  t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-function procGone(pid) {
-  try {
-    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const s = st.slice(st.lastIndexOf(')') + 2).split(' ')[0];
-    return s === 'Z' || s === 'X';
-  } catch {
-    return true;
-  }
-}
+/** A host dir any user may write (removed at teardown). */
+const hostDir = (t, tag = 'host') => tempDir(t, tag, 0o777);
 
 /** `ocirun run` of a container executing `script` (sh -c) with config edits. */
 function runScript(t, root, script, edit = () => {}, bundleOpts) {

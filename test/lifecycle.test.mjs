@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile, rtf, CLEAN_ENV } from './lib/harness.mjs';
+  OCIRUN, makeRoot, makeBundle, uniqueId, rt, rtAsync, state, cleanupContainer, waitFor, sleep, nothingLeftOfThisFile, rtf, CLEAN_ENV,
+  tempDir, procGone, sigCaught } from './lib/harness.mjs';
 
 // ------------------------------------------------------------------ helpers
-
 
 /** A bundle running `args`, with optional further config edits. */
 function bundleFor(t, args, edit = () => {}) {
@@ -24,34 +24,8 @@ function bundleFor(t, args, edit = () => {}) {
 
 const sh = (script) => ['sh', '-c', script];
 
-/** A host dir (removed at teardown), e.g. for a bind mount. */
-function hostDir(t) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-host-`));
-  fs.chmodSync(d, 0o777);
-  t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-/** Is the process gone (no /proc entry, or a zombie nobody reaped yet)? */
-function procGone(pid) {
-  try {
-    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const s = st.slice(st.lastIndexOf(')') + 2).split(' ')[0];
-    return s === 'Z' || s === 'X';
-  } catch {
-    return true;
-  }
-}
-
-/** Signal mask of caught signals of a host pid (SigCgt), as a BigInt. */
-function sigCaught(pid) {
-  try {
-    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? BigInt(`0x${m[1]}`) : 0n;
-  } catch {
-    return 0n;
-  }
-}
+/** A host dir any user may write (removed at teardown), e.g. for a bind mount. */
+const hostDir = (t) => tempDir(t, 'host', 0o777);
 
 /** Host pids in the same pids cgroup as `pid` (the container's processes). */
 function cgroupPids(pid) {

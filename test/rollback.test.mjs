@@ -6,76 +6,23 @@
 //
 //   npx tap --disable-coverage test/rollback.test.mjs
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { OCIRUN, PREFIX, makeRoot, makeBundle, uniqueId, cleanupContainer, waitFor, nothingLeftOfThisFile } from './lib/harness.mjs';
+import {
+  PREFIX, makeRoot, makeBundle, uniqueId, cleanupContainer, nothingLeftOfThisFile, rtf, cgroupDirsNamed,
+  assertNothingLeft as assertNothingLeftOf,
+} from './lib/harness.mjs';
 
 // Under load a file can take longer than tap's default 30 s.
 t.setTimeout(120_000);
 
 // ------------------------------------------------------------------ helpers
 
-/**
- * ocirun with stdout/stderr to files: should a create wrongly succeed, its
- * container would keep a pipe open and hang the test.
- */
-function rtf(t, root, args) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-io-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const outFile = path.join(dir, 'out');
-  const errFile = path.join(dir, 'err');
-  const o = fs.openSync(outFile, 'w');
-  const e = fs.openSync(errFile, 'w');
-  try {
-    const r = spawnSync(OCIRUN, ['--root', root, ...args], { stdio: ['ignore', o, e], timeout: 30_000 });
-    return { status: r.status, stdout: fs.readFileSync(outFile, 'utf8'), stderr: fs.readFileSync(errFile, 'utf8') };
-  } finally {
-    fs.closeSync(o);
-    fs.closeSync(e);
-  }
-}
-
-/** cgroup dirs named `pattern` (find -name glob), in any hierarchy. */
-function cgroupDirs(pattern) {
-  // find exits 1 when a dir vanishes under it (other containers come and
-  // go): only its output matters.
-  const out = (spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', pattern], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).stdout ?? '').trim();
-  return out ? out.split('\n') : [];
-}
-
-/** Live processes whose /proc/<pid>/cgroup names `id` (as a path component). */
-function processesIn(id) {
-  const found = [];
-  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
-      if (cg.split('\n').some((l) => l.endsWith(`/${id}`) || l.includes(`/${id}/`) || l.endsWith(`/${id} (deleted)`))) found.push(Number(p));
-    } catch { /* gone */ }
-  }
-  return found;
-}
-
-function mountsMentioning(s) {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(s));
-}
-
 /** Everything a container could leave behind, checked after a failure. */
 async function assertNothingLeft(t, root, id, bundle) {
-  t.notOk(fs.existsSync(path.join(root, id)), 'no state dir');
+  await assertNothingLeftOf(t, root, id, bundle);
   t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], 'root holds nothing');
-  t.same(cgroupDirs(id), [], 'no cgroup dir');
-  t.same(cgroupDirs(`*${id}*`).filter((d) => path.basename(d) === id || d.includes(`/${id}/`)), [], 'nor below one');
-  // the killed init may take a moment to be reaped
-  await waitFor(() => processesIn(id).length === 0, 3000);
-  t.same(processesIn(id), [], 'no process in the container\'s cgroup');
-  if (bundle) t.same(mountsMentioning(bundle), [], 'no mount of the bundle');
-  t.same(mountsMentioning(id), [], 'no mount naming the id');
 }
 
 function oneLine(t, stderr) {
@@ -331,7 +278,7 @@ t.test('schema violations name their JSON path and create nothing', async (t) =>
   }
   t.test('and nothing at all was created', async (t) => {
     t.same(fs.existsSync(root) ? fs.readdirSync(root) : [], [], 'root empty');
-    t.same(cgroupDirs(`${PREFIX}-sv-${process.pid}-*`), [], 'no cgroups');
+    t.same(cgroupDirsNamed(`${PREFIX}-sv-${process.pid}-*`), [], 'no cgroups');
   });
 });
 

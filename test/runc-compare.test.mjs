@@ -23,22 +23,13 @@
 // summary table at the end says "DIFFERENT".
 import t from 'tap';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { makeBundle, makeRoot, uniqueId, rt, OCIRUN, PREFIX, waitFor } from './lib/harness.mjs';
+import { makeBundle, makeRoot, uniqueId, rt, OCIRUN, PREFIX, waitFor, tempDir } from './lib/harness.mjs';
+import { CAP_NAMES, caps } from './lib/caps.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const RUNTIMES = [['runc', RUNC], ['ocirun', OCIRUN]];
-
-const CAP_NAMES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID',
-  'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW',
-  'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT',
-  'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD',
-  'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG',
-  'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
-].map((n) => `CAP_${n}`);
 
 /**
  * "All capabilities" as far as this host allows: the names in our own
@@ -49,7 +40,7 @@ const CAP_NAMES = [
 function hostCaps() {
   const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapBnd:'));
   const mask = BigInt(`0x${line.split(/\s+/)[1]}`);
-  return CAP_NAMES.filter((_, i) => (mask >> BigInt(i)) & 1n);
+  return caps(...CAP_NAMES.filter((_, i) => (mask >> BigInt(i)) & 1n));
 }
 
 const setCaps = (c, list, extra = {}) => {
@@ -94,12 +85,6 @@ const addonReady = () => waitFor(() => fs.existsSync(ADDON), 60_000, 200);
 function cgroupDirs(id) {
   const r = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', id], { encoding: 'utf8' });
   return r.stdout.trim();
-}
-
-function hostDir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-hostdir-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 // ---------------------------------------------------------------------------
@@ -404,7 +389,7 @@ async function runCase(t, c) {
   const res = {};
   for (const [name, bin] of RUNTIMES) {
     if (c.hostDir) {
-      mnt = hostDir(t);
+      mnt = tempDir(t, 'hostdir');
       fs.writeFileSync(path.join(mnt, 'f'), 'hostfile\n');
     }
     // A private rootfs copy per runtime, so that mountpoints one runtime made
@@ -449,7 +434,7 @@ async function lifecycle(t, bin, bundle) {
   const root = makeRoot(t);
   const id = uniqueId('cmp-life');
   t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
-  const log = path.join(hostDir(t), 'out');
+  const log = path.join(tempDir(t, 'hostdir'), 'out');
   const steps = [];
   const st = () => {
     const r = rt(root, ['state', id], { runtime: bin });

@@ -17,8 +17,9 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  REPO, OCIRUN, PREFIX, makeBundle, makeRoot, uniqueId, state, cleanupContainer, waitFor,
+  REPO, OCIRUN, PREFIX, makeBundle, makeRoot, uniqueId, state, cleanupContainer, waitFor, tempDir, consoleReceiver,
 } from './lib/harness.mjs';
+import { caps, capMask } from './lib/caps.mjs';
 
 const ROOT = makeRoot(t);
 // A container's init that died is reparented to pid 1, which may reap it a
@@ -26,22 +27,8 @@ const ROOT = makeRoot(t);
 // that happen before the suite's leak check looks.
 t.teardown(() => waitFor(() => processesOf(`-${process.pid}-`, { zombies: true }).length === 0, 15_000));
 const SECCOMP_DEFAULT = JSON.parse(fs.readFileSync(path.join(REPO, 'test/data/seccomp-default.json'), 'utf8'));
-const CONSOLE_RECEIVER = path.join(REPO, 'test/lib/console-receiver.py');
 
 // ------------------------------------------------------------------ helpers
-
-const CAP_NAMES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID',
-  'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW',
-  'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT',
-  'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD',
-  'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG',
-  'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
-];
-const caps = (...names) => names.map((n) => `CAP_${n}`);
-/** The /proc/<pid>/status hex mask of a list of capability names. */
-const capMask = (list) => list.reduce((m, n) => m | (1n << BigInt(CAP_NAMES.indexOf(n.replace(/^CAP_/, '')))), 0n)
-  .toString(16).padStart(16, '0');
 
 const sh = (c, script) => { c.process.args = ['sh', '-c', script]; };
 const withoutNs = (c, type) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== type); };
@@ -129,13 +116,6 @@ function processesOf(id, { zombies = false } = {}) {
       return cg.includes(PREFIX) && cg.includes(id);
     } catch { return false; }
   });
-}
-
-/** A host temp dir (PREFIX-named) removed at teardown. */
-function hostDir(tt, tag) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
-  tt.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
 }
 
 /** Host mountinfo lines that mention `p`. */
@@ -589,7 +569,7 @@ t.test('seccomp: an allow-list without the syscalls the runtime itself uses', as
   }
 
   t.test('create, then start: the filter goes in after the wait for start', async (t) => {
-    const out = hostDir(t, 'scout');
+    const out = tempDir(t, 'scout');
     const bundle = makeBundle(t, (c) => {
       c.process.noNewPrivileges = false;
       c.linux.seccomp = OLD_PROFILE;
@@ -709,7 +689,7 @@ function runBpf(prog, data) {
 t.test('seccomp: SCMP_ACT_NOTIFY hands the listener fd to the agent at listenerPath', async (t) => {
   for (const [name, nnp, user] of [['noNewPrivileges true, root', true, { uid: 0, gid: 0 }], ['noNewPrivileges false, uid 1000', false, { uid: 1000, gid: 1000 }]]) {
     t.test(name, async (t) => {
-      const dir = hostDir(t, 'agent');
+      const dir = tempDir(t, 'agent');
       const sock = path.join(dir, 'agent.sock');
       const ENOTBLK = 15;
       const agent = spawn('python3', [path.join(REPO, 'test/lib/seccomp-agent.py'), sock, String(ENOTBLK), '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -872,7 +852,7 @@ t.test('maskedPaths and readonlyPaths', async (t) => {
 t.test('symlinks in the rootfs pointing out of it never reach the host', async (t) => {
   /** A decoy on the host; the same path exists inside the rootfs copy too, where `inRoot`. */
   const setup = (tt) => {
-    const decoy = hostDir(tt, 'decoy');
+    const decoy = tempDir(tt, 'decoy');
     fs.writeFileSync(`${decoy}/secret`, 'HOST-SECRET\n');
     fs.mkdirSync(`${decoy}/dir`);
     fs.writeFileSync(`${decoy}/dir/host-file`, 'HOST\n');
@@ -941,7 +921,7 @@ t.test('symlinks in the rootfs pointing out of it never reach the host', async (
 
   t.test('a bind mount destination that is an absolute symlink to a host path', async (t) => {
     const decoy = setup(t);
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     fs.writeFileSync(`${src}/payload`, 'PAYLOAD\n');
     const r = runIn(t, (c) => {
       c.mounts.push({ destination: '/etc/evilbind', type: 'bind', source: `${src}/payload`, options: ['rbind', 'ro'] });
@@ -954,7 +934,7 @@ t.test('symlinks in the rootfs pointing out of it never reach the host', async (
   });
 
   t.test('a bind mount destination that is a dangling relative symlink (/etc/resolv.conf in Ubuntu images)', async (t) => {
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     fs.writeFileSync(`${src}/resolv`, 'nameserver 10.9.8.7\n');
     const r = runIn(t, (c) => {
       c.mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: `${src}/resolv`, options: ['rbind', 'ro'] });
@@ -1017,7 +997,7 @@ t.test('mount propagation per mount', async (t) => {
 
 t.test('rootfsPropagation', async (t) => {
   t.test('shared: / is shared; a mount with its own rprivate stays private', async (t) => {
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     const r = runIn(t, (c) => {
       c.linux.rootfsPropagation = 'shared';
       c.mounts.push({ destination: '/mnt/own', type: 'bind', source: src, options: ['rbind', 'rprivate'] });
@@ -1029,7 +1009,7 @@ t.test('rootfsPropagation', async (t) => {
   });
 
   t.test('rshared: a mount with its own rprivate stays private', async (t) => {
-    const src = hostDir(t, 'src');
+    const src = tempDir(t, 'src');
     const r = runIn(t, (c) => {
       c.linux.rootfsPropagation = 'rshared';
       c.mounts.push({ destination: '/mnt/own', type: 'bind', source: src, options: ['rbind', 'rprivate'] });
@@ -1090,7 +1070,7 @@ t.test('hooks', async (t) => {
   const PHASES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
   t.test('every phase in order, in the right namespaces, with the state on stdin', async (t) => {
-    const logdir = hostDir(t, 'hk');
+    const logdir = tempDir(t, 'hk');
     fs.chmodSync(logdir, 0o777);
     fs.writeFileSync(`${logdir}/hook.sh`, HOOK_SCRIPT, { mode: 0o755 });
     const bundle = makeBundle(t, (c) => {
@@ -1214,22 +1194,6 @@ t.test('hooks', async (t) => {
 });
 
 // ----------------------------------------------------------------- terminal
-
-/** Starts the console socket receiver; resolves once it listens. */
-function consoleReceiver(tt, input = '', timeoutS = 15) {
-  const dir = hostDir(tt, 'console');
-  const sock = path.join(dir, 'console.sock');
-  const p = spawn('python3', [CONSOLE_RECEIVER, sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  tt.teardown(() => p.kill('SIGKILL'));
-  let out = '', err = '';
-  p.stderr.on('data', (d) => (err += d));
-  const ready = new Promise((res) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); }));
-  const result = new Promise((res) => p.on('close', () => {
-    const last = out.split('\n').filter(Boolean).pop();
-    try { res(JSON.parse(last)); } catch { res({ error: `receiver: ${out} ${err}` }); }
-  }));
-  return { sock, ready, result };
-}
 
 t.test('terminal', async (t) => {
   t.test('the pty master arrives on --console-socket and drives the shell', async (t) => {

@@ -9,12 +9,12 @@
 //   bash scripts/test.sh test/wasm.test.mjs
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  REPO, PREFIX, makeRoot, makeBundle, uniqueId, waitFor, tempDir, rtFiles, spawnFiles,
+  REPO, PREFIX, makeRoot, makeBundle, uniqueId, waitFor, tempDir, rtFiles, spawnFiles, consoleReceiver,
   assertNothingLeft, cgroupDirsNamed, nothingLeftOfThisFile, processesIn,
 } from './lib/harness.mjs';
 import { buildProbe, buildModule, WASI_ERRNO as E } from './lib/wasm.mjs';
@@ -26,7 +26,6 @@ const IO = tempDir(t, 'wasm-io');
 const TAG = 'wasm';
 const VARIANT = 'module.wasm.image/variant';
 const HANDLER = 'run.oci.handler';
-const CONSOLE_RECEIVER = path.join(REPO, 'test/lib/console-receiver.py');
 const t0 = Date.now();
 
 // ------------------------------------------------------------------ helpers
@@ -689,22 +688,6 @@ t.test('exec', async (t) => {
 });
 
 // -------------------------------------------------------------- 9. terminal
-
-/** Starts the console socket receiver; resolves once it listens. */
-function consoleReceiver(tt, timeoutS = 15) {
-  const dir = tempDir(tt, 'wasm-console');
-  const sock = path.join(dir, 'console.sock');
-  const p = spawn('python3', [CONSOLE_RECEIVER, sock, '', String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  tt.teardown(() => p.kill('SIGKILL'));
-  let out = '', err = '';
-  p.stderr.on('data', (d) => (err += d));
-  const ready = new Promise((res) => p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); }));
-  const result = new Promise((res) => p.on('close', () => {
-    const last = out.split('\n').filter(Boolean).pop();
-    try { res(JSON.parse(last)); } catch { res({ error: `receiver: ${out} ${err}` }); }
-  }));
-  return { sock, ready, result };
-}
 
 t.test('terminal: the module\'s output arrives through the pty', async (t) => {
   t.test('create --console-socket, start', async (t) => {

@@ -1,7 +1,6 @@
 // create: set up the container and leave its init waiting for `start`.
 // Everything done here is undone if a later step fails.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { loadConfig } from '../config/load';
@@ -10,8 +9,7 @@ import { planNamespaces, NS_PROC_NAME } from '../plan/namespaces';
 import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
 import { locateCgroup, openCgroup, ownCgroupLocation, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
-import { Store, writePidFile, type Record } from '../state/store';
-import { procStat } from '../state/status';
+import type { Store, Record } from '../state/store';
 import { writeFront } from '../state/front';
 import { execTemplate } from './exec';
 import { addon } from '../addon';
@@ -30,17 +28,11 @@ import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { asksResources, createRootlessCgroup, isPermissionError, noPermission } from '../cgroups/rootless';
 import { testPoint } from '../util/testpoint';
+import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRootfs, type NewContainerOptions } from './new-container';
 
 const trace = tracer('create');
 
-export interface CreateOptions {
-  id: string;
-  bundle: string;
-  pidFile?: string;
-  consoleSocket?: string;
-  /** An already connected console socket (run's own pty), instead of consoleSocket. */
-  consoleFd?: number;
-  noPivot?: boolean;
+export interface CreateOptions extends NewContainerOptions {
   preserveFds?: number;
   /** --systemd-cgroup: the cgroup is a systemd unit (lib/cgroups/systemd.ts). */
   systemdCgroup?: boolean;
@@ -51,35 +43,12 @@ export interface Created {
   spec: Spec;
 }
 
-/** runc's list OWNER: the name of the user who made it. */
-function ownerName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return String(process.geteuid!());
-  }
-}
-
 function closeQuiet(fd: number | undefined): void {
   if (fd !== undefined && fd >= 0) {
     try {
       fs.closeSync(fd);
     } catch { /* already closed */ }
   }
-}
-
-/** The rootfs of the config, resolved (restore uses it too). */
-export function resolveRootfs(spec: Spec, bundle: string): string {
-  if (!spec.root?.path) throw new RuntimeError('root.path: is required');
-  const p = path.resolve(bundle, spec.root.path);
-  let real: string;
-  try {
-    real = fs.realpathSync(p);
-  } catch {
-    throw new RuntimeError(`root.path: rootfs "${p}" does not exist`);
-  }
-  if (!fs.statSync(real).isDirectory()) throw new RuntimeError(`root.path: rootfs "${p}" is not a directory`);
-  return real;
 }
 
 /**
@@ -113,12 +82,7 @@ function planHost(rootfs: string, cgroup: CgroupLocation, spec: Spec, rootless: 
 }
 
 export function create(store: Store, o: CreateOptions): Created {
-  let bundle: string;
-  try {
-    bundle = fs.realpathSync(path.resolve(o.bundle));
-  } catch {
-    throw new RuntimeError(`bundle "${o.bundle}" does not exist`);
-  }
+  const bundle = resolveBundle(o.bundle);
   const spec = loadConfig(bundle);
   trace('config parsed and validated');
   const rootfs = resolveRootfs(spec, bundle);
@@ -135,25 +99,13 @@ export function create(store: Store, o: CreateOptions): Created {
   const rootless = isRootless();
   if (rootless) checkRootlessProcess(spec.process);
   const lockFd = store.createDir(o.id);
-  const record: Record = {
-    id: o.id,
-    ociVersion: spec.ociVersion,
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    owner: ownerName(),
-    annotations: spec.annotations,
-    pid: 0,
-    startTime: '',
-    phase: 'creating',
-    cgroup: cgroupLoc,
-    ownPidNs: ns.isNew('pid'),
+  const record = creatingRecord({
+    id: o.id, spec, bundle, rootfs, cgroup: cgroupLoc, ownPidNs: ns.isNew('pid'),
     // (spawnContainer makes the init set up the rootfs; without a mount
     // namespace of its own those mounts land in ours or the joined one:
     // note what was there before.)
     hostRootfs: ns.isNew('mount') ? undefined : noteHostRootfs(rootfs, ns.joins.find((j) => j.type === 'mount')?.path),
-    creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
-  };
+  });
   const fds: number[] = [];
   let cg: CgroupManager | undefined;
   let initPid = 0;
@@ -275,29 +227,14 @@ export function create(store: Store, o: CreateOptions): Created {
     pastStep2 = true;
     testPoint('create:ready');
 
-    record.pid = initPid;
-    record.startTime = procStat(initPid)?.startTime ?? '';
-    if (o.pidFile) writePidFile(o.pidFile, initPid);
-    testPoint('create:pid-file');
-    record.phase = 'created';
-    delete record.creator;
-    store.write(record);
+    markCreated(store, record, initPid, o.pidFile, 'create:pid-file');
     // Only now, once state.json says created: the native front's recipe.
     writeFront(store, record, spec, execTemplate(record, spec, seccomp !== undefined));
     trace('created pid %d', initPid);
     return { record, spec };
   } catch (e) {
     // Roll back: the init (if any), the cgroup, the state dir.
-    if (initPid) {
-      try {
-        process.kill(initPid, 'SIGKILL');
-      } catch { /* gone */ }
-    }
-    try {
-      cg?.destroy(!ns.isNew('pid') || !initPid);
-    } catch (e2) {
-      logWarn(`rollback: ${(e2 as Error).message}`);
-    }
+    killAndDestroy(initPid, cg, !ns.isNew('pid') || !initPid);
     undoHostMounts(record.hostRootfs);
     store.remove(o.id);
     // (a failing poststop hook is only a warning: the error stays create's)

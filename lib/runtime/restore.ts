@@ -9,13 +9,13 @@ import { loadConfig } from '../config/load';
 import { planNamespaces } from '../plan/namespaces';
 import { locateCgroup, openCgroup } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
-import { Store, writePidFile, type Record } from '../state/store';
-import { procStat, status as statusOf } from '../state/status';
+import type { Store, Record } from '../state/store';
+import { status as statusOf } from '../state/status';
 import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { hostHooks } from './run-hooks';
 import { del } from './delete';
-import { resolveRootfs } from './create';
+import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRootfs, type NewContainerOptions } from './new-container';
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
@@ -25,14 +25,7 @@ import { DESCRIPTORS, RESTORE_LOG, EXTERNAL_NS, bindMounts, joinedNamespace, sha
 
 const trace = tracer('restore');
 
-export interface RestoreOptions extends CriuFlags {
-  id: string;
-  bundle: string;
-  pidFile?: string;
-  consoleSocket?: string;
-  /** An already connected socket that gets the pty master (restore's own terminal proxy). */
-  consoleFd?: number;
-  noPivot?: boolean;
+export interface RestoreOptions extends NewContainerOptions, CriuFlags {
   autoDedup?: boolean;
   lsmProfile?: string;
 }
@@ -95,12 +88,7 @@ function makeMountPoints(rootfs: string, binds: { key: string; source: string }[
 export async function restore(store: Store, o: RestoreOptions): Promise<Restored> {
   const bin = criuBinary();
   const images = imageDir(o.imagePath);
-  let bundle: string;
-  try {
-    bundle = fs.realpathSync(path.resolve(o.bundle));
-  } catch {
-    throw new RuntimeError(`bundle "${o.bundle}" does not exist`);
-  }
+  const bundle = resolveBundle(o.bundle);
   const spec = loadConfig(bundle);
   const rootfs = resolveRootfs(spec, bundle);
   const ns = planNamespaces(spec.linux?.namespaces);
@@ -116,11 +104,7 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
     del(store, o.id, true);
   }
   const lockFd = store.createDir(o.id);
-  const record: Record = {
-    id: o.id, ociVersion: spec.ociVersion, bundle, rootfs, created: new Date().toISOString(), owner: 'root',
-    annotations: spec.annotations, pid: 0, startTime: '', phase: 'creating', cgroup: cgroupLoc, ownPidNs: ns.isNew('pid'),
-    creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
-  };
+  const record = creatingRecord({ id: o.id, spec, bundle, rootfs, cgroup: cgroupLoc, ownPidNs: ns.isNew('pid') });
   const fds: number[] = [];
   const criuRoot = path.join(store.dir(o.id), 'criu-root');
   let mounted = false;
@@ -202,25 +186,11 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
     pid = resp.restore?.pid ?? pid;
     if (!pid) throw new RuntimeError('restore: criu did not say which process it restored');
     trace('restored pid %d', pid);
-    record.pid = pid;
-    record.startTime = procStat(pid)?.startTime ?? '';
-    if (o.pidFile) writePidFile(o.pidFile, pid);
-    record.phase = 'created';
-    delete record.creator;
-    store.write(record);
+    markCreated(store, record, pid, o.pidFile);
     writeFront(store, record, spec);
     return { record };
   } catch (e) {
-    if (pid) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch { /* gone */ }
-    }
-    try {
-      cg?.destroy(true);
-    } catch (e2) {
-      logWarn(`rollback: ${(e2 as Error).message}`);
-    }
+    killAndDestroy(pid, cg, true);
     throw e;
   } finally {
     if (mounted) {

@@ -30,8 +30,7 @@ export function makeRoot(t) {
  * whose config.json is the default one changed by `edit(config)`.
  */
 export function makeBundle(t, edit = () => {}, { copyRootfs = false } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-bundle-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'bundle');
   const config = JSON.parse(fs.readFileSync(path.join(BUSYBOX_BUNDLE, 'config.json'), 'utf8'));
   if (copyRootfs) {
     spawnSync('cp', ['-a', path.join(BUSYBOX_BUNDLE, 'rootfs'), path.join(dir, 'rootfs')]);
@@ -110,9 +109,10 @@ export function cleanArgv(root, args, extraEnv = {}) {
   return ['-i', ...CLEAN_ENV, ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`), OCIRUN, '--root', root, ...args];
 }
 
-/** A PREFIX-named temp dir removed at teardown. */
-export function tempDir(t, tag = 'tmp') {
+/** A PREFIX-named temp dir removed at teardown; `mode`: chmod to it (0o777: a container's non-root user may write). */
+export function tempDir(t, tag = 'tmp', mode = undefined) {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-${tag}-`));
+  if (mode !== undefined) fs.chmodSync(d, mode);
   t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
 }
@@ -183,6 +183,22 @@ export function procState(pid) {
   }
 }
 
+/** Is the process gone (no /proc entry, or a zombie nobody reaped yet)? */
+export function procGone(pid) {
+  const s = procState(pid);
+  return s === '' || s === 'Z' || s === 'X';
+}
+
+/** The signals `pid` catches (SigCgt of /proc/<pid>/status) as a bit mask (bit n-1: signal n); 0n if gone. */
+export function sigCaught(pid) {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? BigInt(`0x${m[1]}`) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
 /** Live (non-zombie) host processes whose /proc/<pid>/cgroup names `id` as a path component. */
 export function processesIn(id) {
   const found = [];
@@ -230,13 +246,17 @@ export async function assertNothingLeft(t, root, id, bundle, what = '') {
 /**
  * The last subtest of a file: no process, cgroup dir or mount of this file's
  * containers (ids "<PREFIX>-<tag>-<pid>-N" for the given tags) is left.
- * Waits a little for dying inits to be reaped.
+ * Waits a little for dying inits to be reaped. zombies: false: zombies do not
+ * count (a file that kills runtimes midway leaves their inits to pid 1 to
+ * reap, some time later). also(t): the file's own last checks.
  */
-export function nothingLeftOfThisFile(t, tags) {
+export function nothingLeftOfThisFile(t, tags, { zombies = true, also } = {}) {
   t.test('nothing of this file is left behind', async (t) => {
+    also?.(t);
     const mine = new RegExp(`/${PREFIX}-(${tags.join('|')})-${process.pid}-\\d+`);
     const procs = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
       try {
+        if (!zombies && procState(p) === 'Z') return false;
         return mine.test(fs.readFileSync(`/proc/${p}/cgroup`, 'utf8'));
       } catch {
         return false;
@@ -250,6 +270,29 @@ export function nothingLeftOfThisFile(t, tags) {
     t.equal(dirs, '', 'no cgroup dir of ours');
     t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => mine.test(l)), [], 'no mount of ours');
   });
+}
+
+/**
+ * A console socket served by test/lib/console-receiver.py: it receives the pty
+ * master, writes `input`, collects the output until the pty closes. ready:
+ * resolves once it listens; result: its JSON report ({ error, output: '' } if it had none).
+ */
+export function consoleReceiver(t, input = '', timeoutS = 15) {
+  const sock = path.join(tempDir(t, 'console'), 'console.sock');
+  const p = spawn('python3', [path.join(REPO, 'test/lib/console-receiver.py'), sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => p.kill('SIGKILL'));
+  let out = '', err = '';
+  p.stderr.on('data', (d) => (err += d));
+  // (ready also when it died without listening: result then says why)
+  const ready = new Promise((res) => {
+    p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); });
+    p.on('close', res);
+  });
+  const result = new Promise((res) => p.on('close', () => {
+    const last = out.split('\n').filter(Boolean).pop();
+    try { res(JSON.parse(last)); } catch { res({ error: `console receiver: ${out} ${err}`.trim(), output: '' }); }
+  }));
+  return { sock, ready, result };
 }
 
 /**

@@ -82,7 +82,7 @@ export function criuFailure(what: string, resp: CriuResp | undefined, logFile: s
 export async function criuSwrk(call: SwrkCall): Promise<CriuResp> {
   const bin = criuBinary();
   const a = addon();
-  const [ours, theirs] = a.seqpacketPair();
+  const [ours, theirs] = a.socketPair('seqpacket');
   // (a pre-dump's criu complains on stderr when we hang up: its log has what matters)
   const stdio: (number | 'ignore')[] = call.stdio === 'ours' ? [0, 1, 2] : ['ignore', 'ignore', 'ignore'];
   const child = spawn(bin, ['swrk', '3'], { stdio: [...stdio, theirs, ...(call.extraFds ?? [])] as never });
