@@ -15,7 +15,7 @@ import { procStat } from '../state/status';
 import { writeFront } from '../state/front';
 import { execTemplate } from './exec';
 import { addon } from '../addon';
-import { sendToSeccompAgent, spawnContainer } from './spawn';
+import { openBirthDir, sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { noteHostRootfs, undoHostMounts } from './host-mounts';
 import { containerHooks, hostHooks } from './run-hooks';
@@ -230,6 +230,8 @@ export function create(store: Store, o: CreateOptions): Created {
     if (seccomp) store.writeSeccomp(o.id, seccomp);
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
+    plan.cgroupFd = openBirthDir(cg);
+    fds.push(plan.cgroupFd);
     trace('plan built');
 
     const spawned = spawnContainer(plan, {
@@ -237,10 +239,10 @@ export function create(store: Store, o: CreateOptions): Created {
       gidMappings: spec.linux?.gidMappings,
       idMaps,
       oomScoreAdj,
-      joinCgroup: (pid) => {
+      joinCgroup: (pid, born) => {
         testPoint('create:clone');
         try {
-          cg?.addProcess(pid);
+          if (!born) cg?.addProcess(pid);
         } catch (e) {
           // Rootless: a cgroup we could make but not move into (a parent not delegated).
           if (!rootless || !isPermissionError(e)) throw e;
