@@ -34,7 +34,8 @@ struct CloneArgs {
 
 constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // CLONE_INTO_CGROUP
 
-// Clones with `flags` (CLONE_NEW* only; SIGCHLD is added). With cgroup_fd >= 0
+// Clones with `flags` (CLONE_NEW* only, CLONE_NEWTIME not: its bit is plain
+// clone's signal byte; SIGCHLD is added). With cgroup_fd >= 0
 // it first tries clone3 into that cgroup; *born says whether that worked.
 // Any refusal of clone3 falls back to plain clone (*born = 0), whose caller
 // then joins the cgroup the old way: ENOSYS (a kernel before 5.3, or a
@@ -42,15 +43,17 @@ constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // CLONE_INTO_CGROUP
 // do so that glibc falls back to clone), E2BIG/EINVAL (a kernel before 5.7
 // that knows clone3 but not the cgroup field), EBADF (not a cgroup v2 dir),
 // EPERM/EACCES (a cgroup the caller may not move into), EBUSY (a domain
-// cgroup with children, or threaded), EAGAIN (pids.max reached: the plain
-// clone and the join then report it as before). Returns the pid in the
+// cgroup with children, or threaded), EAGAIN (pids.max reached: a join,
+// as before, is not held to it). Returns the pid in the
 // parent, 0 in the child, -1 with errno on failure of the plain clone.
 inline long clone_into(unsigned long flags, int cgroup_fd, int* born) {
   *born = 0;
   if (cgroup_fd >= 0) {
     CloneArgs a;
     memset(&a, 0, sizeof a);
-    a.flags = (flags & ~0xffUL) | kCloneIntoCgroup;  // clone3 takes no signal in flags
+    // (flags hold no signal: clone3 takes it in exit_signal, and its low
+    // byte may mean CLONE_NEWTIME there, which plain clone can't express)
+    a.flags = flags | kCloneIntoCgroup;
     a.exit_signal = SIGCHLD;
     a.cgroup = (uint64_t)cgroup_fd;
     long pid = syscall(SYS_clone3, &a, sizeof a);
