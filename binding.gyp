@@ -20,7 +20,7 @@
         {
           "action_name": "front",
           "inputs": ["addon/front/main.c", "addon/front/recipe.c", "addon/front/commands.c", "addon/front/exec.cc", "addon/front/front.h",
-                     "addon/plan.h", "addon/init-stack.h", "addon/scm.h", "addon/child/common.h", "addon/child/util.cc", "addon/child/mounts.cc", "addon/child/copyup.cc",
+                     "addon/plan.h", "addon/init-stack.h", "addon/clone-into.h", "addon/scm.h", "addon/child/common.h", "addon/child/util.cc", "addon/child/mounts.cc", "addon/child/copyup.cc",
                      "addon/child/console.cc", "addon/child/credentials.cc", "addon/child/exec.cc", "addon/child/init.cc"],
           "outputs": ["<(PRODUCT_DIR)/ocirun-front"],
           "action": ["cc", "-static", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-fno-exceptions", "-s",

@@ -31,6 +31,7 @@
 
 #include "plan.h"
 #include "init-stack.h"
+#include "clone-into.h"
 #include "scm.h"
 #include "bpf.h"
 #include "criu.h"
@@ -262,8 +263,9 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.rlimits = s.rlimits.data(); p.nrlimits = (int)s.rlimits.size();
 }
 
-// spawn(plan, seccompFilter?: Buffer) -> { pid, syncFd }
-// pid is the first child: the one to write id maps for and to put in cgroups.
+// spawn(plan, seccompFilter?: Buffer) -> { pid, syncFd, bornInCgroup }
+// pid is the first child: the one to write id maps for and to put in cgroups
+// (unless bornInCgroup: clone3 put it in plan.cgroupFd's cgroup).
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PlanStore s;
@@ -287,9 +289,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 
   // fork-like clone: no CLONE_VM, so the child runs on a private copy of this
   // stack and heap. Raw syscall, so glibc's fork handlers (which take locks)
-  // don't run.
-  long pid = syscall(SYS_clone, (unsigned long)s.plan.clone_flags | SIGCHLD, nullptr, nullptr,
-                     nullptr, nullptr);
+  // don't run. With cgroupFd (a cgroup v2 dir, opened by lib/runtime) the
+  // child is born in that cgroup if the kernel lets it (clone-into.h).
+  int born = 0;
+  long pid = clone_into((unsigned long)s.plan.clone_flags, (int)get_num(info[0].As<Napi::Object>(), "cgroupFd", -1), &born);
   if (pid == 0) child_main(&s.plan);  // never returns
   int err = errno;
   close(sv[1]);
@@ -300,6 +303,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("pid", Napi::Number::New(env, (double)pid));
   r.Set("syncFd", Napi::Number::New(env, sv[0]));
+  r.Set("bornInCgroup", Napi::Boolean::New(env, born != 0));
   return r;
 }
 

@@ -20,6 +20,8 @@
 //   SECCOMP=docker   every bundle with Docker's default seccomp profile
 //   OCIRUN=PATH   the ocirun measured (default bin/ocirun; bench/vm.sh gives a
 //                 copy on the guest's tmpfs)
+//   EXTRA="NAME=PATH ..."  more ocirun builds, each a runtime NAME to list in
+//                 RUNTIMES (before/after a change in one run: bench/vm.sh BUILDS)
 //
 // Wall time: from spawn to exit of the runtime's command. CPU time: user+sys
 // of that command and every descendant it reaped (wait4's rusage). The
@@ -56,6 +58,10 @@ const known = {
   runc: [which('runc')],
   crun: [...WRAP, which('crun')],
 };
+for (const kv of (env.EXTRA ?? '').split(/\s+/).filter(Boolean)) {
+  const i = kv.indexOf('=');
+  if (i > 0) known[kv.slice(0, i)] = [kv.slice(i + 1)];
+}
 const wanted = (env.RUNTIMES ?? 'ocirun runc crun').split(/\s+/).filter(Boolean);
 
 // Two bundles: `true` (run/create/...) and a long `sleep` to exec into.

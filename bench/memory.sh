@@ -7,7 +7,10 @@
 # runc's re-exec) and the exec of `true` is charged there.
 # Not part of the test suite. Needs root.
 #
-#   bash bench/memory.sh        (RUNTIMES="ocirun runc crun" by default)
+#   bash bench/memory.sh        (RUNTIMES="ocirun runc crun" by default;
+#                                OCIRUN=PATH the ocirun measured, bin/ocirun by
+#                                default; EXTRA="NAME=PATH ..." other ocirun
+#                                builds, each a runtime NAME for RUNTIMES)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$(mktemp -d /tmp/ocirun-mem-bench.XXXXXX)"
@@ -25,9 +28,12 @@ rt() {  # NAME ARGS...
   local name=$1
   shift
   case "$name" in
-    ocirun) "$REPO/bin/ocirun" --root "$WORK/root-ocirun" "$@" ;;
+    ocirun) "${OCIRUN:-$REPO/bin/ocirun}" --root "$WORK/root-ocirun" "$@" ;;
     runc) runc --root "$WORK/root-runc" "$@" ;;
     crun) "${CRUN_WRAP[@]}" crun --root "$WORK/root-crun" "$@" ;;
+    *) local e
+      for e in ${EXTRA:-}; do [[ "${e%%=*}" == "$name" ]] && { "${e#*=}" --root "$WORK/root-$name" "$@"; return; }; done
+      return 127 ;;
   esac
 }
 cleanup() {

@@ -7,7 +7,7 @@ export interface SyncMessage { type: number; value: number; errno: number; msg: 
 export const SYNC = { GO: 1, PID: 2, READY: 3, ERROR: 4, HOOKS: 5, HOOKS_DONE: 6, SECCOMP: 7 } as const;
 
 export interface Addon {
-  spawn(plan: object, seccomp?: Buffer): { pid: number; syncFd: number };
+  spawn(plan: object, seccomp?: Buffer): { pid: number; syncFd: number; bornInCgroup: boolean };
   syncSend(fd: number, type: number): void;
   syncRecv(fd: number, timeoutMs?: number): SyncMessage | null;
   listenUnix(path: string): number;

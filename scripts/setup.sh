@@ -23,6 +23,8 @@ command -v setpriv >/dev/null || need+=(util-linux)
 # rootless --systemd-cgroup (VM check): the user bus of a user's systemd, socket-activated
 [ -f /usr/lib/systemd/user/dbus.socket ] || need+=(dbus-user-session)
 command -v podman >/dev/null || need+=(podman)
+# the v2 VM check of the native front's exec clone3 (test/v2/checks.sh)
+command -v strace >/dev/null || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

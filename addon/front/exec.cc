@@ -33,6 +33,7 @@
 
 #include "../plan.h"
 #include "../init-stack.h"
+#include "../clone-into.h"
 #include "front.h"
 
 using ocirun::Plan;
@@ -67,6 +68,7 @@ struct ExecPlan {
   List<const char*> args, env, path;
   List<NsJoin> ns;
   List<const char*> ns_paths, procs;
+  const char* born_dir = nullptr;  // the cgroup v2 dir to clone the first child into
   List<gid_t> groups;
   List<RlimitOp> rlimits;
   List<int> cpus;
@@ -173,6 +175,9 @@ bool parse_plan(char* p, char* end, ExecPlan* x, long init_pid) {
       if (nw != 2 || !number(w[0], &a) || strncmp(w[1], ns_prefix, strlen(ns_prefix)) || strstr(w[1], "/.."))
         return false;
       if (!x->ns.push(NsJoin{-1, (int)a}) || !x->ns_paths.push(w[1])) return false;
+    } else if (!strcmp(key, "born")) {
+      if (nw != 1 || strncmp(w[0], "/sys/fs/cgroup/", 15) || strstr(w[0], "/..")) return false;
+      x->born_dir = w[0];
     } else if (!strcmp(key, "procs")) {
       if (nw != 1 || strncmp(w[0], "/sys/fs/cgroup/", 15) || strstr(w[0], "/..")) return false;
       if (!x->procs.push(w[0])) return false;
@@ -453,9 +458,17 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -1;
   P.sync_fd = sv[1];
   P.sync_parent_fd = sv[0];
-  // As binding.cc Spawn(): a fork-like raw clone.
-  long first = syscall(SYS_clone, (unsigned long)SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  // As binding.cc Spawn(): a fork-like raw clone, born in the container's
+  // cgroup when the kernel lets it (clone-into.h); OCIRUN_TEST_CLONE3=refuse
+  // (tests only) gives it "/", no cgroup, as lib/runtime/spawn.ts does.
+  int cgfd = -1, born = 0;
+  if (x->born_dir) {
+    const char* t = getenv("OCIRUN_TEST_CLONE3");
+    cgfd = open(t && !strcmp(t, "refuse") ? "/" : x->born_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  long first = ocirun::clone_into(0, cgfd, &born);
   if (first == 0) ocirun::child_main(&P);
+  if (cgfd >= 0) close(cgfd);
   close(sv[1]);
   if (first < 0) {
     close(sv[0]);
@@ -463,11 +476,11 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
   }
   pid_t pid = 0;
   SyncMsg m;
-  // The cgroup first (cgroups.addProcess), then GO.
+  // The cgroup first (cgroups.addProcess, unless born in it), then GO.
   bool ok = true;
   char num[16];
   int nlen = snprintf(num, sizeof num, "%ld", first);
-  for (int i = 0; ok && i < x->procs.n; i++) {
+  for (int i = 0; ok && !born && i < x->procs.n; i++) {
     int fd = open(x->procs.v[i], O_WRONLY | O_CLOEXEC);
     ok = fd >= 0 && write(fd, num, (size_t)nlen) == nlen;
     if (fd >= 0) close(fd);

@@ -163,6 +163,11 @@ export class CgroupSystemd implements CgroupManager {
     this.files.create(r);
   }
 
+  /** systemd moves the init into the scope it starts (addProcess). */
+  birthDir(): undefined {
+    return undefined;
+  }
+
   procsFiles(): string[] | undefined {
     return this.pending === undefined ? this.files.procsFiles() : undefined;
   }

@@ -12,6 +12,11 @@ export interface CgroupManager {
   /** Applies resources to an existing cgroup (update). */
   apply(resources: Resources): void;
   addProcess(pid: number): void;
+  /**
+   * The dir a new process may be born in (clone3 CLONE_INTO_CGROUP) instead of
+   * joining through addProcess: cgroupfs v2 only; undefined: addProcess.
+   */
+  birthDir(): string | undefined;
   /** The files addProcess() writes a pid to, in order (the native front's exec writes the same); undefined: not plain files (a unit still to start). */
   procsFiles(): string[] | undefined;
   /** Host pids of every process in the cgroup. */

@@ -139,6 +139,11 @@ export class CgroupV1 implements CgroupManager {
     for (const d of Object.values(this.dirs)) writeValue(d, 'cgroup.procs', pid);
   }
 
+  /** CLONE_INTO_CGROUP is cgroup v2's alone (and a hybrid host's v1 dirs need the write anyway). */
+  birthDir(): undefined {
+    return undefined;
+  }
+
   procsFiles(): string[] {
     return Object.values(this.dirs).map((d) => `${d}/cgroup.procs`);
   }

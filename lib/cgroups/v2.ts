@@ -118,6 +118,10 @@ export class CgroupV2 implements CgroupManager {
     writeValue(this.dir, 'cgroup.procs', pid);
   }
 
+  birthDir(): string {
+    return this.dir;
+  }
+
   procsFiles(): string[] {
     return [`${this.dir}/cgroup.procs`];
   }

@@ -35,7 +35,12 @@ import { mountPointOf } from '../plan/host';
  */
 function ownProcsFile(): string | undefined {
   const loc = ownCgroupLocation();
-  const dir = loc.version === 2 ? loc.dirs[''] : loc.dirs[UNIFIED_KEY] ?? Object.values(loc.dirs)[0];
+  // Pure v2 (cgroupfs driver; systemd's never warms): the init is born in its
+  // cgroup (clone3 CLONE_INTO_CGROUP, addon/clone-into.h), so create takes
+  // the lock only for reading, and a warm-up would only make the mkdirs and
+  // the clone wait behind its grace period.
+  if (loc.version === 2) return undefined;
+  const dir = loc.dirs[UNIFIED_KEY] ?? Object.values(loc.dirs)[0];
   if (!dir) return undefined;
   const mount = mountPointOf(dir);
   if (!mount || !/^cgroup2?$/.test(mount.fstype) || mount.root !== '/') return undefined;

@@ -41,7 +41,8 @@ async function runCommand(p: Parsed): Promise<void> {
   try {
     // create and run: the kernel's wait before the init can join its cgroup,
     // started before their modules load (lib/cgroups/warm.ts). Not with the
-    // systemd driver (systemd joins it) nor with --preserve-fds: fds 3..3+N-1
+    // systemd driver (systemd joins it), nor on pure v2 (warm.ts: the init is
+    // born in its cgroup there), nor with --preserve-fds: fds 3..3+N-1
     // all go to the container, and the warm-up's own fd, open for a moment
     // on another thread, must never be one of them.
     if (EARLY_CGROUP_WAIT.has(p.command!.module) && !a.systemdCgroup && !a.preserveFds) (require('../cgroups/warm') as typeof import('../cgroups/warm')).warmCgroupAttach();

@@ -54,6 +54,11 @@ export interface SpawnPlan {
   timeNsNew: boolean;
   timeNsOffsets: string;
   joins: NsJoin[];
+  /**
+   * A cgroup v2 dir fd: clone the first child into it (clone3
+   * CLONE_INTO_CGROUP); the addon says whether the kernel did. -1/absent: none.
+   */
+  cgroupFd?: number;
   /** exec into a container that is a chroot (no mount namespace of its own): its root, /proc/<init>/root; -1/absent: none. */
   rootFd?: number;
 

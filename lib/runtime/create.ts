@@ -13,7 +13,7 @@ import type { Store, Record } from '../state/store';
 import { writeFront } from '../state/front';
 import { execTemplate } from './exec';
 import { addon } from '../addon';
-import { sendToSeccompAgent, spawnContainer } from './spawn';
+import { openBirthDir, sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { compileSeccompCached } from '../state/seccomp-cache';
 import { noteHostRootfs, undoHostMounts } from './host-mounts';
@@ -184,6 +184,8 @@ export function create(store: Store, o: CreateOptions): Created {
     if (seccomp) store.writeSeccomp(o.id, seccomp);
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
+    plan.cgroupFd = openBirthDir(cg);
+    fds.push(plan.cgroupFd);
     trace('plan built');
 
     const spawned = spawnContainer(plan, {
@@ -191,10 +193,10 @@ export function create(store: Store, o: CreateOptions): Created {
       gidMappings: spec.linux?.gidMappings,
       idMaps,
       oomScoreAdj,
-      joinCgroup: (pid) => {
+      joinCgroup: (pid, born) => {
         testPoint('create:clone');
         try {
-          cg?.addProcess(pid);
+          if (!born) cg?.addProcess(pid);
         } catch (e) {
           // Rootless: a cgroup we could make but not move into (a parent not delegated).
           if (!rootless || !isPermissionError(e)) throw e;

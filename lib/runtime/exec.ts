@@ -16,7 +16,7 @@ import { containerNamespaces, isChroot, joiningPlan, openNamespaces, openRoot } 
 import { capBounding, capLast, homeIn } from '../plan/host';
 import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
-import { spawnContainer, childError, sendToSeccompAgent } from './spawn';
+import { spawnContainer, childError, openBirthDir, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { parseJson, readBytes } from '../config/load';
 import { validateProcess } from '../config/validate';
@@ -168,11 +168,13 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
       loc = { ...loc, dirs: subCgroupDirs(loc.dirs, parseSubCgroups(o.cgroups)) };
     }
     const cg = loc ? openCgroup(loc) : undefined;
+    plan.cgroupFd = openBirthDir(cg);
+    fds.push(plan.cgroupFd);
     const spawned = spawnContainer(plan, {
       oomScoreAdj: x.oomScoreAdj,
-      joinCgroup: (pid) => {
+      joinCgroup: (pid, born) => {
         testPoint('exec:clone');
-        cg?.addProcess(pid);
+        if (!born) cg?.addProcess(pid);
         // --ignore-paused: the child is frozen now, until someone resumes
         // the container, and resume needs the lock. (A delete meanwhile
         // kills the child with the cgroup: exec then fails, no leftovers.)
@@ -191,12 +193,13 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     // The same exec again (a health check) is the native front's from now on.
     if (o.processFile !== undefined && !o.cgroups?.length && !x.wasm && !x.listenerPath && !x.chroot) {
       writeExecEntry(store, id, o.processFile, execRecipe({
-        plan, namespaces: x.namespaces, procsFiles: cg ? cg.procsFiles() : [], seccomp: compiled !== undefined, homeFrom: x.homeFrom, withArgs: true,
+        plan, namespaces: x.namespaces, procsFiles: cg ? cg.procsFiles() : [], birthDir: cg?.birthDir(), seccomp: compiled !== undefined, homeFrom: x.homeFrom, withArgs: true,
       }, !!spec.linux?.seccomp));
     }
     return { pid: spawned.pid };
   } finally {
     fds.forEach((fd) => {
+      if (fd < 0) return;
       try {
         fs.closeSync(fd);
       } catch { /* closed */ }
@@ -223,6 +226,6 @@ export function execTemplate(record: Record, spec: Spec, compiledSeccomp: boolea
   if (x.wasm || x.listenerPath || x.oomScoreAdj !== undefined || x.chroot) return undefined;
   const cg = record.cgroup ? openCgroup(record.cgroup) : undefined;
   return execRecipe({
-    plan: x.plan, namespaces: x.namespaces, procsFiles: cg ? cg.procsFiles() : [], seccomp: compiledSeccomp, homeFrom: x.homeFrom, withArgs: false,
+    plan: x.plan, namespaces: x.namespaces, procsFiles: cg ? cg.procsFiles() : [], birthDir: cg?.birthDir(), seccomp: compiledSeccomp, homeFrom: x.homeFrom, withArgs: false,
   }, !!spec.linux?.seccomp);
 }

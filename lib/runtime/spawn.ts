@@ -8,6 +8,7 @@ import { RuntimeError, errnoText } from '../util/errors';
 import { planIdMaps, writeIdMaps, type IdMapPlan } from '../rootless/idmap';
 import { tracer, tracing, monotonicToUptimeMs } from '../util/debug';
 import { sleepMs } from '../cgroups/util';
+import type { CgroupManager } from '../cgroups/types';
 
 const trace = tracer('spawn');
 
@@ -22,8 +23,11 @@ export interface SpawnSetup {
    * root's and it could not write its own. Its forked init inherits it.
    */
   oomScoreAdj?: number;
-  /** Put the first child in the container's cgroup (before it does anything). */
-  joinCgroup?: (pid: number) => void;
+  /**
+   * Put the first child in the container's cgroup (before it does anything);
+   * born: it already is, cloned into plan.cgroupFd's cgroup (nothing to write).
+   */
+  joinCgroup?: (pid: number, born: boolean) => void;
   seccomp?: Buffer;
   /** The seccomp notify fd arrived (SCMP_ACT_NOTIFY): hand it to the listener. */
   onSeccompFd?: (fd: number, pid: number) => void;
@@ -83,11 +87,31 @@ function traceInit(times: string | undefined): void {
   });
 }
 
+/**
+ * A cgroup's dir, opened for the first child to be born in (clone3
+ * CLONE_INTO_CGROUP, addon/clone-into.h): where the driver allows it
+ * (cgroupfs on v2: CgroupManager.birthDir), else -1. A kernel or a seccomp
+ * profile that refuses clone3 gets the old join (the addon falls back and
+ * says so). OCIRUN_TEST_CLONE3=refuse (tests only) opens "/" instead, no
+ * cgroup, which the kernel refuses (EBADF): the fallback on a kernel that
+ * would have taken the cgroup. The caller closes the fd.
+ */
+export function openBirthDir(cg: CgroupManager | undefined): number {
+  const dir = cg?.birthDir();
+  if (!dir) return -1;
+  try {
+    return fs.openSync(process.env.OCIRUN_TEST_CLONE3 === 'refuse' ? '/' : dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch {
+    return -1; // then the old join, which says what is wrong
+  }
+}
+
 export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const a = addon();
   const timeout = setup.timeoutMs ?? 60_000;
   trace('clone');
-  const { pid: first, syncFd } = a.spawn({ ...plan, trampolineFd: trampolineFd() }, setup.seccomp);
+  const { pid: first, syncFd, bornInCgroup } = a.spawn({ ...plan, trampolineFd: trampolineFd() }, setup.seccomp);
+  if (plan.cgroupFd !== undefined && plan.cgroupFd >= 0) trace(bornInCgroup ? 'born in its cgroup (clone3)' : 'clone3 into the cgroup refused: joins it');
   let pid = first;
   try {
     if (setup.uidMappings?.length || setup.gidMappings?.length) {
@@ -100,7 +124,7 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
         throw new RuntimeError(`process.oomScoreAdj: write /proc/${first}/oom_score_adj: ${(e as Error).message}`);
       }
     }
-    setup.joinCgroup?.(first);
+    setup.joinCgroup?.(first, bornInCgroup);
     trace('go');
     a.syncSend(syncFd, SYNC.GO);
     for (;;) {

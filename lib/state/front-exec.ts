@@ -17,6 +17,9 @@
 //
 //   ocirun-exec-plan 1
 //   ns NSTYPE PATH            a namespace to join (/proc/<init>/ns/X), in order
+//   born DIR                  the cgroup v2 dir the first child is cloned into
+//                             (clone3 CLONE_INTO_CGROUP); if the kernel did, no
+//                             procs file is written
 //   procs FILE                a cgroup.procs file the first child's pid goes to
 //   seccomp FLAGS             load <state dir>/seccomp.bpf with these flags
 //   home-from FILE DEV INO SIZE MTIME_S MTIME_NS | home-from FILE none
@@ -41,6 +44,8 @@ export interface ExecRecipeInput {
   namespaces: { path: string; nstype: number }[];
   /** cgroup.procs files (undefined: the cgroup is not plain files: no plan) */
   procsFiles: string[] | undefined;
+  /** the cgroup dir the first child may be born in (CgroupManager.birthDir) */
+  birthDir?: string;
   /** <state dir>/seccomp.bpf is the container's compiled filter */
   seccomp: boolean;
   homeFrom?: string;
@@ -70,6 +75,7 @@ export function execRecipe(x: ExecRecipeInput, seccompInSpec: boolean): string |
   const lines: string[] = ['ocirun-exec-plan 1'];
   const str = (key: string, v: string) => lines.push(`${key} ${Buffer.byteLength(v)}\n${v}`);
   for (const n of x.namespaces) lines.push(`ns ${n.nstype} ${n.path}`);
+  if (x.birthDir) lines.push(`born ${x.birthDir}`);
   for (const f of x.procsFiles) lines.push(`procs ${f}`);
   if (seccompInSpec) lines.push(`seccomp ${p.seccompFlags}`);
   if (x.homeFrom) lines.push(homeLine(x.homeFrom));
@@ -96,7 +102,7 @@ export function execRecipe(x: ExecRecipeInput, seccompInSpec: boolean): string |
   lines.push(`console-size ${p.consoleRows} ${p.consoleCols}`);
   if (p.consoleFd >= 0) lines.push('terminal');
   // (a path with a newline would end its line early: no plan)
-  if (x.namespaces.some((n) => n.path.includes('\n')) || x.procsFiles.some((f) => f.includes('\n')) || x.homeFrom?.includes('\n')) return undefined;
+  if (x.namespaces.some((n) => n.path.includes('\n')) || x.procsFiles.some((f) => f.includes('\n')) || x.birthDir?.includes('\n') || x.homeFrom?.includes('\n')) return undefined;
   return [...lines, 'end', ''].join('\n');
 }
 

@@ -27,6 +27,7 @@ WORK="$REPO/bundles/ocirun-test-v2-$TAG"
 C1="ocirun-test-v2-lim-$TAG"
 C2="ocirun-test-v2-oom-$TAG"
 C4="ocirun-test-v2-io-$TAG"
+C5="ocirun-test-v2-born-$TAG"
 CG=/sys/fs/cgroup
 MiB=1048576
 
@@ -49,7 +50,7 @@ alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$
 kv() { sed -n "s/^$2 //p" "$1" 2>/dev/null; }
 
 cleanup() {
-  for id in "$C1" "$C2" "$C4"; do oci delete --force "$id" >/dev/null 2>&1; done
+  for id in "$C1" "$C2" "$C4" "$C5"; do oci delete --force "$id" >/dev/null 2>&1; done
   [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
   [ -d "$FRZ" ] && { echo 0 > "$FRZ/cgroup.freeze"; rmdir "$FRZ"; }
   rm -rf "$WORK" "$ROOT"
@@ -67,7 +68,7 @@ fi
 modprobe fuse >/dev/null 2>&1
 modprobe loop >/dev/null 2>&1
 
-mkdir -p "$WORK/c1/host" "$WORK/c2" "$WORK/c3"
+mkdir -p "$WORK/c1/host" "$WORK/c2" "$WORK/c3" "$WORK/c5" "$WORK/c6"
 FRZ="$CG/ocirun-test-v2-frz-$TAG"
 chmod 777 "$WORK/c1/host"
 
@@ -115,6 +116,12 @@ make(`${work}/c1`, (c) => {
 });
 // a pre-existing frozen cgroup
 make(`${work}/c3`, (c) => { c.linux.cgroupsPath = frz.replace('/sys/fs/cgroup', ''); });
+// prints where it is, from inside, with a memory and a pids limit
+make(`${work}/c5`, (c) => {
+  c.process.args = ['sh', '-c', 'echo "cg=$(cat /proc/self/cgroup) mem=$(cat /sys/fs/cgroup/memory.max) pids=$(cat /sys/fs/cgroup/pids.max)"'];
+  c.linux.resources = { memory: { limit: 16 * MiB }, pids: { limit: 8 } };
+});
+make(`${work}/c6`, (c) => { c.process.args = ['sleep', '1000']; });
 make(`${work}/c2`, (c) => {
   c.process.args = ['sh', '-c', 'x=a; while :; do x=$x$x; done'];
   c.linux.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } };
@@ -257,6 +264,66 @@ out=$(timeout 120 "$OCIRUN" --root "$ROOT" create --bundle "$WORK/c3" "ocirun-te
 check "create refuses at once, saying why" "1 container's cgroup unexpectedly frozen" "$? $(printf '%s' "$out" | grep -o "container's cgroup unexpectedly frozen")"
 check "no container left" "" "$(oci list -q 2>&1)"
 echo 0 > "$FRZ/cgroup.freeze"; rmdir "$FRZ"
+
+section "born in its cgroup (clone3 CLONE_INTO_CGROUP), and the fallback"
+# --debug says which way the init got into its cgroup; the container reads
+# its own cgroup and limits (cgroup namespace: "0::/").
+for way in born refuse; do
+  if [ $way = born ]; then want="born in its cgroup (clone3)"; else want="clone3 into the cgroup refused: joins it"; fi
+  out=$(OCIRUN_TEST_CLONE3=$([ $way = refuse ] && echo refuse) oci --debug run --bundle "$WORK/c5" "$C5" </dev/null 2>&1)
+  rc=$?
+  check "$way: run with memory.max and pids.max exits 0" "0" "$rc"
+  has "$way: --debug: $want" "$out" "\[spawn\] .*$want"
+  has "$way: the container saw its cgroup and limits" "$out" "^cg=0::/ mem=$((16 * MiB)) pids=8\$"
+  check "$way: nothing left (container, cgroup)" "" "$(oci list -q 2>&1)$(ls -d "$CG/$C5" 2>/dev/null)"
+done
+# Stopped right after the clone (before the parent would write cgroup.procs):
+# born, the first child is in the container's cgroup already; refused, it is
+# not yet, and the old join puts it there.
+for way in born refuse; do
+  OCIRUN_TEST_CLONE3=$([ $way = refuse ] && echo refuse) OCIRUN_TEST_STOP_AT=create:clone \
+    "$OCIRUN" --root "$ROOT" create --bundle "$WORK/c5" --pid-file "$WORK/c5/pid" "$C5" </dev/null >"$WORK/c5/create.out" 2>&1 &
+  cpid=$!
+  stopped() { grep -q '^State:.*T' "/proc/$cpid/status" 2>/dev/null; }
+  truth "$way: create stops after the clone" "$(cat "$WORK/c5/create.out")" wait_until 600 stopped
+  first=$(cat "$CG/$C5/cgroup.procs" 2>&1)
+  kids=$(cat /proc/$cpid/task/*/children 2>/dev/null | tr -s ' \n' ' ' | sed 's/ $//')
+  if [ $way = born ]; then
+    check "born: the first child is in the container's cgroup before any write" "$kids" "$first"
+  else
+    check "refuse: the first child is not in the container's cgroup yet" "" "$first"
+    check "refuse: it is in create's own cgroup" "0::/" "$(cat /proc/$kids/cgroup 2>&1)"
+  fi
+  kill -CONT $cpid
+  wait $cpid
+  check "$way: create then succeeds" "0" "$?"
+  check "$way: the init is in its cgroup" "0::/$C5" "$(cat "/proc/$(cat "$WORK/c5/pid" 2>/dev/null)/cgroup" 2>&1)"
+  run_ok "$way: delete --force" /dev/null oci delete --force "$C5"
+  truth "$way: delete removes the cgroup dir" "$(ls -d "$CG/$C5" 2>&1)" test ! -e "$CG/$C5"
+done
+# exec, by the native front (strace shows its clone3 and whether it wrote
+# cgroup.procs) and by the CLI (-e: its --debug says), born and refused.
+run_ok "exec: a running container" /dev/null oci run -d --bundle "$WORK/c6" "$C5"
+for way in born refuse; do
+  T=$([ $way = refuse ] && echo refuse)
+  out=$(OCIRUN_TEST_CLONE3=$T strace -qq -o "$WORK/c6/strace" -e trace=clone,clone3,openat -e signal=none "$OCIRUN" --root "$ROOT" exec "$C5" cat /proc/self/cgroup 2>&1)
+  check "$way: exec (the front): the process is in the container's cgroup" "0::/" "$out"
+  st=$(grep -E 'clone|cgroup' "$WORK/c6/strace")
+  if [ $way = born ]; then
+    has "born: the front cloned with clone3 into the cgroup" "$st" '^clone3(.*CLONE_INTO_CGROUP.*= [1-9]'
+    check "born: the front wrote no cgroup.procs" "" "$(printf '%s\n' "$st" | grep cgroup.procs)"
+  else
+    has "refuse: clone3 refused (EBADF)" "$st" '^clone3(.*= -1 EBADF'
+    has "refuse: the front wrote the pid to cgroup.procs" "$st" "cgroup.procs.*O_WRONLY"
+  fi
+  out=$(OCIRUN_TEST_CLONE3=$T oci --debug exec -e X=1 "$C5" cat /proc/self/cgroup 2>&1)
+  has "$way: exec (the CLI): the process is in the container's cgroup" "$out" '^0::/$'
+  if [ $way = born ]; then want="born in its cgroup (clone3)"; else want="clone3 into the cgroup refused: joins it"; fi
+  has "$way: exec --debug: $want" "$out" "\[spawn\] .*$want"
+done
+check "exec: only the init (sleep) is left in the cgroup" "1" "$(grep -c . "$CG/$C5/cgroup.procs")"
+run_ok "exec: delete --force" /dev/null oci delete --force "$C5"
+truth "exec: delete removes the cgroup dir" "$(ls -d "$CG/$C5" 2>&1)" test ! -e "$CG/$C5"
 
 section "blockIO throttles (io.max) on a loop device, through update"
 LOOP=$(dd if=/dev/zero of="/tmp/ocirun-test-v2-loop-$TAG.img" bs=1M count=1 2>/dev/null && losetup -f --show "/tmp/ocirun-test-v2-loop-$TAG.img" 2>/dev/null)
