@@ -9,7 +9,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  REPO, makeRoot, makeBundle, uniqueId, cleanupContainer, waitFor, tempDir, procState,
+  REPO, makeRoot, makeBundle, uniqueId, cleanupContainer, waitFor, tempDir, procState, sigCaught,
   cgroupDirsNamed, nothingLeftOfThisFile, assertNothingLeft,
 } from './lib/harness.mjs';
 import { frontCaller } from './lib/front-call.mjs';
@@ -235,7 +235,12 @@ t.test('kill: numbers and names reach the process; the rest goes to the CLI', as
     const { id } = created(t, sh(`for s in USR1 USR2 HUP TERM ABRT; do trap "echo $s > /out/${file}; exit 0" $s; done; while :; do sleep 0.05; done`), trapper);
     t.equal(oci(['start', id]).status, 0, `start (${given})`);
     await waitFor(() => fs.existsSync(path.join(root, id)) && JSON.parse(oci(['state', id]).stdout).status === 'running');
-    await new Promise((r) => setTimeout(r, 100)); // the traps are set
+    // The kernel drops a signal without a handler sent to a pid namespace's
+    // init: wait until sh has set all five traps (a fixed 100 ms was not
+    // always enough under the suite's load).
+    const initPid = JSON.parse(oci(['state', id]).stdout).pid;
+    const traps = [1, 6, 10, 12, 15].reduce((m, n) => m | (1n << BigInt(n - 1)), 0n);
+    t.ok(await waitFor(() => (sigCaught(initPid) & traps) === traps, 10_000), `(${given}) the traps are set`);
     const r = oci(given ? ['kill', id, given] : ['kill', id]);
     t.equal(r.status, 0, `kill ${given}: exit 0`);
     // SIGIOT is an alias: the CLI's table has it, the front hands it over.
