@@ -118,7 +118,7 @@ export function create(store: Store, o: CreateOptions): Created {
     testPoint('create:state-dir');
     // exec, update and the hooks of later commands read the config from here:
     // the bundle may change or go away.
-    fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
+    store.writeSpec(o.id, spec);
     let owned: { [k: string]: string };
     if (rootless) {
       ({ cg, owned } = createRootlessCgroup(cgroupLoc, spec.linux?.resources));

@@ -112,16 +112,14 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
   let mounted = false;
   let cg: CgroupManager | undefined;
   let pid = 0;
-  let hasFilter = false;
   try {
     store.write(record);
-    fs.writeFileSync(store.configFile(o.id), JSON.stringify(spec), { mode: 0o600 });
+    store.writeSpec(o.id, spec);
     // The filter every exec applies, as create keeps it (the restored
     // process has its own, restored by CRIU): so that the native front can
     // run execs into the restored container too (execTemplate, below).
     const seccomp = spec.linux?.seccomp ? compileSeccompCached(spec.linux.seccomp) : undefined;
     if (seccomp) store.writeSeccomp(o.id, seccomp);
-    hasFilter = seccomp !== undefined;
     cg = openCgroup(cgroupLoc);
     const owned = cg.create(spec.linux?.resources);
     if (Object.keys(owned).length) {
@@ -196,7 +194,7 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
     if (!pid) throw new RuntimeError('restore: criu did not say which process it restored');
     trace('restored pid %d', pid);
     markCreated(store, record, pid, o.pidFile);
-    writeFront(store, record, spec, execTemplate(record, spec, hasFilter));
+    writeFront(store, record, spec, execTemplate(record, spec, !!spec.linux?.seccomp));
     return { record };
   } catch (e) {
     killAndDestroy(pid, cg, true);

@@ -71,7 +71,7 @@ function resourcesOfFlags(o: UpdateOptions): Resources {
  * `before` with what `change` sets put over it (as runc merges an update into
  * the container's config): objects field by field, anything else replaced.
  */
-export function mergeResources<T>(before: T, change: T): T {
+function mergeResources<T>(before: T, change: T): T {
   if (!isObject(before) || !isObject(change)) return change === undefined ? before : change;
   const out: { [k: string]: unknown } = { ...before };
   for (const [k, v] of Object.entries(change)) if (v !== undefined) out[k] = mergeResources(out[k], v);

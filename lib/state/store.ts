@@ -194,7 +194,7 @@ export class Store {
     fs.renameSync(tmp, path.join(d, name));
   }
 
-  configFile(id: string): string {
+  private configFile(id: string): string {
     return path.join(this.dir(id), 'config.json');
   }
 
