@@ -59,7 +59,8 @@ export function makeUser(t, tag = 'rl') {
     /**
      * Runs cmd as the user: { status, stdout, stderr }. Output goes through
      * files: a container made by create or run -d keeps what it inherited,
-     * and pipes would only close when it ends.
+     * and pipes would only close when it ends. stdin: `opts.input` (default
+     * empty), or the fd `opts.stdin`.
      */
     run(cmd, args = [], opts = {}) {
       const outFile = path.join(work, `.out-${process.pid}`), errFile = path.join(work, `.err-${process.pid}`);
@@ -68,7 +69,8 @@ export function makeUser(t, tag = 'rl') {
       fs.unlinkSync(errFile);
       const r = sh('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--',
         'env', '-i', ...Object.entries({ ...env, ...(opts.env ?? {}) }).map(([k, v]) => `${k}=${v}`), cmd, ...args], {
-        cwd: opts.cwd ?? work, input: opts.input ?? '', timeout: opts.timeout ?? 120_000, stdio: ['pipe', out, err],
+        cwd: opts.cwd ?? work, timeout: opts.timeout ?? 120_000,
+        ...(opts.stdin !== undefined ? { stdio: [opts.stdin, out, err] } : { input: opts.input ?? '', stdio: ['pipe', out, err] }),
       });
       const read = (fd) => {
         const text = fs.readFileSync(`/proc/self/fd/${fd}`, 'utf8');
