@@ -44,7 +44,11 @@ const PARALLEL_RUNS = +(env.PARALLEL_RUNS ?? 3);
 const OPS = (env.OPS ?? 'run create start state kill delete exec').split(/\s+/).filter(Boolean);
 const OUT = env.BENCH_OUT ?? join(REPO, 'bundles/bench-results/interleave.json');
 const PROGRESS = Math.max(1, +(env.PROGRESS ?? 10));
+// Each runtime's containers have ids (and so default cgroup paths) of their
+// own: with one id, crun's container joined the cgroup of ocirun's created
+// one and each runtime's delete met the other's process there.
 const ID = `ilv-${process.pid}`;
+const idOf = (n) => `${ID}-${n}`;
 if (typeof Bun === 'undefined') {
   console.error('interleave: run me with bun (node_modules/@oven/bun-linux-x64/bin/bun)');
   process.exit(2);
@@ -92,22 +96,22 @@ const names = Object.keys(rt);
 const sleeper = (n) => `${ID}-sleep-${n}`;
 const cleanup = () => {
   for (const n of names) {
-    for (const id of [ID, sleeper(n), ...Array.from({ length: PARALLEL }, (_, i) => `${ID}-p${i}`)]) call([...rt[n], 'delete', '--force', id]);
+    for (const id of [idOf(n), sleeper(n), ...Array.from({ length: PARALLEL }, (_, i) => `${idOf(n)}-p${i}`)]) call([...rt[n], 'delete', '--force', id]);
   }
   rmSync(WORK, { recursive: true, force: true });
 };
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
 
 // op -> { prepare(p), argv(p, name) }
-const del = (p) => call([...p, 'delete', '--force', ID]);
-const create = (p) => { del(p); call([...p, 'create', '--bundle', B, ID], { quiet: false }); };
+const del = (p, n) => call([...p, 'delete', '--force', idOf(n)]);
+const create = (p, n) => { del(p, n); call([...p, 'create', '--bundle', B, idOf(n)], { quiet: false }); };
 const OPDEF = {
-  run: { prepare: del, argv: (p) => [...p, 'run', '--bundle', B, ID] },
-  create: { prepare: del, argv: (p) => [...p, 'create', '--bundle', B, ID] },
-  start: { prepare: create, argv: (p) => [...p, 'start', ID] },
-  state: { prepare: create, argv: (p) => [...p, 'state', ID] },
-  kill: { prepare: create, argv: (p) => [...p, 'kill', ID, 'KILL'] },
-  delete: { prepare: create, argv: (p) => [...p, 'delete', '--force', ID] },
+  run: { prepare: del, argv: (p, n) => [...p, 'run', '--bundle', B, idOf(n)] },
+  create: { prepare: del, argv: (p, n) => [...p, 'create', '--bundle', B, idOf(n)] },
+  start: { prepare: create, argv: (p, n) => [...p, 'start', idOf(n)] },
+  state: { prepare: create, argv: (p, n) => [...p, 'state', idOf(n)] },
+  kill: { prepare: create, argv: (p, n) => [...p, 'kill', idOf(n), 'KILL'] },
+  delete: { prepare: create, argv: (p, n) => [...p, 'delete', '--force', idOf(n)] },
   exec: { prepare: () => {}, argv: (p, n) => [...p, 'exec', sleeper(n), 'true'] },
 };
 if (OPS.includes('exec')) {
@@ -162,13 +166,13 @@ try {
           continue;
         }
         const d = OPDEF[op];
-        d.prepare(rt[n]);
+        d.prepare(rt[n], n);
         const r = call(d.argv(rt[n], n));
         if (!r.ok) { failed++; console.error(`interleave: ${n} ${op}: ${r.err.trim().split('\n').pop()}`); continue; }
         if (round >= 0) samples[op][n].push({ wall: r.wall, cpu: r.cpu });
       }
     }
-    for (const n of names) del(rt[n]);
+    for (const n of names) del(rt[n], n);
     if (round >= 0 && ((round + 1) % PROGRESS === 0 || round + 1 === RUNS)) progress(round + 1);
   }
 
@@ -178,7 +182,7 @@ try {
     for (let k = 0; k < names.length; k++) {
       const n = names[(k + r) % names.length], p = rt[n];
       for (const what of ['create', 'exec']) {
-        const ids = Array.from({ length: PARALLEL }, (_, i) => `${ID}-p${i}`);
+        const ids = Array.from({ length: PARALLEL }, (_, i) => `${idOf(n)}-p${i}`);
         const t0 = performance.now();
         const procs = ids.map((id) => Bun.spawn(what === 'create' ? [...p, 'create', '--bundle', B, id] : [...p, 'exec', sleeper(n), 'true'],
           { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' }));
