@@ -327,6 +327,24 @@ if (skip) {
     t.same(out.ocirun, out.runc, 'same status and words');
   });
 
+  t.test('list OWNER: the user\'s name as runc shows it, also run without $USER (as engines and services run us)', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const env = { ...process.env };
+    delete env.USER;
+    delete env.LOGNAME;
+    const owners = {};
+    for (const [name, bin] of RUNTIMES) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-owner');
+      t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
+      t.equal(rt(root, ['run', '-d', '-b', bundle, id], { runtime: bin, env }).status, 0, `${name}: run -d`);
+      const l = rt(root, ['list', '--format', 'json'], { runtime: bin, env });
+      owners[name] = JSON.parse(l.stdout || '[]')[0]?.owner;
+    }
+    t.equal(owners.runc, 'root', 'runc: root');
+    t.equal(owners.ocirun, owners.runc, 'ocirun: the same');
+  });
+
   t.test('--log text lines and --debug lines in runc\'s shape', async (t) => {
     const dir = tempDir(t, 'par-log');
     const log = path.join(dir, 'log');

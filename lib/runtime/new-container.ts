@@ -2,7 +2,6 @@
 // rootfs resolved, the state record from "creating" to "created", and the
 // rollback of the init and its cgroup when a later step fails.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import type { CgroupLocation } from '../cgroups';
@@ -47,13 +46,20 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
   return real;
 }
 
-/** runc's list OWNER: the name of the user who made it. */
+/**
+ * runc's list OWNER: the name /etc/passwd gives the user who made it, else
+ * "#UID" (as runc). Not os.userInfo(): bun's says "unknown" when $USER is
+ * unset, as it is for engines and services.
+ */
 function ownerName(): string {
+  const uid = process.geteuid!();
   try {
-    return os.userInfo().username;
-  } catch {
-    return String(process.geteuid!());
-  }
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length > 2 && f[2] === String(uid) && f[0]) return f[0];
+    }
+  } catch { /* no /etc/passwd */ }
+  return `#${uid}`;
 }
 
 export interface NewRecord {
