@@ -297,6 +297,29 @@ export const cases = [
     edit: (c) => { c.linux.sysctl = { 'vm.swappiness': '13' }; },
     check: (r) => expect(r).refused(/vm\.swappiness/).problems,
   },
+  {
+    // sysctl(8)'s two spellings, as runc and crun take them: dots separate and
+    // a "/" is a dot of a name (an interface "v.5"), or the first separator
+    // is a "/" and dots are literal. In a network namespace joined by path
+    // that has such interfaces.
+    field: 'linux.sysctl', name: 'net/ipv4/ip_forward, net.ipv4.conf.v/5.forwarding and net/ipv4/conf/v.6/forwarding', tag: 'sysctl',
+    setup: async (ctx) => {
+      await nsHolder(ctx, ['--net'], 'net');
+      const r = spawnSync('nsenter', ['-t', String(ctx.other), '-n', 'ip', 'link', 'add', 'v.5', 'type', 'veth', 'peer', 'name', 'v.6'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`ip link add: ${r.stderr}`);
+    },
+    edit: (c, ctx) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${ctx.other}/ns/net` } : n));
+      c.linux.sysctl = { 'net/ipv4/ip_forward': '1', 'net.ipv4.conf.v/5.forwarding': '1', 'net/ipv4/conf/v.6/forwarding': '1' };
+      sh(c, 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/v.5/forwarding /proc/sys/net/ipv4/conf/v.6/forwarding');
+    },
+    check: (r) => expect(r).ran().eq(lines(r.stdout), ['1', '1', '1'], 'values').problems,
+  },
+  {
+    field: 'linux.sysctl', name: 'a name that leaves /proc/sys ("net.ipv4.conf.//.x" is net/ipv4/conf/../x) is an error', tag: 'sysctl', mode: 'create',
+    edit: (c) => { c.linux.sysctl = { 'net.ipv4.conf.//.x': '1' }; },
+    check: (r) => expect(r).refused(/net\.ipv4\.conf\.\/\/\.x/).problems,
+  },
   // -------------------------------------------------------------------- LSM
   {
     field: 'process.apparmorProfile', name: 'ignored when AppArmor is off', tag: 'lsm',
