@@ -104,7 +104,7 @@ void fill_mounts(PlanStore& s, Napi::Array arr, std::vector<MountOp>& out) {
     op.copyup = get_bool(m, "copyup");
     op.rec_set = (uint64_t)get_num(m, "recSet");
     op.rec_clr = (uint64_t)get_num(m, "recClr");
-    op.idmap_userns_fd = (int)get_num(m, "idmapUsernsFd", -1);
+    op.idmap_tree_fd = (int)get_num(m, "idmapTreeFd", -1);
     out.push_back(op);
   }
 }
@@ -561,6 +561,28 @@ Napi::Value UsernsFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// idmapTree(source, recursive, usernsFd) -> fd of a detached copy of the
+// source's mount (tree) with that user namespace's id mapping
+// (MOUNT_ATTR_IDMAP, Linux >= 5.12). Made here, in the runtime's namespaces:
+// the kernel wants CAP_SYS_ADMIN over the source's filesystem, which a child
+// inside the container's own user namespace no longer has. The child
+// move_mount()s it onto the target (allowed from a detached tree).
+Napi::Value IdmapTree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string source = info[0].As<Napi::String>().Utf8Value();
+  unsigned int rec = info[1].As<Napi::Boolean>().Value() ? AT_RECURSIVE : 0;
+  int userns = info[2].As<Napi::Number>().Int32Value();
+  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source.c_str(), 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | rec);
+  if (tree < 0) throw sys_error(env, errno, "open_tree " + source);
+  struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x00100000 /* MOUNT_ATTR_IDMAP */, 0, 0, (uint64_t)userns};
+  if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
+    int e = errno;
+    close(tree);
+    throw sys_error(env, e, "idmap mount " + source + " (the filesystem may not support idmapped mounts)");
+  }
+  return Napi::Number::New(env, tree);
+}
+
 // trampolineFd(path) -> fd: the exec trampoline copied into a sealed memfd,
 // made once per process. Sealed: no write, grow or shrink, ever, so the
 // container can't change what /proc/<pid>/exe points to.
@@ -666,6 +688,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("trampolineFd", Napi::Function::New(env, TrampolineFd));
   exports.Set("usernsFd", Napi::Function::New(env, UsernsFd));
+  exports.Set("idmapTree", Napi::Function::New(env, IdmapTree));
   exports.Set("hostExecFd", Napi::Function::New(env, HostExecFd));
   seccomp_init_exports(env, exports);
   bpf_init_exports(env, exports);

@@ -34,7 +34,7 @@ struct MountOp {
   int copyup;           // tmpfs: start with a copy of the directory it covers (tmpcopyup)
   uint64_t rec_set;     // MOUNT_ATTR_* to set on the mount and its submounts (the r* options)
   uint64_t rec_clr;     // ... and to clear (mount_setattr AT_RECURSIVE); both 0: none
-  int idmap_userns_fd;  // >= 0: an idmapped bind (open_tree + MOUNT_ATTR_IDMAP with this user ns)
+  int idmap_tree_fd;  // >= 0: an idmapped bind, this detached tree (made by the parent) is moved onto the target
 };
 
 struct DeviceOp {

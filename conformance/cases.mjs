@@ -469,6 +469,39 @@ export const cases = [
     prepare: (b) => fs.chmodSync(b, 0o755),
     check: (r) => expect(r).ran().out(/^sys-ok$/m).problems,
   },
+  // config.md mount option "idmap": without uidMappings/gidMappings of the
+  // mount the runtime MAY use the container's user namespace mappings, and
+  // MUST fail when there are none. The mapping is made by the runtime, not
+  // from inside the container's user namespace (no CAP_SYS_ADMIN over the
+  // source's filesystem there).
+  ...[
+    ['"idmap" with a user namespace: its mappings (a host root file is root inside, a new file host root)', {}],
+    ['uidMappings/gidMappings of the mount, with a user namespace', {
+      uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    }],
+  ].map(([name, maps]) => ({
+    field: 'mounts[].options (idmap)', name, tag: 'idmap', copyRootfs: true,
+    setup: (ctx) => {
+      fs.mkdirSync(`${ctx.tmp}/src`);
+      fs.writeFileSync(`${ctx.tmp}/src/f`, 'x');
+    },
+    edit: (c, ctx) => {
+      userns(c);
+      c.mounts.push({ destination: '/idm', type: 'bind', source: `${ctx.tmp}/src`, options: ['rbind', 'idmap'], ...maps });
+      sh(c, 'stat -c "%u:%g" /idm/f; touch /idm/new && echo touched');
+    },
+    prepare: (b) => { fs.chmodSync(b, 0o755); fs.mkdirSync(`${b}/rootfs/idm`); },
+    check: (r, ctx) => {
+      const e = expect(r).ran().eq(lines(r.stdout), ['0:0', 'touched'], 'output');
+      const st = fs.existsSync(`${ctx.tmp}/src/new`) && fs.statSync(`${ctx.tmp}/src/new`);
+      return e.eq(st ? `${st.uid}:${st.gid}` : 'missing', '0:0', 'owner of the new file on the host').problems;
+    },
+  })),
+  {
+    field: 'mounts[].options (idmap)', name: '"idmap" without mappings and without a user namespace: an error', tag: 'idmap', mode: 'create',
+    edit: (c, ctx) => { c.mounts.push({ destination: '/idm', type: 'bind', source: ctx.tmp, options: ['bind', 'idmap'] }); },
+    check: (r) => expect(r).refused(/idmap/).problems,
+  },
   // ---------------------------------------------------------------- devices
   // config-linux.md devices: "If a file already exists at path that does not
   // match the requested device, the runtime MUST generate an error." (The

@@ -28,6 +28,8 @@ export interface Addon {
   /** A read-only, nosuid, detached mount of the file at path, as an O_PATH fd (to execveat). */
   hostExecFd(path: string): number;
   usernsFd(uidMap: string, gidMap: string): number;
+  /** A detached copy of source's mount (recursive: its tree) idmapped with that user namespace. */
+  idmapTree(source: string, recursive: boolean, usernsFd: number): number;
   /** Returns how many old programs were replaced. */
   attachDeviceFilter(cgroupDir: string, insns: Buffer): number;
   compileSeccomp(profile: object): Buffer;

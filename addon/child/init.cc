@@ -252,7 +252,7 @@ void close_inherited() {
   for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;
   if (P->root_fd >= 0) keep[n++] = P->root_fd;
   for (int i = 0; i < P->nmounts && n < (int)(sizeof keep / sizeof keep[0]); i++)
-    if (P->mounts[i].idmap_userns_fd >= 0) keep[n++] = P->mounts[i].idmap_userns_fd;
+    if (P->mounts[i].idmap_tree_fd >= 0) keep[n++] = P->mounts[i].idmap_tree_fd;
   // insertion sort: a handful of fds
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }

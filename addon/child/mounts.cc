@@ -181,21 +181,16 @@ void do_mount(int rootfd, const MountOp& m) {
   int fd = mkpath_in_root(rootfd, m.target, m.target_kind);
   if (fd < 0) die_errno("create mount target ", m.target);
   FdPath fp = fdpath(fd);
-  if (m.kind == MOUNT_BIND && m.idmap_userns_fd >= 0) {
-    // Idmapped bind: clone the source tree detached, give it the mount's id
-    // mapping, then move it onto the target (new mount API, Linux >= 5.12).
-    unsigned int rec = m.recursive ? AT_RECURSIVE : 0;
-    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, m.source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
-    if (tree < 0) die_errno("mount ", m.source, " to rootfs at ", m.target, ": open_tree");
-    struct { uint64_t set, clr, propagation, userns_fd; } attr = {0x00100000 /* MOUNT_ATTR_IDMAP */, 0, 0,
-                                                                   (uint64_t)m.idmap_userns_fd};
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
-      die_errno("idmap mount ", m.source, " (the filesystem may not support idmapped mounts)");
-    if (syscall(SYS_move_mount, tree, "", fd, "", 0x00000004 /* F_EMPTY_PATH */ | 0x00000040 /* T_EMPTY_PATH */) < 0)
+  if (m.kind == MOUNT_BIND && m.idmap_tree_fd >= 0) {
+    // Idmapped bind: the parent cloned the source tree detached and gave it
+    // the mount's id mapping (addon/binding.cc IdmapTree: that needs the
+    // runtime's privileges, not ours in a user namespace); move it onto the
+    // target (new mount API, Linux >= 5.12; a detached tree may go into any
+    // mount namespace we may mount in).
+    if (syscall(SYS_move_mount, m.idmap_tree_fd, "", fd, "", 0x00000004 /* F_EMPTY_PATH */ | 0x00000040 /* T_EMPTY_PATH */) < 0)
       die_errno("move idmapped mount to ", m.target);
-    close(tree);
     close(fd);
-    close(m.idmap_userns_fd);
+    close(m.idmap_tree_fd);
     if (m.remount) remount_bind(rootfd, m.target, m.flags);
   } else if (m.kind == MOUNT_BIND) {
     // The source is the host's (config author's) path, opened here too so

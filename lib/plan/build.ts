@@ -121,7 +121,9 @@ export function buildPlan(
   // inherited, the runtime's own, or one joined by path (chroot; mounts
   // there are undone at delete, lib/runtime/host-mounts.ts).
   const setupRootfs = true;
-  const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') || !!host.inUserNs, netns: ns.isNew('network') });
+  const userMaps = ns.isNew('user') && spec.linux?.uidMappings && spec.linux.gidMappings
+    ? { uid: spec.linux.uidMappings, gid: spec.linux.gidMappings } : undefined;
+  const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') || !!host.inUserNs, netns: ns.isNew('network'), userMaps });
   const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf, host.capBounding);
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');

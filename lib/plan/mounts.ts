@@ -1,7 +1,7 @@
 // config `mounts`, cgroup mounts, devices, maskedPaths and readonlyPaths ->
 // primitive mount steps for the child.
 import * as path from 'node:path';
-import type { Mount, Spec } from '../config/types';
+import type { IDMapping, Mount, Spec } from '../config/types';
 import { MountKind, TargetKind, MS, type DeviceOp, type MountOp, type SymlinkOp } from './types';
 import { parseMountOptions, PROPAGATION } from './mount-options';
 import { PlanError } from './errors';
@@ -30,13 +30,23 @@ function configMount(m: Mount, i: number, host: MountHost, bundle: string, opts:
   const o = parseMountOptions(m.options);
   const target = clean(m.destination);
   let idmap: MountOp['idmap'];
+  const text = (x: IDMapping[]) => x.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join('');
   if (m.uidMappings?.length || m.gidMappings?.length) {
     if (!(o.bind || m.type === 'bind')) throw new PlanError(`mounts[${i}].uidMappings`, 'idmapped mounts must be bind mounts');
     if (!m.uidMappings?.length || !m.gidMappings?.length) {
       throw new PlanError(`mounts[${i}].uidMappings`, 'an idmapped mount needs both uidMappings and gidMappings');
     }
-    const text = (x: { containerID: number; hostID: number; size: number }[]) => x.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join('');
     idmap = { uidMap: text(m.uidMappings), gidMap: text(m.gidMappings) };
+  } else if (m.options?.some((x) => x === 'idmap' || x === 'ridmap')) {
+    // config.md: "idmap" without mappings of the mount takes the container's
+    // user namespace mappings (a MAY, as crun), and MUST be an error when
+    // there are none (no user namespace, or one joined by path).
+    const maps = opts.userMaps;
+    if (!maps) {
+      throw new PlanError(`mounts[${i}].options`, '"idmap" needs uidMappings and gidMappings on the mount or a new user namespace with mappings');
+    }
+    if (!(o.bind || m.type === 'bind')) throw new PlanError(`mounts[${i}].options`, 'idmapped mounts must be bind mounts');
+    idmap = { uidMap: text(maps.uid), gidMap: text(maps.gid) };
   }
   // In a user namespace without a network namespace of its own the kernel
   // refuses a new sysfs: bind the host's /sys instead (as runc does).
@@ -130,6 +140,8 @@ export interface PlanMountOptions {
   cgroupns: boolean;
   userns: boolean;
   netns: boolean;
+  /** linux.uidMappings/gidMappings of a new user namespace (what a bare "idmap" option maps with). */
+  userMaps?: { uid: IDMapping[]; gid: IDMapping[] };
 }
 
 export interface MountPlan {

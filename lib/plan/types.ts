@@ -23,7 +23,7 @@ export interface MountOp {
   recClr?: number;
   /** Idmapped bind: the mount's id maps (uid_map/gid_map text); the caller turns them into a user ns fd. */
   idmap?: { uidMap: string; gidMap: string };
-  idmapUsernsFd?: number;
+  idmapTreeFd?: number;
 }
 
 export interface DeviceOp {

@@ -170,8 +170,13 @@ export function create(store: Store, o: CreateOptions): Created {
     }, ns);
     for (const m of plan.mounts) {
       if (m.idmap) {
-        m.idmapUsernsFd = a.usernsFd(m.idmap.uidMap, m.idmap.gidMap);
-        fds.push(m.idmapUsernsFd);
+        const userns = a.usernsFd(m.idmap.uidMap, m.idmap.gidMap);
+        try {
+          m.idmapTreeFd = a.idmapTree(m.source, m.recursive, userns);
+        } finally {
+          fs.closeSync(userns);
+        }
+        fds.push(m.idmapTreeFd);
       }
     }
     const idMaps = ns.isNew('user') ? planIdMaps(spec.linux?.uidMappings, spec.linux?.gidMappings) : undefined;
