@@ -863,6 +863,26 @@ export const cases = [
     edit: (c) => { c.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '5'], timeout: 1 }] }; },
     check: (r) => expect(r).refused(/time/i).ok(r.ms < 4500, `took ${r.ms} ms`).problems,
   },
+  {
+    // config.md leaves a hook without `env` open; runc and crun give it the
+    // runtime's environment (an engine's hooks.d hook often relies on PATH).
+    field: 'hooks[].env', name: 'not set: the runtime\'s environment; set: exactly that', tag: 'hooks',
+    edit: (c, ctx) => {
+      c.hooks = {
+        prestart: [
+          { path: '/bin/sh', args: ['sh', '-c', `env > ${ctx.tmp}/inherited`] },
+          { path: '/bin/sh', args: ['sh', '-c', `env > ${ctx.tmp}/own`], env: ['HOOKVAR=1'] },
+        ],
+      };
+      c.process.args = ['true'];
+    },
+    check: (r, ctx) => {
+      const read = (f) => (fs.existsSync(`${ctx.tmp}/${f}`) ? lines(fs.readFileSync(`${ctx.tmp}/${f}`, 'utf8')) : []);
+      return expect(r).ran()
+        .ok(read('inherited').includes(`PATH=${process.env.PATH}`), 'a hook without env has the runtime\'s PATH')
+        .ok(read('own').includes('HOOKVAR=1') && !read('own').some((l) => l.startsWith('PATH=')), 'a hook with env has that only').problems;
+    },
+  },
   // --------------------------------------------------------------- terminal
   {
     field: 'process.terminal', name: 'pty over --console-socket drives a shell', tag: 'tty', mode: 'console',

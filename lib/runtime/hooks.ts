@@ -17,9 +17,18 @@ const trace = tracer('hooks');
 
 export type HookPhase = keyof Hooks;
 
+/**
+ * A hook's environment: its `env`, or without one the runtime's own (as runc
+ * and crun: a hook from an engine's hooks.d often has no `env` and needs PATH),
+ * less the variable bin/ocirun sets for bun itself.
+ */
 function envObject(env: string[] | undefined): NodeJS.ProcessEnv {
+  if (!env) {
+    const { BUN_JSC_useJIT: jit, ...own } = process.env;
+    return jit === undefined || jit === '0' ? own : { ...own, BUN_JSC_useJIT: jit };
+  }
   const out: NodeJS.ProcessEnv = {};
-  for (const e of env ?? []) {
+  for (const e of env) {
     const i = e.indexOf('=');
     if (i > 0) out[e.slice(0, i)] = e.slice(i + 1);
   }
