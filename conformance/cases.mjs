@@ -196,6 +196,17 @@ export const cases = [
     edit: (c) => { c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 300, hard: 200 }]; },
     check: (r) => expect(r).refused(/rlimit|RLIMIT_NOFILE|soft|hard/i).problems,
   },
+  {
+    // config.md: setrlimit on each entry MUST succeed, else an error; which
+    // one failed is named (the kernel refuses RLIMIT_NOFILE above fs.nr_open
+    // whatever the capabilities).
+    field: 'process.rlimits', name: 'a limit the kernel refuses: an error naming it', tag: 'rlim', mode: 'create',
+    edit: (c) => {
+      const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+      c.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }, { type: 'RLIMIT_NOFILE', soft: nrOpen + 1, hard: nrOpen + 1 }];
+    },
+    check: (r) => expect(r).refused(/RLIMIT_NOFILE/).problems,
+  },
   // A cwd the container's user can't reach (a 0700 directory of root's):
   // the runtime changes into it while it is still root (as runc), so the
   // program runs there and only what the user does in it is refused.

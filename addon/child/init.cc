@@ -80,10 +80,17 @@ void apply_sysctls() {
 
   if (P->console_fd >= 0) setup_console();
 
+  // <sys/resource.h> numbering, for an error that names the limit (raising a
+  // hard limit above ours needs CAP_SYS_RESOURCE: EPERM).
+  static const char* const rlimit_names[] = {
+    "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
+    "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS",
+    "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME"};
   for (int i = 0; i < P->nrlimits; i++) {
     struct rlimit64 { uint64_t cur, max; } rl = {P->rlimits[i].soft, P->rlimits[i].hard};
-    if (syscall(SYS_prlimit64, 0, P->rlimits[i].resource, &rl, nullptr) < 0)
-      die_errno("setrlimit");
+    int r = P->rlimits[i].resource;
+    if (syscall(SYS_prlimit64, 0, r, &rl, nullptr) < 0)
+      die_errno("setrlimit ", r >= 0 && r < 16 ? rlimit_names[r] : "(unknown)");
   }
 
   // I/O priority and scheduling may need CAP_SYS_NICE: before dropping caps.
