@@ -327,6 +327,23 @@ if (skip) {
     t.same(out.ocirun, out.runc, 'same status and words');
   });
 
+  t.test('"--" ends the flags as with runc: state, exec, kill, delete -- ID', async (t) => {
+    const bundle = makeBundle(t, sleeper);
+    const out = {};
+    for (const [name, bin] of RUNTIMES) {
+      const root = makeRoot(t);
+      const id = uniqueId('par-dashdash');
+      runDetached(t, bin, root, bundle, id);
+      const st = (args) => rt(root, args, { runtime: bin }).status;
+      const s = [st(['state', '--', id]), rt(root, ['exec', '--', id, 'echo', 'hi'], { runtime: bin }).stdout.trim(), st(['kill', '--', id, 'KILL'])];
+      await waitFor(() => stateOf(bin, root, id)?.status === 'stopped', 5000);
+      s.push(st(['delete', '--', id]), st(['state', id]));
+      out[name] = s;
+    }
+    t.same(out.runc, [0, 'hi', 0, 0, 1], 'runc');
+    t.same(out.ocirun, out.runc, 'ocirun: the same');
+  });
+
   t.test('list OWNER: the user\'s name as runc shows it, also run without $USER (as engines and services run us)', async (t) => {
     const bundle = makeBundle(t, sleeper);
     const env = { ...process.env };

@@ -64,8 +64,13 @@ export function parse(argv: string[]): Parsed {
       break;
     }
     if (a === '--') {
+      // The end of flags (as runc's parser): what follows fills the
+      // command's positionals (`delete -- ID`), then exec's/ps's rest.
       if (!cmd) throw new UsageError('a command is required');
-      args._.push(...argv.slice(i + 1));
+      const after = argv.slice(i + 1);
+      while (positionals.length < cmd.positionals.length && after.length) positionals.push(after.shift()!);
+      if (cmd.rest) args._.push(...after);
+      else positionals.push(...after);
       break;
     }
     if (a.length > 1 && a.startsWith('-')) {
