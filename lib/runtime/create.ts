@@ -9,6 +9,7 @@ import { planNamespaces, NS_PROC_NAME } from '../plan/namespaces';
 import { capBounding, capLast, homeIn, isDir, mountPointOf } from '../plan/host';
 import { locateCgroup, openCgroup, ownCgroupLocation, v1Hierarchies, type CgroupLocation } from '../cgroups';
 import type { CgroupManager } from '../cgroups/types';
+import { cgroupOwner, delegateCgroup } from '../cgroups/delegate';
 import type { Store, Record } from '../state/store';
 import { writeFront } from '../state/front';
 import { execTemplate } from './exec';
@@ -129,6 +130,8 @@ export function create(store: Store, o: CreateOptions): Created {
       checkExistingCgroup(mgr);
       cg = mgr;
       owned = cg.create(spec.linux?.resources);
+      const owner = cgroupLoc.version === 2 ? cgroupOwner(spec) : undefined;
+      if (owner !== undefined && fs.existsSync(cgroupLoc.dirs[''])) delegateCgroup(cgroupLoc.dirs[''], owner);
     }
     if (Object.keys(owned).length) record.cgroup = { ...cgroupLoc, owned };
     if (Object.keys(owned).length || !cg) store.write(record);

@@ -68,7 +68,7 @@ fi
 modprobe fuse >/dev/null 2>&1
 modprobe loop >/dev/null 2>&1
 
-mkdir -p "$WORK/c1/host" "$WORK/c2" "$WORK/c3" "$WORK/c5" "$WORK/c6"
+mkdir -p "$WORK/c1/host" "$WORK/c2" "$WORK/c3" "$WORK/c5" "$WORK/c6" "$WORK/c7" "$WORK/c8"
 FRZ="$CG/ocirun-test-v2-frz-$TAG"
 chmod 777 "$WORK/c1/host"
 
@@ -122,6 +122,17 @@ make(`${work}/c5`, (c) => {
   c.linux.resources = { memory: { limit: 16 * MiB }, pids: { limit: 8 } };
 });
 make(`${work}/c6`, (c) => { c.process.args = ['sleep', '1000']; });
+// a user namespace and a cgroup namespace of its own: /sys/fs/cgroup rw (c7) or ro (c8)
+for (const [d, ro] of [['c7', false], ['c8', true]]) {
+  make(`${work}/${d}`, (c) => {
+    c.process.args = ['sleep', '1000'];
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const m = c.mounts.find((x) => x.destination === '/sys/fs/cgroup');
+    m.options = m.options.filter((o) => o !== 'ro').concat(ro ? ['ro'] : ['rw']);
+  });
+}
 make(`${work}/c2`, (c) => {
   c.process.args = ['sh', '-c', 'x=a; while :; do x=$x$x; done'];
   c.linux.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } };
@@ -342,6 +353,16 @@ if [ -b "$LOOP" ]; then
 else
   ok "blockIO throttles # SKIP no loop device in this guest"
 fi
+
+section "cgroup ownership (config-linux.md): user ns + cgroup ns + /sys/fs/cgroup rw"
+for d in c7 c8; do
+  run_ok "$d: create" /dev/null oci create --bundle "$WORK/$d" "$C5"
+  if [ $d = c7 ]; then want=100000; else want=0; fi
+  check "$d: owner of the cgroup dir and cgroup.procs ($([ $d = c7 ] && echo "rw: the container's root" || echo "ro: unchanged"))" \
+    "$want $want" "$(stat -c %u "$CG/$C5" 2>&1) $(stat -c %u "$CG/$C5/cgroup.procs" 2>&1)"
+  [ $d = c7 ] && check "c7: memory.max stays root's (not in /sys/kernel/cgroup/delegate)" "0" "$(stat -c %u "$CG/$C5/memory.max" 2>&1)"
+  run_ok "$d: delete" /dev/null oci delete --force "$C5"
+done
 
 section "done"
 echo "1..$n"
