@@ -530,6 +530,12 @@ t.test('ids and --root with "../", rootfs symlinks', async (t) => {
   escTest(t, 'a rootfs symlink pointing to "/": refused cleanly, the host untouched', async (t) => {
     const rootList = fs.readdirSync('/').sort();
     const devList = fs.readdirSync('/dev').sort();
+    // (the same names is not enough: a device node made again has a new inode)
+    const devNodes = () => ['null', 'zero', 'full', 'random', 'urandom', 'tty'].map((n) => {
+      const st = fs.statSync(`/dev/${n}`);
+      return `${n} ${st.ino} ${st.uid}:${st.gid} ${st.ctimeMs}`;
+    });
+    const nodesBefore = devNodes();
     const before = hostMounts();
     for (const [name, edit] of [
       ['default config', () => {}],
@@ -551,8 +557,22 @@ t.test('ids and --root with "../", rootfs symlinks', async (t) => {
         await assertNothingLeft(t, ROOT, id, bundle, what);
       }
     }
+    {
+      // root.path "/" itself, and without a /dev mount (the devices would go
+      // straight into the host's /dev).
+      const bundle = makeBundle(t, (c) => {
+        c.root.path = '/'; c.mounts = c.mounts.filter((m) => !m.destination.startsWith('/dev')); c.process.args = sh('echo RAN-ON-HOST-ROOT');
+      });
+      const id = uniqueId('esc');
+      t.teardown(() => ocirun(['delete', '--force', id]));
+      const r = ocirun(['run', '-b', bundle, id]);
+      t.equal(r.status, 1, 'root.path "/": refused');
+      t.match(r.stderr, /^ocirun: root\.path: rootfs "\/" is the host's "\/"\n$/, 'root.path "/": the error says why');
+      await assertNothingLeft(t, ROOT, id, bundle, 'root.path "/"');
+    }
     t.same(fs.readdirSync('/').sort(), rootList, 'nothing created in the host\'s /');
     t.same(fs.readdirSync('/dev').sort(), devList, 'nothing created in the host\'s /dev');
+    t.same(devNodes(), nodesBefore, 'the host\'s device nodes untouched (not made again, owners and times as they were)');
     t.same(newHostMounts(before), [], 'no new mount on the host');
   });
 });

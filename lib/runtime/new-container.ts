@@ -42,7 +42,13 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
   } catch {
     throw new RuntimeError(`root.path: rootfs "${p}" does not exist`);
   }
-  if (!fs.statSync(real).isDirectory()) throw new RuntimeError(`root.path: rootfs "${p}" is not a directory`);
+  const st = fs.statSync(real);
+  if (!st.isDirectory()) throw new RuntimeError(`root.path: rootfs "${p}" is not a directory`);
+  // The host's own "/" (by path, symlink or bind mount): setting it up would
+  // make the container's devices, mount points and symlinks in the host's
+  // /dev and / (they are the same files in any mount namespace).
+  const host = fs.statSync('/');
+  if (st.dev === host.dev && st.ino === host.ino) throw new RuntimeError(`root.path: rootfs "${p}" is the host's "/"`);
   return real;
 }
 
