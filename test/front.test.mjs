@@ -246,8 +246,11 @@ t.test('kill: numbers and names reach the process; the rest goes to the CLI', as
     // SIGIOT is an alias: the CLI's table has it, the front hands it over.
     if (given === 'SIGIOT') t.ok(r.node, `kill ${given}: the CLI took it`);
     else t.notOk(r.node, `kill ${given}: the front did it`);
-    await waitFor(() => fs.existsSync(path.join(out, file)));
-    t.equal(fs.existsSync(path.join(out, file)) ? fs.readFileSync(path.join(out, file), 'utf8').trim() : '', name, `the process got SIG${name}`);
+    // (the file exists from the moment sh's redirection opened it, before
+    // echo wrote into it: wait for its line)
+    const got = () => (fs.existsSync(path.join(out, file)) ? fs.readFileSync(path.join(out, file), 'utf8') : '');
+    await waitFor(() => got().endsWith('\n'));
+    t.equal(got().trim(), name, `the process got SIG${name}`);
     t.equal(oci(['delete', '--force', id]).status, 0, 'delete --force');
   }
 
