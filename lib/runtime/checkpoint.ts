@@ -91,7 +91,7 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
   let statusFd = o.statusFd !== undefined && o.statusFd >= 0 ? o.statusFd : undefined;
   if (statusFd !== undefined) {
     // runc ignores it then; a reader would wait for a byte that never comes.
-    if (!o.lazyPages) throw new RuntimeError('--status-fd needs --lazy-pages (criu says through it when the lazy dump is ready)');
+    if (!o.lazyPages) throw new RuntimeError('--status-fd needs --lazy-pages (it says when a lazy dump is ready)');
     checkStatusFd(statusFd);
   }
   const lock = store.lock(o.id);

@@ -101,9 +101,10 @@ export async function criuSwrk(call: SwrkCall): Promise<CriuResp> {
     trace('criu swrk started, pid %d', child.pid);
     call.onStart?.(child.pid);
     a.seqpacketSend(ours, encodeReq(call.req));
-    const deadline = Date.now() + CRIU_TIMEOUT_MS;
+    // A monotonic clock: a wall clock stepped forward (NTP, a VM's) must not end the wait.
+    const deadline = performance.now() + CRIU_TIMEOUT_MS;
     for (;;) {
-      const left = deadline - Date.now();
+      const left = Math.ceil(deadline - performance.now());
       const m = left > 0 ? a.seqpacketRecv(ours, Math.min(left, 2 ** 31 - 1)) : null;
       if (!m) {
         // criu may be blocked for good (a lazy dump waits for its peer in
