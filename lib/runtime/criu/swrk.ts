@@ -57,8 +57,7 @@ export interface SwrkCall {
 function logErrors(file: string | undefined): string {
   if (!file) return '';
   try {
-    // (CRIU logs a page server it cannot reach as info, then fails on the aftermath)
-    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /Error|error|Can't connect to server/.test(l));
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /Error|error/.test(l));
     if (!lines.length) return '';
     // "(00.012345) Error (criu/mount.c:123): msg" -> "msg"
     const msg = lines.slice(0, 2).map((l) => l.replace(/^\(\s*[\d.]+\)\s*(\d+:\s*)?/, '').replace(/^Error \([^)]*\):\s*/, '').trim());
@@ -68,9 +67,20 @@ function logErrors(file: string | undefined): string {
   }
 }
 
+/** A cause CRIU logs as info and then fails on its aftermath (its error message names the aftermath). */
+function logCause(file: string | undefined): string {
+  if (!file) return '';
+  try {
+    const m = /Can't connect to server (\S+)/.exec(fs.readFileSync(file, 'utf8'));
+    return m ? `: cannot connect to the page server at ${m[1]} (is \`criu page-server\` listening there?)` : '';
+  } catch {
+    return '';
+  }
+}
+
 export function criuFailure(what: string, resp: CriuResp | undefined, logFile: string | undefined, bin: string): RuntimeError {
   const errno = resp?.crErrno ? ` (errno ${resp.crErrno})` : '';
-  const msg = resp?.crErrmsg ? `: ${resp.crErrmsg}` : logErrors(logFile);
+  const msg = logCause(logFile) || (resp?.crErrmsg ? `: ${resp.crErrmsg}` : logErrors(logFile));
   // When CRIU cannot work on this host at all, say that rather than the symptom.
   const check = criuCheckError(bin);
   if (check) return new RuntimeError(`${what}: criu check fails on this host (${check}): CRIU cannot checkpoint or restore here`);
