@@ -302,7 +302,7 @@ else
   # --status-fd 9: the fifo's write end
   in_bg "$WORK/lz-ckpt" sh -c 'exec 9> "$1"; shift; exec "$@"' _ "$FIFOS/status" "$OCIRUN" --root "$OROOT" checkpoint --lazy-pages --page-server 127.0.0.1:27272 --status-fd 9 --work-path "$WORK/lz-work" --image-path "$WORK/lz-img" "$LZ"
   ready=$(timeout 300 dd if="$FIFOS/status" bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')
-  check "the status fd got one \\0 byte when the lazy dump was ready" 00 "$ready$(cat "$WORK/lz-ckpt" 2>/dev/null)"
+  check "the status fd got one NUL byte when the lazy dump was ready" 00 "$ready$(cat "$WORK/lz-ckpt" 2>/dev/null)"
   if [ "$ready" != 00 ]; then notok "lazy pages: the rest needs the lazy dump" "$(cat "$WORK/lz-ckpt" 2>/dev/null)"; else
   truth "the image dir has the dump (inventory.img)" "$(ls "$WORK/lz-img")" test -e "$WORK/lz-img/inventory.img"
   mem=$(field "$before" mem)
