@@ -10,7 +10,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { REPO, makeRoot, makeBundle, uniqueId, rt, rtf, state, cleanupContainer, assertNothingLeft } from './lib/harness.mjs';
+import { REPO, OCIRUN, makeRoot, makeBundle, uniqueId, rt, rtf, state, cleanupContainer, assertNothingLeft } from './lib/harness.mjs';
 import { findVmTool, runInVm, parseTap, VM_TIMEOUT_S } from './lib/vm.mjs';
 
 // (VM_TIMEOUT_S: test/lib/vm.mjs)
@@ -36,6 +36,58 @@ t.test('criu rpc: requests encode as rpc.proto says', async (t) => {
   t.same(decodeResp(resp), { type: 2, success: true, restore: { pid: 4242 } }, 'a restore answer');
   const notify = Buffer.from([0x08, 0x06, 0x10, 0x01, 0x2a, 0x0e, 0x0a, 0x0c, ...Buffer.from('post-restore'), ]);
   t.equal(decodeResp(notify).notify?.script, 'post-restore', 'a notification');
+});
+
+// The migration fields: page server info, lazy pages, status fd, features.
+t.test('criu rpc: page server, lazy pages, feature check', async (t) => {
+  const { encodeReq, decodeReq, decodeResp, REQ_TYPE } = await import('../dist/runtime/criu/proto.js');
+  const req = { type: REQ_TYPE.DUMP, opts: { imagesDirFd: 4, ps: { address: '10.0.0.2', port: 27271 }, lazyPages: true, statusFd: 9, lsmMountContext: 'system_u:object_r:container_file_t:s0' } };
+  t.same(decodeReq(encodeReq(req)), req, 'ps (11), lazy_pages (48), status_fd (49), lsm_mount_context (63) round trip');
+  const feat = encodeReq({ type: REQ_TYPE.FEATURE_CHECK, features: { lazyPages: true } });
+  t.same([...feat], [0x08, 0x09, 0x2a, 0x02, 0x10, 0x01], 'FEATURE_CHECK (9) with features { lazy_pages: true } (field 5)');
+  // criu_resp { type: FEATURE_CHECK, success: true, features (8) { mem_track: false, lazy_pages: true } }
+  const resp = Buffer.from([0x08, 0x09, 0x10, 0x01, 0x42, 0x04, 0x08, 0x00, 0x10, 0x01]);
+  t.same(decodeResp(resp), { type: 9, success: true, features: { memTrack: false, lazyPages: true } }, "CRIU's answer");
+});
+
+// The migration flags' errors: refused before anything is written (runc
+// writes the image dir first), whether or not the container exists.
+t.test('checkpoint --page-server / --lazy-pages / --status-fd: bad input', async (t) => {
+  const root = makeRoot(t);
+  const bundle = makeBundle(t, (c) => { c.process.args = ['sleep', '1000']; });
+  const id = uniqueId('ckf');
+  cleanupContainer(t, root, id);
+  t.equal(rtf(t, root, ['run', '-d', '--bundle', bundle, id]).status, 0, 'run -d');
+  const img = path.join(bundle, 'img');
+  const ck = (flags, fd3) => {
+    const r = spawnSync(OCIRUN, ['--root', root, 'checkpoint', ...flags, '--image-path', img, id], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', ...(fd3 === undefined ? [] : [fd3])], timeout: 60_000,
+    });
+    return [r.status, (r.stderr ?? '').trim().split('\n').pop()]; // (a usage error prints the help first)
+  };
+  const cases = [
+    [['--page-server', 'nohost'], 'ocirun: invalid --page-server "nohost": use ADDRESS:PORT'],
+    [['--page-server', ':27'], 'ocirun: invalid --page-server ":27": no address: use ADDRESS:PORT'],
+    [['--page-server', '10.0.0.2:0'], 'ocirun: invalid --page-server "10.0.0.2:0": port "0" is not a number from 1 to 65535'],
+    [['--page-server', '10.0.0.2:http'], 'ocirun: invalid --page-server "10.0.0.2:http": port "http" is not a number from 1 to 65535'],
+    [['--page-server', 'fe80::1:27'], 'ocirun: invalid --page-server "fe80::1:27": an IPv6 address needs brackets: [ADDRESS]:PORT'],
+    [['--status-fd', '1'], 'ocirun: --status-fd needs --lazy-pages (it says when a lazy dump is ready)'],
+    [['--lazy-pages', '--status-fd', '77'], 'ocirun: invalid --status-fd 77: not an open file descriptor'],
+    [['--status-fd', 'x'], 'ocirun: --status-fd: "x" is not a number'],
+  ];
+  for (const [flags, want] of cases) t.same(ck(flags), [1, want], flags.join(' '));
+  const ro = fs.openSync(path.join(bundle, 'config.json'), 'r');
+  t.same(ck(['--lazy-pages', '--status-fd', '3'], ro), [1, 'ocirun: invalid --status-fd 3: not open for writing'], '--status-fd open read-only');
+  fs.closeSync(ro);
+  t.notOk(fs.existsSync(img), 'no image dir was made');
+  t.equal(state(root, id)?.status, 'running', 'the container runs on');
+  // --help lists them, as runc's
+  const ckHelp = rt(root, ['checkpoint', '--help']).stdout;
+  for (const f of ['--page-server', '--lazy-pages', '--status-fd']) t.match(ckHelp, f, `checkpoint --help lists ${f}`);
+  const rsHelp = rt(root, ['restore', '--help']).stdout;
+  for (const f of ['--lazy-pages', '--no-subreaper', '--lsm-mount-context', '--lsm-profile']) t.match(rsHelp, f, `restore --help lists ${f}`);
+  rt(root, ['delete', '--force', id]);
+  await assertNothingLeft(t, root, id, bundle, 'after the refused checkpoints');
 });
 
 // On this host: what does not need CRIU to work (wrong states, bad input),

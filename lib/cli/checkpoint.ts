@@ -4,7 +4,7 @@ import { checkpoint } from '../runtime/checkpoint';
 interface CheckpointArgs {
   id: string; imagePath?: string; workPath?: string; parentPath?: string; leaveRunning: boolean; tcpEstablished: boolean;
   tcpSkipInFlight: boolean; linkRemap: boolean; extUnixSk: boolean; shellJob: boolean; fileLocks: boolean; preDump: boolean;
-  manageCgroupsMode: string; emptyNs: string[]; autoDedup: boolean;
+  manageCgroupsMode: string; emptyNs: string[]; autoDedup: boolean; pageServer?: string; lazyPages: boolean; statusFd: number;
 }
 
 export default async function (a: CheckpointArgs, s: Store): Promise<void> {
@@ -13,5 +13,6 @@ export default async function (a: CheckpointArgs, s: Store): Promise<void> {
     leaveRunning: a.leaveRunning, preDump: a.preDump, tcpEstablished: a.tcpEstablished, tcpSkipInFlight: a.tcpSkipInFlight,
     linkRemap: a.linkRemap, extUnixSk: a.extUnixSk, shellJob: a.shellJob, fileLocks: a.fileLocks,
     manageCgroupsMode: a.manageCgroupsMode, emptyNs: a.emptyNs.map(String), autoDedup: a.autoDedup,
+    pageServer: a.pageServer || undefined, lazyPages: a.lazyPages, statusFd: a.statusFd,
   });
 }

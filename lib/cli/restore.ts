@@ -11,7 +11,7 @@ import { waitForeground, withOwnPty } from '../runtime/foreground';
 interface RestoreArgs {
   id: string; bundle: string; imagePath?: string; workPath?: string; consoleSocket?: string; pidFile?: string;
   noPivot: boolean; detach: boolean; tcpEstablished: boolean; extUnixSk: boolean; shellJob: boolean; fileLocks: boolean;
-  manageCgroupsMode: string; emptyNs: string[]; autoDedup: boolean; lsmProfile?: string;
+  manageCgroupsMode: string; emptyNs: string[]; autoDedup: boolean; lsmProfile?: string; lsmMountContext?: string; lazyPages: boolean;
 }
 
 export default async function (a: RestoreArgs, s: Store): Promise<number> {
@@ -21,6 +21,7 @@ export default async function (a: RestoreArgs, s: Store): Promise<number> {
     consoleSocket: a.consoleSocket, consoleFd, pidFile: a.pidFile, noPivot: a.noPivot,
     tcpEstablished: a.tcpEstablished, extUnixSk: a.extUnixSk, shellJob: a.shellJob, fileLocks: a.fileLocks,
     manageCgroupsMode: a.manageCgroupsMode, emptyNs: a.emptyNs.map(String), autoDedup: a.autoDedup, lsmProfile: a.lsmProfile,
+    lsmMountContext: a.lsmMountContext || undefined, lazyPages: a.lazyPages,
   }), () => !!s.readSpec(id).process?.terminal);
   const pid = record.pid;
   if (a.detach) return 0;

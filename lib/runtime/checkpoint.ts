@@ -11,7 +11,8 @@ import { RuntimeError } from '../util/errors';
 import { tracer } from '../util/debug';
 import { criuSwrk, criuFailure, criuBinary } from './criu/swrk';
 import { REQ_TYPE, type CriuOpts } from './criu/proto';
-import { DESCRIPTORS, DUMP_LOG, EXTERNAL_NS, bindMounts, joinedNamespace, sharedOpts, type CriuFlags } from './criu/common';
+import { DESCRIPTORS, DUMP_LOG, EXTERNAL_NS, bindMounts, joinedNamespace, parsePageServer, requireLazyPages, sharedOpts, type CriuFlags } from './criu/common';
+import { logWarn } from '../util/log';
 
 const trace = tracer('checkpoint');
 
@@ -24,6 +25,21 @@ export interface CheckpointOptions extends CriuFlags {
   tcpSkipInFlight?: boolean;
   linkRemap?: boolean;
   autoDedup?: boolean;
+  /** ADDRESS:PORT of a `criu page-server` that takes the memory pages (or, with lazyPages, where this dump serves them). */
+  pageServer?: string;
+  /** With lazyPages: an fd of ours that gets one '\0' byte when the lazy restore may start. */
+  statusFd?: number;
+}
+
+/** --status-fd: an fd we have open for writing (runc checks the same with F_GETFL). */
+function checkStatusFd(fd: number): void {
+  let flags: number;
+  try {
+    flags = parseInt(/^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '', 8);
+  } catch {
+    throw new RuntimeError(`invalid --status-fd ${fd}: not an open file descriptor`);
+  }
+  if ((flags & 3) === fs.constants.O_RDONLY) throw new RuntimeError(`invalid --status-fd ${fd}: not open for writing`);
 }
 
 function openDir(dir: string, what: string): number {
@@ -60,7 +76,24 @@ function stdioDescriptors(pid: number): string[] {
   });
 }
 
+/** Writes the '\0' that says the lazy dump is ready, once; a reader that went away is not our failure. */
+function signalReady(fd: number): void {
+  try {
+    fs.writeSync(fd, Buffer.from([0]));
+  } catch (e) {
+    logWarn(`--status-fd ${fd}: cannot write the ready byte: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 export async function checkpoint(store: Store, o: CheckpointOptions): Promise<void> {
+  // The flags first: a bad one leaves no image dir behind.
+  const ps = o.pageServer ? parsePageServer(o.pageServer) : undefined;
+  let statusFd = o.statusFd !== undefined && o.statusFd >= 0 ? o.statusFd : undefined;
+  if (statusFd !== undefined) {
+    // runc ignores it then; a reader would wait for a byte that never comes.
+    if (!o.lazyPages) throw new RuntimeError('--status-fd needs --lazy-pages (it says when a lazy dump is ready)');
+    checkStatusFd(statusFd);
+  }
   const lock = store.lock(o.id);
   if (lock === undefined) throw notExist(o.id);
   const fds: number[] = [];
@@ -69,6 +102,7 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
     // runc's words; a paused container's cgroup is frozen already and CRIU would thaw it.
     if (status !== 'running') throw new RuntimeError(`Container cannot be checkpointed in ${status} state`);
     const bin = criuBinary();
+    if (o.lazyPages) await requireLazyPages('checkpoint');
     const spec = store.readSpec(o.id);
     const imagePath = path.resolve(o.imagePath);
     if (o.parentPath !== undefined && o.parentPath !== '') {
@@ -106,6 +140,7 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
       opts.parentImg = o.parentPath;
       opts.trackMem = true;
     }
+    if (ps) opts.ps = ps;
     if (o.preDump) opts.trackMem = true;
     else {
       // A pre-dump only saves memory; the final dump says what to reconnect.
@@ -116,9 +151,20 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
     }
     trace('dumping pid %d to %s', record.pid, imagePath);
     const type = o.preDump ? REQ_TYPE.PRE_DUMP : REQ_TYPE.DUMP;
+    // A lazy dump answers only once the restore side has fetched every
+    // page; until then CRIU keeps the processes stopped. It says
+    // "status-ready" (CRIU >= 3.15) when its page server listens.
     const resp = await criuSwrk({
       req: { type, opts }, stdio: 'none', logFile,
-      onNotify: (n) => trace('notify %s', n.script),
+      waitingFor: o.lazyPages ? `the lazy dump: no lazy restore fetched the memory pages from ${o.pageServer ?? "criu's page server"}` : undefined,
+      onNotify: (n) => {
+        trace('notify %s', n.script);
+        if (n.script === 'status-ready' && statusFd !== undefined) {
+          signalReady(statusFd);
+          fs.closeSync(statusFd);
+          statusFd = undefined;
+        }
+      },
     });
     if (!resp.success) throw criuFailure(o.preDump ? 'pre-dump' : 'checkpoint', resp, logFile, bin);
     trace('dumped');
@@ -134,6 +180,8 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
       }
     }
   } finally {
+    // Closed either way: a reader waiting for the byte sees EOF if the dump failed.
+    if (statusFd !== undefined) fs.closeSync(statusFd);
     fds.forEach((fd) => fs.closeSync(fd));
     fs.closeSync(lock);
   }

@@ -21,15 +21,23 @@ import { creatingRecord, killAndDestroy, markCreated, resolveBundle, resolveRoot
 import { RuntimeError } from '../util/errors';
 import { logWarn } from '../util/log';
 import { tracer } from '../util/debug';
-import { criuSwrk, criuFailure, criuBinary } from './criu/swrk';
+import { criuSwrk, criuFailure, criuBinary, criuVersion } from './criu/swrk';
 import { REQ_TYPE, type CriuOpts } from './criu/proto';
-import { DESCRIPTORS, RESTORE_LOG, EXTERNAL_NS, bindMounts, joinedNamespace, sharedOpts, type CriuFlags } from './criu/common';
+import { DESCRIPTORS, RESTORE_LOG, EXTERNAL_NS, bindMounts, joinedNamespace, requireLazyPages, sharedOpts, type CriuFlags } from './criu/common';
 
 const trace = tracer('restore');
 
 export interface RestoreOptions extends NewContainerOptions, CriuFlags {
   autoDedup?: boolean;
   lsmProfile?: string;
+  /** SELinux context for the restored mounts' context= option (CRIU's lsm_mount_context). */
+  lsmMountContext?: string;
+}
+
+/** --lsm-profile and --lsm-mount-context: CRIU before 3.16 ignores or mishandles them (runc's check). */
+async function requireLsmSupport(o: RestoreOptions): Promise<void> {
+  const flag = o.lsmProfile ? '--lsm-profile' : o.lsmMountContext ? '--lsm-mount-context' : undefined;
+  if (flag && (await criuVersion()) < 31600) throw new RuntimeError(`${flag} requires at least CRIU 3.16`);
 }
 
 export interface Restored {
@@ -90,6 +98,8 @@ function makeMountPoints(rootfs: string, binds: { key: string; source: string }[
 export async function restore(store: Store, o: RestoreOptions): Promise<Restored> {
   const bin = criuBinary();
   const images = imageDir(o.imagePath);
+  await requireLsmSupport(o);
+  if (o.lazyPages) await requireLazyPages('restore');
   const bundle = resolveBundle(o.bundle);
   const spec = loadConfig(bundle);
   const rootfs = resolveRootfs(spec, bundle);
@@ -154,6 +164,7 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
       extMnt: binds.map((b) => ({ key: b.key, val: b.source })),
     };
     if (o.lsmProfile) opts.lsmProfile = o.lsmProfile;
+    if (o.lsmMountContext) opts.lsmMountContext = o.lsmMountContext;
     // Namespaces the config joins: CRIU gets them as inherited fds (4, 5, ...).
     const extraFds: number[] = [];
     for (const e of EXTERNAL_NS) {

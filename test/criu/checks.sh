@@ -20,7 +20,7 @@ TAG=${OCIRUN_CRIU_TAG:-$$}
 WORK="$REPO/bundles/ocirun-test-criu-$TAG"
 OROOT=/tmp/ocirun-test-criu-root-$TAG
 RROOT=/tmp/ocirun-test-criu-runc-$TAG
-ONLY=${OCIRUN_CRIU_ONLY:-ocirun runc errors terminal podman}
+ONLY=${OCIRUN_CRIU_ONLY:-ocirun runc errors terminal pages lazy podman}
 
 n=0
 fails=0
@@ -38,8 +38,11 @@ now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 cleanup() {
   for id in $(ls "$OROOT" 2>/dev/null); do "$OCIRUN" --root "$OROOT" delete --force "$id" >/dev/null 2>&1; done
   for id in $(ls "$RROOT" 2>/dev/null); do runc --root "$RROOT" delete --force "$id" >/dev/null 2>&1; done
+  for p in $DAEMONS; do kill -9 "$p" 2>/dev/null; done
   rm -rf "$WORK" "$OROOT" "$RROOT" "$FIFOS"
 }
+DAEMONS=""
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -231,6 +234,105 @@ O delete -f "$T" > /dev/null 2>&1
 i=0; while [ $i -lt 50 ] && ! grep -q output "$WORK/con2" 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
 t2=$(last_n "$WORK/con2")
 truth "the new console socket got the pty: the counter goes on there ($t1 -> $t2)" "$(cat "$WORK/con2")" test "${t2:-0}" -gt "${t1:-0}"
+;; esac
+
+case " $ONLY " in *" pages "*|*" lazy "*)
+O() { "$OCIRUN" --root "$OROOT" "$@"; }
+# in_bg LOG COMMAND...: COMMAND in the background, its output to LOG, "rc=N" to LOG.rc
+in_bg() { log=$1; shift; rm -f "$log.rc"; ( "$@" > "$log" 2>&1; echo "rc=$?" > "$log.rc" ) & }
+# waitfor SECONDS TEST...: polls TEST every 0.2 s
+waitfor() { w=$(($1 * 5)); shift; while [ $w -gt 0 ] && ! "$@"; do sleep 0.2; w=$((w - 1)); done; "$@"; }
+pages_in() { ls "$1" 2>/dev/null | grep -c '^pages-.*\.img$'; }
+;; esac
+
+case " $ONLY " in *" pages "*)
+section "ocirun: checkpoint --page-server (the pages go to a criu page-server)"
+PS="ocirun-test-criu-ps-$TAG"
+start_ctr ocirun "$PS"
+sleep 2
+before=$(inside ocirun "$PS")
+# A page server that is not there: the dump fails, one line, the container runs on.
+out=$(O checkpoint --page-server 127.0.0.1:27270 --image-path "$WORK/ps-none" "$PS" 2>&1; echo "rc=$?")
+check "checkpoint --page-server with nothing listening fails" rc=1 "$(printf '%s\n' "$out" | tail -1)"
+msg=$(printf '%s\n' "$out" | sed '$d')
+truth "... in one line naming the cause: $msg" "$msg" test "$(printf '%s\n' "$msg" | wc -l)" -eq 1 -a -n "$(printf '%s' "$msg" | grep -i 'connect\|refused')"
+check "... the container is still running" running "$(status_of ocirun "$PS")"
+c0=$(count ocirun "$PS"); sleep 1; c1=$(count ocirun "$PS")
+truth "... and counting ($c0 -> $c1)" "$c1" test "${c1:-0}" -gt "${c0:-0}"
+mkdir -p "$WORK/ps-pages"
+criu page-server --images-dir "$WORK/ps-pages" --port 27271 --address 127.0.0.1 -d --pidfile "$WORK/ps.pid" > "$WORK/ps.log" 2>&1
+pspid=$(cat "$WORK/ps.pid" 2>/dev/null); DAEMONS="$DAEMONS $pspid"
+truth "criu page-server listens on 127.0.0.1:27271 (pid $pspid)" "$(cat "$WORK/ps.log")" test -n "$pspid" -a -d "/proc/$pspid"
+before=$(inside ocirun "$PS")
+out=$(O checkpoint --page-server 127.0.0.1:27271 --image-path "$WORK/ps-img" "$PS" 2>&1)
+check "checkpoint --page-server 127.0.0.1:27271 exits 0" 0 "$?$out"
+check "the image dir has no memory pages" 0 "$(pages_in "$WORK/ps-img")"
+truth "the page server's dir has them ($(pages_in "$WORK/ps-pages") pages-*.img)" "$(ls "$WORK/ps-pages")" test "$(pages_in "$WORK/ps-pages")" -gt 0
+mem=$(field "$before" mem)
+truth "... with the shell's memory (its random value $mem is in them)" "$(ls "$WORK/ps-pages")" sh -c 'cat "$1"/pages-*.img | grep -q -a "$2"' _ "$WORK/ps-pages" "$mem"
+truth "the page server exits after the dump" "$(ps -p "$pspid" 2>&1)" waitfor 10 test ! -d "/proc/$pspid"
+check "the container is stopped" stopped "$(status_of ocirun "$PS")"
+# The migration's last step: the rest of the images join the pages; restore from there.
+cp -a "$WORK/ps-img/." "$WORK/ps-pages/"
+O delete "$PS" > /dev/null 2>&1
+out=$(piped "$WORK/log-$PS-r" O restore -d --image-path "$WORK/ps-pages" --bundle "$B" "$PS")
+rc_ok "restore from the page server's dir exits 0" "$out"
+sleep 1
+after=$(inside ocirun "$PS")
+check "restored: memory contents kept (the shell's random value came through the page server)" "$(field "$before" mem)" "$(field "$after" mem)"
+truth "restored: the counter went on ($(field "$before" count) -> $(field "$after" count))" "$after" test "$(field "$after" count)" -gt "$(field "$before" count)"
+O delete -f "$PS" > /dev/null 2>&1
+;; esac
+
+case " $ONLY " in *" lazy "*)
+section "ocirun: checkpoint --lazy-pages --status-fd, criu lazy-pages, restore --lazy-pages"
+LZ="ocirun-test-criu-lz-$TAG"
+LR="ocirun-test-criu-lr-$TAG"
+if ! why=$(criu check --feature uffd-noncoop 2>&1); then
+  skip "lazy pages" "criu check --feature uffd-noncoop fails in this kernel: $(printf '%s' "$why" | tail -1)"
+else
+  # The restored copy runs while the dumped one still exists (stopped, serving
+  # its pages): it needs a cgroup of its own.
+  python3 "$REPO/test/criu/make-bundle.py" "$REPO/bundles/busybox" "$WORK/lazy" "$WORK/data" "/ocirun-test-criu-$TAG-lr" >/dev/null
+  start_ctr ocirun "$LZ"
+  sleep 2
+  before=$(inside ocirun "$LZ")
+  lzpid=$(O state "$LZ" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+  mkfifo "$FIFOS/status"
+  # --status-fd 9: the fifo's write end
+  in_bg "$WORK/lz-ckpt" sh -c 'exec 9> "$1"; shift; exec "$@"' _ "$FIFOS/status" "$OCIRUN" --root "$OROOT" checkpoint --lazy-pages --page-server 127.0.0.1:27272 --status-fd 9 --work-path "$WORK/lz-work" --image-path "$WORK/lz-img" "$LZ"
+  ready=$(timeout 300 dd if="$FIFOS/status" bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')
+  check "the status fd got one NUL byte when the lazy dump was ready" 00 "$ready$(cat "$WORK/lz-ckpt" 2>/dev/null)"
+  if [ "$ready" != 00 ]; then notok "lazy pages: the rest needs the lazy dump" "$(cat "$WORK/lz-ckpt" 2>/dev/null)"; else
+  truth "the image dir has the dump (inventory.img)" "$(ls "$WORK/lz-img")" test -e "$WORK/lz-img/inventory.img"
+  mem=$(field "$before" mem)
+  truth "... but not the shell's memory (its random value $mem is in no pages-*.img: those pages are lazy)" "$(ls "$WORK/lz-img")" sh -c '! cat "$1"/pages-*.img 2>/dev/null | grep -q -a "$2"' _ "$WORK/lz-img" "$mem"
+  truth "checkpoint still waits (the pages are not fetched yet)" "$(cat "$WORK/lz-ckpt.rc" 2>/dev/null)" test ! -e "$WORK/lz-ckpt.rc"
+  st=$(sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$lzpid/status" 2>/dev/null)
+  check "the dumped container's init is held stopped meanwhile (State t)" t "$st"
+  # The daemon and the restore meet at lazy-pages.socket in their work dir:
+  # on the guest's tmpfs (a unix socket cannot be bound on the 9p share: ENXIO).
+  LW="$FIFOS/lz-restore-work"
+  mkdir -p "$LW"
+  criu lazy-pages --page-server --address 127.0.0.1 --port 27272 -D "$WORK/lz-img" -W "$LW" -o "$WORK/lazy-pages.log" > /dev/null 2>&1 &
+  lp=$!; DAEMONS="$DAEMONS $lp"
+  truth "criu lazy-pages is up (its socket is in the work dir)" "$(tail -2 "$WORK/lazy-pages.log" 2>&1)" waitfor 60 test -S "$LW/lazy-pages.socket"
+  out=$(piped "$WORK/log-$LR" O restore -d --lazy-pages --image-path "$WORK/lz-img" --work-path "$LW" --bundle "$WORK/lazy" "$LR")
+  rc_ok "restore -d --lazy-pages exits 0" "$out$(grep Error "$WORK/lazy-pages.log" 2>/dev/null | head -2)"
+  truth "the checkpoint finishes once the pages are transferred" "$(cat "$WORK/lz-ckpt" 2>/dev/null)" waitfor 300 test -e "$WORK/lz-ckpt.rc"
+  check "... and exits 0" rc=0 "$(cat "$WORK/lz-ckpt.rc" 2>/dev/null)$(cat "$WORK/lz-ckpt" 2>/dev/null)"
+  truth "criu lazy-pages exits too" "$(ps -p "$lp" 2>&1)" waitfor 60 test ! -d "/proc/$lp"
+  check "the dumped container is stopped" stopped "$(status_of ocirun "$LZ")"
+  truth "... its process is gone" "$lzpid" test ! -d "/proc/$lzpid"
+  sleep 1
+  after=$(inside ocirun "$LR")
+  check "the lazily restored container: memory contents kept (fetched on demand)" "$(field "$before" mem)" "$(field "$after" mem)"
+  truth "... the counter went on ($(field "$before" count) -> $(field "$after" count))" "$after" test "$(field "$after" count)" -gt "$(field "$before" count)"
+  check "... hostname kept" criu-ctr "$(field "$after" host)"
+  fi
+  O delete -f "$LR" > /dev/null 2>&1
+  O delete -f "$LZ" > /dev/null 2>&1
+fi
 ;; esac
 
 case " $ONLY " in *" podman "*)

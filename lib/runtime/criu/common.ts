@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Spec } from '../../config/types';
 import { RuntimeError } from '../../util/errors';
 import { CG_MODE, type CriuOpts } from './proto';
+import { criuHasFeature } from './swrk';
 
 /** The options checkpoint and restore share (runc's flags). */
 export interface CriuFlags {
@@ -18,6 +19,8 @@ export interface CriuFlags {
   manageCgroupsMode?: string;
   /** CLONE_NEW* bits of the namespaces CRIU makes empty (runc: always the network). */
   emptyNs?: string[];
+  /** Memory pages on demand (userfaultfd): a dump serves them, a restore fetches them from `criu lazy-pages`. */
+  lazyPages?: boolean;
 }
 
 /** The log CRIU writes, in the work dir if there is one (as runc). */
@@ -50,8 +53,29 @@ export function sharedOpts(f: CriuFlags, imagesDirFd: number, workDirFd: number 
     imagesDirFd, workDirFd, logLevel: 4, logFile, notifyScripts: true,
     manageCgroups: true, manageCgroupsMode: mode,
     shellJob: !!f.shellJob, tcpEstablished: !!f.tcpEstablished, extUnixSk: !!f.extUnixSk, fileLocks: !!f.fileLocks,
-    emptyNs: emptyNsMask(f.emptyNs), orphanPtsMaster: true,
+    emptyNs: emptyNsMask(f.emptyNs), orphanPtsMaster: true, lazyPages: !!f.lazyPages,
   };
+}
+
+/**
+ * --page-server ADDRESS:PORT, as Go's net.SplitHostPort reads it (runc's
+ * parser): an IPv6 address in brackets, a port from 1 to 65535.
+ */
+export function parsePageServer(s: string): { address: string; port: number } {
+  const bad = (why: string) => new RuntimeError(`invalid --page-server "${s}": ${why}`);
+  const m = /^\[([^\]]*)\]:([^:]*)$/.exec(s) ?? /^([^:[\]]*):([^:]*)$/.exec(s);
+  if (!m) throw bad(s.includes(':') && !s.startsWith('[') && s.indexOf(':') !== s.lastIndexOf(':') ? 'an IPv6 address needs brackets: [ADDRESS]:PORT' : 'use ADDRESS:PORT');
+  const [, address, port] = m;
+  if (!address) throw bad('no address: use ADDRESS:PORT');
+  if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) throw bad(`port "${port}" is not a number from 1 to 65535`);
+  return { address, port: +port };
+}
+
+/** Fails unless criu and the kernel can do lazy pages (CRIU's FEATURE_CHECK; runc asks the same). */
+export async function requireLazyPages(what: string): Promise<void> {
+  if (!(await criuHasFeature('lazyPages'))) {
+    throw new RuntimeError(`${what} --lazy-pages: criu says it cannot do lazy pages here (its build or the kernel lacks userfaultfd; \`criu check --feature uffd-noncoop\` tells which)`);
+  }
 }
 
 function isBind(m: { type?: string; options?: string[] }): boolean {

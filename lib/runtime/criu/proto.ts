@@ -11,29 +11,32 @@ const EXT_MOUNT: Schema = { key: [1, 'string'], val: [2, 'string'] };
 const INHERIT_FD: Schema = { key: [1, 'string'], fd: [2, 'int32'] };
 const CGROUP_ROOT: Schema = { ctrl: [1, 'string'], path: [2, 'string'] };
 const JOIN_NS: Schema = { ns: [1, 'string'], nsFile: [2, 'string'], extraOpt: [3, 'string'] };
+const PAGE_SERVER: Schema = { address: [1, 'string'], port: [2, 'int32'], pid: [3, 'int32'], fd: [4, 'int32'] };
+const FEATURES: Schema = { memTrack: [1, 'bool'], lazyPages: [2, 'bool'] };
 
 const OPTS: Schema = {
   imagesDirFd: [1, 'int32'], pid: [2, 'int32'], leaveRunning: [3, 'bool'], extUnixSk: [4, 'bool'],
   tcpEstablished: [5, 'bool'], evasiveDevices: [6, 'bool'], shellJob: [7, 'bool'], fileLocks: [8, 'bool'],
-  logLevel: [9, 'int32'], logFile: [10, 'string'], notifyScripts: [12, 'bool'], root: [13, 'string'],
+  logLevel: [9, 'int32'], logFile: [10, 'string'], ps: [11, PAGE_SERVER], notifyScripts: [12, 'bool'], root: [13, 'string'],
   parentImg: [14, 'string'], trackMem: [15, 'bool'], autoDedup: [16, 'bool'], workDirFd: [17, 'int32'],
   linkRemap: [18, 'bool'], extMnt: [23, EXT_MOUNT, true], manageCgroups: [24, 'bool'],
   cgRoot: [25, CGROUP_ROOT, true], rstSibling: [26, 'bool'], inheritFd: [27, INHERIT_FD, true],
   manageCgroupsMode: [34, 'enum'], external: [37, 'string', true], emptyNs: [38, 'uint32'],
   joinNs: [39, JOIN_NS, true], freezeCgroup: [44, 'string'], tcpSkipInFlight: [46, 'bool'],
-  orphanPtsMaster: [50, 'bool'], lsmProfile: [53, 'string'],
+  lazyPages: [48, 'bool'], statusFd: [49, 'int32'], orphanPtsMaster: [50, 'bool'], lsmProfile: [53, 'string'],
+  lsmMountContext: [63, 'string'],
 };
 
-const REQ: Schema = { type: [1, 'enum'], opts: [2, OPTS], notifySuccess: [3, 'bool'], keepOpen: [4, 'bool'] };
+const REQ: Schema = { type: [1, 'enum'], opts: [2, OPTS], notifySuccess: [3, 'bool'], keepOpen: [4, 'bool'], features: [5, FEATURES] };
 
 const RESP: Schema = {
   type: [1, 'enum'], success: [2, 'bool'], dump: [3, { restored: [1, 'bool'] }], restore: [4, { pid: [1, 'int32'] }],
-  notify: [5, { script: [1, 'string'], pid: [2, 'int32'] }], crErrno: [7, 'int32'], crErrmsg: [9, 'string'],
+  notify: [5, { script: [1, 'string'], pid: [2, 'int32'] }], crErrno: [7, 'int32'], features: [8, FEATURES], crErrmsg: [9, 'string'],
   version: [10, { major: [1, 'int32'], minor: [2, 'int32'], gitid: [3, 'string'], sublevel: [4, 'int32'] }],
 };
 
 /** criu_req_type */
-export const REQ_TYPE = { DUMP: 1, RESTORE: 2, CHECK: 3, PRE_DUMP: 4, NOTIFY: 6, VERSION: 10 } as const;
+export const REQ_TYPE = { DUMP: 1, RESTORE: 2, CHECK: 3, PRE_DUMP: 4, NOTIFY: 6, FEATURE_CHECK: 9, VERSION: 10 } as const;
 export const REQ_TYPE_NAME: { [n: number]: string } = Object.fromEntries(Object.entries(REQ_TYPE).map(([k, v]) => [v, k]));
 
 /** criu_cg_mode, by runc's --manage-cgroups-mode names ("" = CRIU's default). */
@@ -48,13 +51,19 @@ export interface CriuOpts {
   manageCgroupsMode?: number; external?: string[]; emptyNs?: number;
   joinNs?: { ns: string; nsFile: string; extraOpt?: string }[]; freezeCgroup?: string; tcpSkipInFlight?: boolean;
   orphanPtsMaster?: boolean; lsmProfile?: string;
+  /** Where the memory pages go (dump) or where a lazy dump serves them from. */
+  ps?: { address?: string; port?: number; pid?: number; fd?: number };
+  lazyPages?: boolean; statusFd?: number; lsmMountContext?: string;
 }
 
-export interface CriuReq { type: number; opts?: CriuOpts; notifySuccess?: boolean; keepOpen?: boolean }
+/** criu_features: what a FEATURE_CHECK asks about and CRIU answers. */
+export interface CriuFeatures { memTrack?: boolean; lazyPages?: boolean }
+
+export interface CriuReq { type: number; opts?: CriuOpts; notifySuccess?: boolean; keepOpen?: boolean; features?: CriuFeatures }
 
 export interface CriuResp {
   type: number; success: boolean; dump?: { restored?: boolean }; restore?: { pid: number };
-  notify?: { script?: string; pid?: number }; crErrno?: number; crErrmsg?: string;
+  notify?: { script?: string; pid?: number }; crErrno?: number; crErrmsg?: string; features?: CriuFeatures;
   version?: { major: number; minor: number; gitid?: string; sublevel?: number };
 }
 

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { addon } from '../../addon';
 import { RuntimeError } from '../../util/errors';
 import { tracer } from '../../util/debug';
-import { encodeReq, decodeResp, REQ_TYPE, REQ_TYPE_NAME, type CriuReq, type CriuResp } from './proto';
+import { encodeReq, decodeResp, REQ_TYPE, REQ_TYPE_NAME, type CriuFeatures, type CriuReq, type CriuResp } from './proto';
 
 const trace = tracer('criu');
 
@@ -49,6 +49,8 @@ export interface SwrkCall {
   onNotify?: (n: Notification) => void;
   /** Where criu writes its log (the work dir or the image dir), for the error message. */
   logFile?: string;
+  /** What criu is doing when it takes longer than CRIU_TIMEOUT_MS (the timeout error says so). */
+  waitingFor?: string;
 }
 
 /** First "Error" lines of a CRIU log, as one line. */
@@ -65,9 +67,20 @@ function logErrors(file: string | undefined): string {
   }
 }
 
+/** A cause CRIU logs as info and then fails on its aftermath (its error message names the aftermath). */
+function logCause(file: string | undefined): string {
+  if (!file) return '';
+  try {
+    const m = /Can't connect to server (\S+)/.exec(fs.readFileSync(file, 'utf8'));
+    return m ? `: cannot connect to the page server at ${m[1]} (is \`criu page-server\` listening there?)` : '';
+  } catch {
+    return '';
+  }
+}
+
 export function criuFailure(what: string, resp: CriuResp | undefined, logFile: string | undefined, bin: string): RuntimeError {
   const errno = resp?.crErrno ? ` (errno ${resp.crErrno})` : '';
-  const msg = resp?.crErrmsg ? `: ${resp.crErrmsg}` : logErrors(logFile);
+  const msg = logCause(logFile) || (resp?.crErrmsg ? `: ${resp.crErrmsg}` : logErrors(logFile));
   // When CRIU cannot work on this host at all, say that rather than the symptom.
   const check = criuCheckError(bin);
   if (check) return new RuntimeError(`${what}: criu check fails on this host (${check}): CRIU cannot checkpoint or restore here`);
@@ -98,11 +111,18 @@ export async function criuSwrk(call: SwrkCall): Promise<CriuResp> {
     trace('criu swrk started, pid %d', child.pid);
     call.onStart?.(child.pid);
     a.seqpacketSend(ours, encodeReq(call.req));
-    const deadline = Date.now() + CRIU_TIMEOUT_MS;
+    // A monotonic clock: a wall clock stepped forward (NTP, a VM's) must not end the wait.
+    const deadline = performance.now() + CRIU_TIMEOUT_MS;
     for (;;) {
-      const left = deadline - Date.now();
+      const left = Math.ceil(deadline - performance.now());
       const m = left > 0 ? a.seqpacketRecv(ours, Math.min(left, 2 ** 31 - 1)) : null;
-      if (!m) throw new RuntimeError(`timed out after ${CRIU_TIMEOUT_MS / 1000}s waiting for criu (${REQ_TYPE_NAME[call.req.type]})`);
+      if (!m) {
+        // criu may be blocked for good (a lazy dump waits for its peer in
+        // accept()): kill it, or waiting for its exit would hang too. The
+        // processes it had seized are let go by the kernel and run on.
+        child.kill('SIGKILL');
+        throw new RuntimeError(`timed out after ${CRIU_TIMEOUT_MS / 1000}s waiting for criu (${call.waitingFor ?? REQ_TYPE_NAME[call.req.type]})`);
+      }
       if (!m.data.length) break; // criu exited without a final answer
       const resp = decodeResp(m.data);
       if (resp.type === REQ_TYPE.NOTIFY && resp.success) {
@@ -131,4 +151,18 @@ export async function criuSwrk(call: SwrkCall): Promise<CriuResp> {
   if (failure) throw failure;
   if (!final) throw criuFailure(`criu ${REQ_TYPE_NAME[call.req.type].toLowerCase().replace('_', '-')}`, undefined, call.logFile, bin);
   return final;
+}
+
+/** Asks criu (FEATURE_CHECK) whether it and the kernel can do this; criu's answer, false where it says nothing. */
+export async function criuHasFeature(feature: keyof CriuFeatures): Promise<boolean> {
+  const resp = await criuSwrk({ req: { type: REQ_TYPE.FEATURE_CHECK, features: { [feature]: true } }, stdio: 'none' });
+  return !!resp.success && !!resp.features?.[feature];
+}
+
+/** criu's version as runc compares it: major * 10000 + minor * 100 + sublevel. */
+export async function criuVersion(): Promise<number> {
+  const resp = await criuSwrk({ req: { type: REQ_TYPE.VERSION }, stdio: 'none' });
+  const v = resp.version;
+  if (!resp.success || !v) throw new RuntimeError('criu did not say its version (criu 3.0 or newer is needed)');
+  return v.major * 10000 + v.minor * 100 + (v.sublevel ?? 0);
 }
