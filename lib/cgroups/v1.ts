@@ -135,8 +135,20 @@ export class CgroupV1 implements CgroupManager {
     }
   }
 
+  /**
+   * The dirs a process joins, the freezer's last: once in a frozen (paused)
+   * freezer cgroup the process is frozen, and moving a frozen process into
+   * the other hierarchies could block (exec --ignore-paused hung there, in
+   * D state, now and then, holding the container's lock that resume needs).
+   */
+  private joinOrder(): string[] {
+    const all = Object.entries(this.dirs);
+    const isFreezer = ([k]: [string, string]) => k.split(',').includes('freezer');
+    return [...all.filter((e) => !isFreezer(e)), ...all.filter(isFreezer)].map(([, d]) => d);
+  }
+
   addProcess(pid: number): void {
-    for (const d of Object.values(this.dirs)) writeValue(d, 'cgroup.procs', pid);
+    for (const d of this.joinOrder()) writeValue(d, 'cgroup.procs', pid);
   }
 
   /** CLONE_INTO_CGROUP is cgroup v2's alone (and a hybrid host's v1 dirs need the write anyway). */
@@ -145,7 +157,7 @@ export class CgroupV1 implements CgroupManager {
   }
 
   procsFiles(): string[] {
-    return Object.values(this.dirs).map((d) => `${d}/cgroup.procs`);
+    return this.joinOrder().map((d) => `${d}/cgroup.procs`);
   }
 
   private procsDir(): string {
