@@ -1,5 +1,5 @@
 // `exec` in the native front (addon/front/exec.cc): `exec ID COMMAND...` runs
-// the plan create wrote into the recipe, `exec --process FILE ID` the plan
+// the plan the first such exec (the CLI's) kept, `exec --process FILE ID` the plan
 // the CLI kept for exactly those bytes (lib/state/front-exec.ts). Each case
 // runs the same exec through the front and through the CLI (OCIRUN_FRONT=0)
 // and compares what the process saw; whether the CLI started is seen from a
@@ -35,6 +35,14 @@ async function running(t, edit = () => {}, opts = {}) {
   const s = oci(['start', id]);
   t.equal(s.status, 0, `start${s.stderr ? `: ${s.stderr}` : ''}`);
   const pid = JSON.parse(oci(['state', id]).stdout).pid;
+  // create plans no exec: the first `exec ID COMMAND...` is the CLI's, and
+  // it leaves the plan for the front (lib/state/front-exec.ts cmd-plan).
+  const plan = path.join(root, id, 'cmd-plan');
+  t.notOk(fs.existsSync(plan), 'no exec plan after create');
+  const first = oci(['exec', id, 'true']);
+  t.equal(first.status, 0, `first exec${first.stderr ? `: ${first.stderr}` : ''}`);
+  t.ok(first.node, 'the first exec ID COMMAND: the CLI');
+  t.match(fs.readFileSync(plan, 'utf8'), /^ocirun-exec-plan 1\n[^]*\nend\n$/, 'which wrote the plan');
   return { id, bundle, pid };
 }
 

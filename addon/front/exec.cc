@@ -1,5 +1,5 @@
 // `exec` in the native front: runs a plan the CLI already decided
-// (lib/state/front-exec.ts: the recipe's `exec-plan` for `exec ID COMMAND...`,
+// (lib/state/front-exec.ts: <state dir>/cmd-plan for `exec ID COMMAND...`,
 // or <state dir>/exec-<hash> for `exec --process FILE ID`) with the same
 // init code the addon runs (addon/child/*.cc, linked in here) and the parent
 // side of lib/runtime/spawn.ts: clone, cgroup, GO, PID, READY, EOF. Whatever
@@ -538,8 +538,11 @@ extern "C" int cmd_exec(const struct args* a) {
   if (read_recipe(lock, &r) == 0) {
     enum status st = derive_status(&r);
     if (st == ST_CREATED || st == ST_RUNNING) {
+      size_t len;
       if (a->process) plan = entry_plan(lock, a->process, &plan_end);
+      // (a recipe of an older build holds the plan itself)
       else if (r.exec_plan) plan = r.exec_plan, plan_end = r.exec_plan + r.exec_plan_len;
+      else if ((plan = read_file_at(lock, "cmd-plan", 4 << 20, &len))) plan_end = plan + len;
     }
   }
   // Not detached: the process comes back to us after the first child's fork.

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Process, Spec } from '../config/types';
 import type { SpawnPlan } from '../plan/types';
 import { Store, writePidFile, type Record } from '../state/store';
-import { execRecipe, writeExecEntry } from '../state/front-exec';
+import { execRecipe, writeCmdPlan, writeExecEntry } from '../state/front-exec';
 import { openCgroup } from '../cgroups';
 import { noSetgroupsIfDenied } from '../rootless/setgroups';
 import { checkRootlessProcess, rootlessOom } from '../rootless/limits';
@@ -190,6 +190,9 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     const m = a.syncRecv(spawned.syncFd, 60_000);
     if (m && m.type === SYNC.ERROR) throw childError(m.msg === 'exec' ? { ...m, msg: `exec: "${o.process.args?.[0] ?? ''}"` } : m);
     if (o.pidFile) writePidFile(o.pidFile, spawned.pid);
+    // The next `exec ID COMMAND...` is the native front's (whatever this
+    // one's flags: the plan is of the container's own process).
+    if (!o.processFile) writeCmdPlan(store, id, () => execTemplate(record, spec, compiled !== undefined));
     // The same exec again (a health check) is the native front's from now on.
     if (o.processFile !== undefined && !o.cgroups?.length && !x.wasm && !x.listenerPath && !x.chroot) {
       writeExecEntry(store, id, o.processFile, execRecipe({
@@ -210,7 +213,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
 
 /**
  * The plan of `exec ID COMMAND...` without flags that change the process, for
- * the native front's recipe (front-exec.ts); undefined if the front must not
+ * the native front (<state dir>/cmd-plan, front-exec.ts); undefined if the front must not
  * run it (wasm, a seccomp agent, rootless: the CLI's).
  */
 export function execTemplate(record: Record, spec: Spec, compiledSeccomp: boolean): string | undefined {

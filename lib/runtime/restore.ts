@@ -13,7 +13,6 @@ import type { Store, Record } from '../state/store';
 import { status as statusOf } from '../state/status';
 import { writeFront } from '../state/front';
 import { compileSeccompCached } from '../state/seccomp-cache';
-import { execTemplate } from './exec';
 import { addon } from '../addon';
 import { hostHooks } from './run-hooks';
 import { del } from './delete';
@@ -126,8 +125,8 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
     store.write(record);
     store.writeSpec(o.id, spec);
     // The filter every exec applies, as create keeps it (the restored
-    // process has its own, restored by CRIU): so that the native front can
-    // run execs into the restored container too (execTemplate, below).
+    // process has its own, restored by CRIU): execs into the restored
+    // container, the CLI's and the native front's, load it.
     const seccomp = spec.linux?.seccomp ? compileSeccompCached(spec.linux.seccomp) : undefined;
     if (seccomp) store.writeSeccomp(o.id, seccomp);
     cg = openCgroup(cgroupLoc);
@@ -205,7 +204,7 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
     if (!pid) throw new RuntimeError('restore: criu did not say which process it restored');
     trace('restored pid %d', pid);
     markCreated(store, record, pid, o.pidFile);
-    writeFront(store, record, spec, execTemplate(record, spec, !!spec.linux?.seccomp));
+    writeFront(store, record, spec);
     return { record };
   } catch (e) {
     killAndDestroy(pid, cg, true);

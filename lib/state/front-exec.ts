@@ -2,10 +2,12 @@
 // mostly one clone and a handful of syscalls, so the front (addon/front/exec.cc)
 // runs an exec itself when TypeScript has already decided its plan:
 //
-// - `exec ID COMMAND...` without flags that change the process: the plan
-//   create wrote into the front recipe (front.ts, `exec-plan`), worked out by
-//   lib/runtime/exec.ts planExec() for the container's own process, exactly as
-//   the CLI's exec works it out, with the command left as a hole;
+// - `exec ID COMMAND...` without flags that change the process: the plan in
+//   <state dir>/cmd-plan, worked out by lib/runtime/exec.ts planExec() for
+//   the container's own process, exactly as the CLI's exec works it out, with
+//   the command left as a hole. The first `exec ID COMMAND...` (the CLI's)
+//   writes it: create does not, as most containers never see one (engines
+//   exec with --process) and planning it cost every create ~1.5 ms;
 // - `exec --process FILE ID`, as engines call it (a health check is the same
 //   file every time): the plan the CLI made for those very bytes, kept in
 //   <state dir>/exec-<hash> after that exec succeeded.
@@ -104,6 +106,22 @@ export function execRecipe(x: ExecRecipeInput, seccompInSpec: boolean): string |
   // (a path with a newline would end its line early: no plan)
   if (x.namespaces.some((n) => n.path.includes('\n')) || x.procsFiles.some((f) => f.includes('\n')) || x.birthDir?.includes('\n') || x.homeFrom?.includes('\n')) return undefined;
   return [...lines, 'end', ''].join('\n');
+}
+
+/** The file of the `exec ID COMMAND...` plan in the state dir (never an exec-<hash> name). */
+export const CMD_PLAN_FILE = 'cmd-plan';
+
+/** Keeps the plan of `exec ID COMMAND...` (atomically) unless it is there; best effort. */
+export function writeCmdPlan(store: Store, id: string, plan: () => string | undefined): void {
+  try {
+    const d = store.dir(id);
+    if (fs.existsSync(path.join(d, CMD_PLAN_FILE))) return;
+    const recipe = plan();
+    if (!recipe) return;
+    const tmp = path.join(d, `.${CMD_PLAN_FILE}.${process.pid}`);
+    fs.writeFileSync(tmp, recipe, { mode: 0o600 });
+    fs.renameSync(tmp, path.join(d, CMD_PLAN_FILE));
+  } catch { /* the next exec goes to the CLI again */ }
 }
 
 /** FNV-1a (32 bits) of the bytes, as 8 hex digits: exec.cc input_hash(). */

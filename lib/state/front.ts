@@ -28,9 +28,11 @@
 //   rmdir DIR               a cgroup dir to remove (gone already is fine)
 //   rmdir-parent DIR        an empty parent of the last rmdir's DIR; the first
 //                           that won't go ends that chain
-//   exec-plan N             then N bytes and "\n": the plan of `exec ID COMMAND...`
-//                           (front-exec.ts), for the front to run
 //   end
+//
+// (Recipes of earlier builds may also hold `exec-plan N` + N bytes: the plan
+// of `exec ID COMMAND...`, which now lives in <state dir>/cmd-plan, written by
+// the first such exec: front-exec.ts. The front still reads both.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
@@ -41,7 +43,7 @@ import { openCgroup } from '../cgroups';
 
 export const FRONT_FILE = 'front';
 
-export function frontRecipe(r: Record, spec: Spec, execPlan?: string): string | undefined {
+export function frontRecipe(r: Record, spec: Spec): string | undefined {
   const lines: string[] = ['ocirun-front 1', `pid ${r.pid}`, `starttime ${r.startTime}`, `created-comm ${INIT_COMM}`];
   const cg = r.cgroup ? openCgroup(r.cgroup) : undefined;
   const probe = cg?.frozenProbe();
@@ -66,13 +68,12 @@ export function frontRecipe(r: Record, spec: Spec, execPlan?: string): string | 
     }
   }
   if (lines.some((l) => l.includes('\n'))) return undefined;
-  if (execPlan) text.push(`exec-plan ${Buffer.byteLength(execPlan)}\n${execPlan}`);
   return [...lines, ...text, 'end', ''].join('\n');
 }
 
 /** Writes the recipe of a created container (atomically); without one, the CLI answers every call. */
-export function writeFront(store: Store, r: Record, spec: Spec, execPlan?: string): void {
-  const recipe = frontRecipe(r, spec, execPlan);
+export function writeFront(store: Store, r: Record, spec: Spec): void {
+  const recipe = frontRecipe(r, spec);
   if (!recipe) return;
   const d = store.dir(r.id);
   const tmp = path.join(d, `.${FRONT_FILE}.${process.pid}`);
