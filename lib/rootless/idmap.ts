@@ -6,7 +6,7 @@
 //    anything else goes through the setuid helpers newuidmap/newgidmap
 //    (Debian's uidmap), which check /etc/subuid and /etc/subgid (as crun does).
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from '../util/spawn-sync';
 import type { IDMapping } from '../config/types';
 import { RuntimeError } from '../util/errors';
 

@@ -4,7 +4,7 @@
 // namespace hooks (createContainer, startContainer) run as a process that
 // joins the init's namespaces, like exec.
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from '../util/spawn-sync';
 import type { Hook, Hooks, State } from '../config/types';
 import { addon, SYNC } from '../addon';
 import { planProcess } from '../plan/build';

@@ -7,7 +7,7 @@
 // Only the mounts stacked on the rootfs since create began are ours: if the
 // rootfs was a mount point already (an engine's overlay), that one stays.
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from '../util/spawn-sync';
 import { logWarn } from '../util/log';
 import type { HostRootfs } from '../state/store';
 
