@@ -122,6 +122,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.fork_needed = get_bool(o, "forkNeeded");
   p.userns_new = get_bool(o, "userNsNew");
   p.dumpable_until_go = get_bool(o, "dumpableUntilGo");
+  p.test_stop = get_bool(o, "testStop");
   p.timens_new = get_bool(o, "timeNsNew");
   p.timens_offsets = s.str(get_str(o, "timeNsOffsets"));
   Napi::Array joins = get_arr(o, "joins");
