@@ -122,6 +122,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.fork_needed = get_bool(o, "forkNeeded");
   p.userns_new = get_bool(o, "userNsNew");
   p.dumpable_until_go = get_bool(o, "dumpableUntilGo");
+  p.test_stop = get_bool(o, "testStop");
   p.timens_new = get_bool(o, "timeNsNew");
   p.timens_offsets = s.str(get_str(o, "timeNsOffsets"));
   Napi::Array joins = get_arr(o, "joins");
@@ -432,8 +433,8 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   return msg_object(env, m);
 }
 
-// lock(path) -> fd holding an exclusive flock (blocking). Closing the fd
-// (or exiting) releases it.
+// lock(path) -> fd holding an exclusive flock (blocking). unlock(fd) releases
+// it; closing the fd (or exiting) does only once no child holds a copy.
 Napi::Value Lock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -446,6 +447,20 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   do rc = flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)); while (rc < 0 && errno == EINTR);
   if (rc < 0) throw sys_error_closing(env, fd, "lock " + path);
   return Napi::Number::New(env, fd);
+}
+
+// unlock(fd): releases the flock and closes fd. An flock belongs to the open
+// file description, which every fork-like child shares until it closes its
+// copy: a child frozen before it first ran (exec --ignore-paused on a busy
+// host) would keep the lock after a plain close, until thawed. LOCK_UN
+// releases it for every copy.
+Napi::Value Unlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int rc;
+  do rc = flock(fd, LOCK_UN); while (rc < 0 && errno == EINTR);
+  if (close(fd) < 0 && errno != EINTR) throw sys_error(env, errno, "close lock");
+  return env.Undefined();
 }
 
 // Waits for a child in the threadpool, so the main thread stays free to
@@ -678,6 +693,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("lock", Napi::Function::New(env, Lock));
+  exports.Set("unlock", Napi::Function::New(env, Unlock));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("waitPidSync", Napi::Function::New(env, WaitPidSync));
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));

@@ -89,6 +89,7 @@ struct Plan {
   int root_fd;              // exec into a chroot'd container: its root (/proc/<init>/root), entered after the joins; -1 none
   int userns_new;           // parent writes the id maps; child becomes root in it
   int dumpable_until_go;    // rootless parent: /proc/<pid>/uid_map is only its to open while we are dumpable
+  int test_stop;            // tests only (OCIRUN_TEST_STOP_AT=child:cloned): SIGSTOP ourselves first thing
   int timens_new;
   const char* timens_offsets;  // "monotonic 1 0\nboottime 2 0\n"
   int sync_fd;              // child's end

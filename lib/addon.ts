@@ -14,6 +14,8 @@ export interface Addon {
   connectUnix(path: string): number;
   release(fd: number): SyncMessage | null;
   lock(path: string, nonblock?: boolean): number;
+  /** Releases the flock (for every fd sharing it: a forked child's too) and closes fd. */
+  unlock(fd: number): void;
   waitPid(pid: number, cb: (err: Error | null, status: number) => void): void;
   waitPidSync(pid: number, nohang?: boolean): number;
   setSubreaper(): void;

@@ -188,6 +188,47 @@ if (skip) {
     t.same(seen.ocirun, seen.runc, 'same exit status for every command on a paused container');
   });
 
+  t.test('exec --ignore-paused whose child is frozen before it closed the fds it inherited: resume still gets the lock', async (t) => {
+    // The child of a clone holds a copy of every fd of the exec CLI, the
+    // container's lock among them, until it closes them. Frozen before it
+    // first ran (a busy host), it kept the lock (an flock of the open file
+    // description, not of the process) until resume, which needed it. The
+    // test point makes the child stop itself before anything it does.
+    const bundle = makeBundle(t, sleeper);
+    const root = makeRoot(t);
+    const id = uniqueId('par-frozen-fds');
+    runDetached(t, OCIRUN, root, bundle, id);
+    const init = stateOf(OCIRUN, root, id).pid;
+    const freezer = cgroupDirOf(init, 'freezer');
+    t.equal(rt(root, ['pause', id]).status, 0, 'paused');
+    const io = tempDir(t, 'par-fds');
+    const outFile = path.join(io, 'out');
+    const fd = fs.openSync(outFile, 'w');
+    const p = spawn(OCIRUN, ['--root', root, 'exec', '--ignore-paused', id, 'sh', '-c', 'echo ran-after-resume'],
+      { stdio: ['ignore', fd, fd], env: { ...process.env, OCIRUN_TEST_STOP_AT: 'child:cloned' } });
+    fs.closeSync(fd);
+    const exited = new Promise((r) => p.on('exit', (code) => r(code)));
+    let child;
+    const others = () => fs.readFileSync(path.join(freezer, 'cgroup.procs'), 'utf8').split('\n').filter((s) => s && Number(s) !== init);
+    t.teardown(() => {
+      try { fs.writeFileSync(path.join(freezer, 'freezer.state'), 'THAWED'); } catch { /* gone */ }
+      try { process.kill(child, 'SIGCONT'); } catch { /* gone */ }
+      try { p.kill('SIGKILL'); } catch { /* gone */ }
+    });
+    t.ok(await waitFor(() => (child = Number(others()[0])) > 0, 10_000), 'the exec\'s child joined the frozen cgroup');
+    const held = fs.readdirSync(`/proc/${child}/fd`).some((f) => {
+      try { return fs.readlinkSync(`/proc/${child}/fd/${f}`) === path.join(root, id); } catch { return false; }
+    });
+    t.ok(held, 'the frozen child still holds the container\'s state dir (the lock\'s fd) open');
+    const r = rt(root, ['resume', id], { timeout: 20_000 });
+    t.equal(r.signal, null, 'resume returned (did not wait on the lock for 20 s)');
+    t.equal(r.status, 0, 'resumed');
+    if (r.status !== 0) fs.writeFileSync(path.join(freezer, 'freezer.state'), 'THAWED');
+    process.kill(child, 'SIGCONT');  // the test point's stop
+    t.equal(await exited, 0, 'exec --ignore-paused: exit 0 after resume');
+    t.match(fs.readFileSync(outFile, 'utf8'), /ran-after-resume/, 'the exec\'d process ran');
+  });
+
   t.test('exec --ignore-paused into a container nobody resumes: times out, saying what it waited for (runc waits forever)', async (t) => {
     // (sleep 60 would end at once when thawed after the 60 s wait)
     const bundle = makeBundle(t, (c) => { sleeper(c); c.process.args = ['sleep', '1000']; });

@@ -290,6 +290,10 @@ using namespace child;
 
 void child_main(const Plan* plan) {
   P = plan;
+  // Tests only: stop before doing anything, still holding every fd the
+  // parent had (as a child frozen before it first ran does). kill, not
+  // raise: after a raw clone glibc's cached tid is the parent's.
+  if (P->test_stop) kill(getpid(), SIGSTOP);
   mark(T_CLONED);
   // Until execve the init is "ocirun-init" (/proc/<pid>/comm): how `state`
   // tells a created container (waiting for start) from a running one.

@@ -136,10 +136,11 @@ export class CgroupV1 implements CgroupManager {
   }
 
   /**
-   * The dirs a process joins, the freezer's last: once in a frozen (paused)
-   * freezer cgroup the process is frozen, and moving a frozen process into
-   * the other hierarchies could block (exec --ignore-paused hung there, in
-   * D state, now and then, holding the container's lock that resume needs).
+   * The dirs a process joins, the freezer's last: in a paused container the
+   * process is frozen from that write on, so it is last to happen to it.
+   * (Moving a frozen task between hierarchies does not block. The
+   * exec --ignore-paused hang once blamed on it was the lock's fd that the
+   * frozen child had inherited: Store.unlock.)
    */
   private joinOrder(): string[] {
     const all = Object.entries(this.dirs);

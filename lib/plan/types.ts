@@ -51,6 +51,8 @@ export interface SpawnPlan {
   userNsNew: boolean;
   /** A rootless parent (or newuidmap) writes the maps: the child stays dumpable until GO. */
   dumpableUntilGo?: boolean;
+  /** Tests only (lib/util/testpoint.ts, phase child:cloned): the child stops itself (SIGSTOP) before anything. */
+  testStop?: boolean;
   timeNsNew: boolean;
   timeNsOffsets: string;
   joins: NsJoin[];

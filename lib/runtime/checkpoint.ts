@@ -183,6 +183,6 @@ export async function checkpoint(store: Store, o: CheckpointOptions): Promise<vo
     // Closed either way: a reader waiting for the byte sees EOF if the dump failed.
     if (statusFd !== undefined) fs.closeSync(statusFd);
     fds.forEach((fd) => fs.closeSync(fd));
-    fs.closeSync(lock);
+    store.unlock(lock);
   }
 }

@@ -253,6 +253,6 @@ export function create(store: Store, o: CreateOptions): Created {
     throw e;
   } finally {
     fds.forEach(closeQuiet);
-    closeQuiet(lockFd);
+    store.unlock(lockFd);
   }
 }

@@ -2,7 +2,6 @@
 // cgroup and state. Mounts live in the container's mount namespace and go
 // with its last process; without one of its own, they are undone here
 // (host-mounts.ts).
-import * as fs from 'node:fs';
 import { Store, StateAccessError } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { initAlive } from '../state/status';
@@ -75,6 +74,6 @@ export function del(store: Store, id: string, force: boolean): void {
     // warning, and the ones after it still run.
     hostHooks(hooks, 'poststop', { ociVersion: record.ociVersion, id, status: 'stopped', pid: 0, bundle: record.bundle, annotations: record.annotations }, logWarn);
   } finally {
-    fs.closeSync(lock);
+    store.unlock(lock);
   }
 }

@@ -133,7 +133,7 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
   let lock = store.lock(id);
   if (lock === undefined) throw notExist(id);
   const unlock = () => {
-    if (lock !== undefined) fs.closeSync(lock);
+    if (lock !== undefined) store.unlock(lock);
     lock = undefined;
   };
   const fds: number[] = [];
@@ -176,8 +176,10 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
         testPoint('exec:clone');
         if (!born) cg?.addProcess(pid);
         // --ignore-paused: the child is frozen now, until someone resumes
-        // the container, and resume needs the lock. (A delete meanwhile
-        // kills the child with the cgroup: exec then fails, no leftovers.)
+        // the container, and resume needs the lock. (Frozen before it first
+        // ran, the child still holds its copy of the lock's fd: unlock
+        // releases the lock for it too.) A delete meanwhile kills the child
+        // with the cgroup: exec then fails, no leftovers.
         if (status === 'paused') unlock();
       },
       seccomp,

@@ -1,5 +1,4 @@
 // kill: signal the init, or with --all every process in the cgroup.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Store } from '../state/store';
 import { openCgroup } from '../cgroups';
@@ -47,6 +46,6 @@ export function kill(store: Store, id: string, signal: number, all: boolean): vo
       throw e;
     }
   } finally {
-    fs.closeSync(lock);
+    store.unlock(lock);
   }
 }

@@ -1,5 +1,4 @@
 // pause / resume: freeze and thaw the container's cgroup.
-import * as fs from 'node:fs';
 import { Store } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { load, notExist } from './container';
@@ -20,6 +19,6 @@ export function setPaused(store: Store, id: string, paused: boolean): void {
       cg.thaw();
     }
   } finally {
-    fs.closeSync(lock);
+    store.unlock(lock);
   }
 }

@@ -218,7 +218,7 @@ export async function restore(store: Store, o: RestoreOptions): Promise<Restored
       }
     }
     fds.forEach((fd) => fs.closeSync(fd));
-    fs.closeSync(lockFd);
+    store.unlock(lockFd);
     if (!pid || record.phase !== 'created') store.remove(o.id);
     else {
       try {

@@ -9,6 +9,7 @@ import { planIdMaps, writeIdMaps, type IdMapPlan } from '../rootless/idmap';
 import { tracer, tracing, monotonicToUptimeMs } from '../util/debug';
 import { sleepMs } from '../cgroups/util';
 import type { CgroupManager } from '../cgroups/types';
+import { testPointIs } from '../util/testpoint';
 
 const trace = tracer('spawn');
 
@@ -110,7 +111,7 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
   const a = addon();
   const timeout = setup.timeoutMs ?? 60_000;
   trace('clone');
-  const { pid: first, syncFd, bornInCgroup } = a.spawn({ ...plan, trampolineFd: trampolineFd() }, setup.seccomp);
+  const { pid: first, syncFd, bornInCgroup } = a.spawn({ ...plan, trampolineFd: trampolineFd(), testStop: testPointIs('child:cloned') }, setup.seccomp);
   if (plan.cgroupFd !== undefined && plan.cgroupFd >= 0) trace(bornInCgroup ? 'born in its cgroup (clone3)' : 'clone3 into the cgroup refused: joins it');
   let pid = first;
   try {

@@ -73,6 +73,6 @@ export function start(store: Store, id: string): void {
       }
     }
   } finally {
-    fs.closeSync(lock);
+    store.unlock(lock);
   }
 }

@@ -100,6 +100,6 @@ export function update(store: Store, id: string, o: UpdateOptions): void {
     (spec.linux ??= {}).resources = mergeResources(before, r);
     store.writeSpec(id, spec);
   } finally {
-    fs.closeSync(lock);
+    store.unlock(lock);
   }
 }

@@ -146,6 +146,16 @@ export class Store {
     return fd;
   }
 
+  /**
+   * Releases a lock from lock() or createDir(). Not a plain close: the
+   * children we cloned meanwhile hold copies of its fd until they close
+   * them, and one frozen before it got to (exec --ignore-paused) would hold
+   * the lock until resume, which needs it.
+   */
+  unlock(fd: number): void {
+    addon().unlock(fd);
+  }
+
   /** Another user's (or root's) state root: nothing of it is ours to see. */
   private denied(): RuntimeError {
     return new StateAccessError(`state root ${this.root}: permission denied (it belongs to another user; use your own --root or $XDG_RUNTIME_DIR)`);

@@ -6,6 +6,11 @@ import * as fs from 'node:fs';
 
 const at = process.env.OCIRUN_TEST_STOP_AT;
 
+/** The phase is the child's (it stops itself: the addon's plan.testStop). */
+export function testPointIs(phase: string): boolean {
+  return at === phase;
+}
+
 export function testPoint(phase: string): void {
   if (at !== phase) return;
   try {
