@@ -11,7 +11,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { makeBundle, makeRoot, uniqueId, rt, rtf, OCIRUN, REPO, PREFIX, waitFor, hasRunc, tempDir } from './lib/harness.mjs';
+import { makeBundle, makeRoot, uniqueId, rt, rtf, rtFiles, OCIRUN, REPO, PREFIX, waitFor, hasRunc, tempDir } from './lib/harness.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const RUNTIMES = [['runc', RUNC], ['ocirun', OCIRUN]];
@@ -236,7 +236,9 @@ if (skip) {
     const id = uniqueId('par-frozen-exec');
     runDetached(t, OCIRUN, root, bundle, id);
     t.equal(rt(root, ['pause', id]).status, 0, 'paused');
-    const r = rt(root, ['exec', '--ignore-paused', id, 'true'], { timeout: 150_000 });
+    // (stdio to files: the frozen exec'd process holds its stdio until thawed,
+    // and the call would wait for pipes, not for ocirun, to end)
+    const r = rtFiles(t, root, ['exec', '--ignore-paused', id, 'true'], { timeout: 150_000 });
     t.equal(r.signal, null, 'returned by itself (not killed after 150 s)');
     t.equal(r.status, 255, 'exec error: 255');
     t.match(r.stderr, /timed out after 60s waiting for the container init .*cgroup frozen/, 'says what it waited for');
@@ -395,7 +397,8 @@ if (skip) {
       const root = makeRoot(t);
       const id = uniqueId('par-owner');
       t.teardown(() => rt(root, ['delete', '--force', id], { runtime: bin }));
-      t.equal(rt(root, ['run', '-d', '-b', bundle, id], { runtime: bin, env }).status, 0, `${name}: run -d`);
+      // (stdio to files: the container's sleep would hold pipes open, and the call wait for it)
+      t.equal(rtf(t, root, ['run', '-d', '-b', bundle, id], { runtime: bin, env }).status, 0, `${name}: run -d`);
       const l = rt(root, ['list', '--format', 'json'], { runtime: bin, env });
       owners[name] = JSON.parse(l.stdout || '[]')[0]?.owner;
     }
