@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
 
@@ -339,10 +340,17 @@ int recv_msg(int fd, SyncMsg* m) {
   return m->type;
 }
 
+// SIGKILL and reap, giving up after ~1 s as the CLI does (spawn.ts): a child
+// in a cgroup v1 freezer that someone froze meanwhile does not die until
+// thawed, and nothing here may wait for that.
 void kill_reap(pid_t pid) {
   if (pid <= 0) return;
   kill(pid, SIGKILL);
-  while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+  for (int i = 0; i < 100; i++) {
+    pid_t r = waitpid(pid, nullptr, __WALL | WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) return;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
   }
 }
 
