@@ -433,7 +433,7 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   return msg_object(env, m);
 }
 
-// lock(path) -> fd holding an exclusive flock (blocking). unlock(fd) releases
+// lock(path, nonblock, timeoutMs) -> fd holding an exclusive flock. unlock(fd) releases
 // it; closing the fd (or exiting) does only once no child holds a copy.
 Napi::Value Lock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -443,9 +443,28 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   // O_NOFOLLOW: a symlink where a state dir should be is never followed.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) throw sys_error(env, errno, "open lock " + path);
-  int rc;
-  do rc = flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)); while (rc < 0 && errno == EINTR);
-  if (rc < 0) throw sys_error_closing(env, fd, "lock " + path);
+  // Held by another call: try again every few ms until timeoutMs (never
+  // blocking in flock: nothing may wait for ever, and a holder stuck in the
+  // kernel would keep us there). ETIMEDOUT then.
+  double timeout_ms = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  long pause_us = 500;
+  for (;;) {
+    int rc = flock(fd, LOCK_EX | LOCK_NB);
+    if (rc == 0) break;
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK || nonblock) throw sys_error_closing(env, fd, "lock " + path);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double waited = (double)(now.tv_sec - t0.tv_sec) * 1e3 + (double)(now.tv_nsec - t0.tv_nsec) / 1e6;
+    if (waited >= timeout_ms) {
+      close(fd);
+      throw sys_error(env, ETIMEDOUT, "lock " + path);
+    }
+    usleep((useconds_t)pause_us);
+    if (pause_us < 20000) pause_us *= 2;
+  }
   return Napi::Number::New(env, fd);
 }
 

@@ -13,7 +13,8 @@ export interface Addon {
   listenUnix(path: string): number;
   connectUnix(path: string): number;
   release(fd: number): SyncMessage | null;
-  lock(path: string, nonblock?: boolean): number;
+  /** An exclusive flock on path (a dir): waits up to timeoutMs for another holder, then ETIMEDOUT (nonblock: EWOULDBLOCK at once). */
+  lock(path: string, nonblock?: boolean, timeoutMs?: number): number;
   /** Releases the flock (for every fd sharing it: a forked child's too) and closes fd. */
   unlock(fd: number): void;
   waitPid(pid: number, cb: (err: Error | null, status: number) => void): void;

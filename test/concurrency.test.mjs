@@ -7,12 +7,16 @@
 //    nothing crashes, nothing leaks;
 //  - `list` while containers are created and deleted: always exit 0 and
 //    valid output;
-//  - 10 `exec`s into one container at once.
+//  - 10 `exec`s into one container at once;
+//  - a container's lock that its holder never releases: every call that
+//    needs it gives up after its time limit, saying so (none waits for
+//    ever), and all works again once it is free.
 //
 //   npx tap --disable-coverage test/concurrency.test.mjs
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   PREFIX, makeRoot, makeBundle, uniqueId, waitFor, sleep, tempDir, rtFiles, spawnFiles, procState,
   assertNothingLeft, cgroupDirsNamed, mountsMentioning, processesIn, nothingLeftOfThisFile,
@@ -293,6 +297,41 @@ t.test('10 execs into one container at once', async (t) => {
   });
   t.equal(JSON.parse(rtFiles(t, ROOT, ['state', id], { dir: IO }).stdout || '{}').status, 'running', 'the container still runs');
   t.equal(rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO }).status, 0, 'delete --force');
+  await assertNothingLeft(t, ROOT, id, bundle);
+});
+
+t.test('a lock its holder never releases: calls give up after their time limit, saying so; then all works again', async (t) => {
+  const id = uniqueId('conc');
+  cleanup(t, [id]);
+  const bundle = makeBundle(t, (c) => { c.process.args = ['sleep', '1000']; });
+  t.equal(rtFiles(t, ROOT, ['run', '-d', '-b', bundle, id], { dir: IO }).status, 0, 'run -d');
+  const dir = path.join(ROOT, id);
+  const free = () => spawnSync('flock', ['--nonblock', dir, 'true']).status === 0;
+  // A holder that never lets go (a stopped or stuck ocirun call would be one):
+  // flock(1), which keeps the lock's fd from the sleep (--close).
+  const holder = spawn('flock', ['--exclusive', '--close', dir, 'sleep', '600'], { stdio: 'ignore', detached: true });
+  const release = () => {
+    try {
+      process.kill(-holder.pid, 'SIGKILL');  // flock and its sleep
+    } catch { /* gone */ }
+  };
+  t.teardown(release);
+  t.ok(await waitFor(() => !free(), 10_000), 'the lock is held');
+  const env = { OCIRUN_TEST_LOCK_TIMEOUT_MS: '1500' };
+  for (const args of [['kill', id, 'TERM'], ['pause', id], ['exec', id, 'true'], ['update', '--pids-limit', '50', id], ['delete', '--force', id]]) {
+    const t0 = Date.now();
+    const r = rtFiles(t, ROOT, args, { dir: IO, env, timeout: 30_000 });
+    const took = Date.now() - t0;
+    t.equal(r.signal, null, `${args[0]}: returned by itself`);
+    t.not(r.status, 0, `${args[0]}: failed (${r.status})`);
+    t.match(r.stderr, new RegExp(`timed out after 1\\.5 s waiting for the lock of container "${id}": another ocirun call holds it \\(pid ${holder.pid}\\)`), `${args[0]}: says what it waited for, and who holds it`);
+    t.ok(took >= 1400, `${args[0]}: after waiting for it (${took} ms)`);
+  }
+  t.equal(JSON.parse(rtFiles(t, ROOT, ['state', id], { dir: IO }).stdout || '{}').status, 'running', 'state needs no lock: running, untouched');
+  release();
+  t.ok(await waitFor(free, 10_000), 'the lock is free');
+  t.equal(rtFiles(t, ROOT, ['exec', id, 'true'], { dir: IO }).status, 0, 'exec works again');
+  t.equal(rtFiles(t, ROOT, ['delete', '--force', id], { dir: IO }).status, 0, 'delete --force works again');
   await assertNothingLeft(t, ROOT, id, bundle);
 });
 

@@ -39,18 +39,28 @@ int state_dir(const struct args* a, char* out, size_t size) {
 }
 
 // store.ts lock(): the dir itself, no symlink, an exclusive flock; then
-// check that a concurrent delete did not remove it while we waited.
+// check that a concurrent delete did not remove it. Never waits: a lock
+// another call holds (EWOULDBLOCK) sends this call to the CLI, which waits
+// for it with a time limit and says so when that runs out.
 int lock_dir(const char* dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;
   int rc;
-  do rc = flock(fd, LOCK_EX); while (rc < 0 && errno == EINTR);
+  do rc = flock(fd, LOCK_EX | LOCK_NB); while (rc < 0 && errno == EINTR);
   struct stat st;
   if (rc < 0 || stat(dir, &st) < 0) {
     close(fd);
     return -1;
   }
   return fd;
+}
+
+// store.ts unlock(): LOCK_UN first. An flock belongs to the open file, which
+// a child cloned meanwhile (exec's) shares until it closes its copy: close
+// alone would leave the lock held while such a child lives on, frozen say.
+void unlock_dir(int fd) {
+  flock(fd, LOCK_UN);
+  close(fd);
 }
 
 int write_all(int fd, const char* p, size_t n) {
@@ -99,7 +109,7 @@ int cmd_start(const struct args* a) {
   if (lock < 0) return HAND_OVER;
   struct recipe r;
   if (read_recipe(lock, &r) < 0 || !r.can_start || derive_status(&r) != ST_CREATED) {
-    close(lock);
+    unlock_dir(lock);
     return HAND_OVER;
   }
   // The init waits on init.sock (create.ts listenUnix; addon/child/exec.cc wait_for_start).
@@ -113,7 +123,7 @@ int cmd_start(const struct args* a) {
   int fd = n > 0 && (size_t)n < sizeof sa.sun_path ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
   if (fd < 0 || connect(fd, (struct sockaddr*)&sa, sizeof sa) < 0) {
     if (fd >= 0) close(fd);
-    close(lock);
+    unlock_dir(lock);
     return HAND_OVER;
   }
   // binding.cc Release(): 'S', then EOF means the execve succeeded (the
@@ -121,7 +131,7 @@ int cmd_start(const struct args* a) {
   char s = 'S';
   if (send(fd, &s, 1, MSG_NOSIGNAL) != 1) {
     close(fd);
-    close(lock);
+    unlock_dir(lock);
     return HAND_OVER;  // nothing was sent: the init still waits
   }
   // Never wait forever: an init in a frozen cgroup never gets to its execve.
@@ -184,7 +194,7 @@ int cmd_kill(const struct args* a) {
   int rc = HAND_OVER;
   // Stopped: the CLI says "container not running", which engines look for.
   if (read_recipe(lock, &r) == 0 && derive_status(&r) != ST_STOPPED && kill((pid_t)r.pid, sig) == 0) rc = 0;
-  close(lock);
+  unlock_dir(lock);
   return rc;
 }
 
@@ -226,7 +236,7 @@ int cmd_delete(const struct args* a) {
   // one with it; a paused one must be thawed too: the CLI's.
   enum status st = read_recipe(lock, &r) == 0 && r.can_delete ? derive_status(&r) : ST_PAUSED;  // (no recipe: the CLI)
   if (st == ST_PAUSED || (st == ST_RUNNING && !a->force)) {
-    close(lock);
+    unlock_dir(lock);
     return HAND_OVER;
   }
   if (st != ST_STOPPED) {
@@ -236,7 +246,7 @@ int cmd_delete(const struct args* a) {
     struct timespec ms = {0, 1000000L};
     for (int i = 0; i < 1000 && init_alive(&r); i++) nanosleep(&ms, NULL);
     if (init_alive(&r)) {
-      close(lock);
+      unlock_dir(lock);
       return HAND_OVER;
     }
   }
@@ -248,7 +258,7 @@ int cmd_delete(const struct args* a) {
     if (!x->parent) {
       chain = 1;
       if (rmdir(x->dir) < 0 && errno != ENOENT) {
-        close(lock);
+        unlock_dir(lock);
         return HAND_OVER;
       }
     } else if (chain && rmdir(x->dir) < 0) {
@@ -257,6 +267,6 @@ int cmd_delete(const struct args* a) {
   }
   // store.ts remove(); the lock goes with the dir.
   int rc = remove_tree_at(AT_FDCWD, dir) == 0 ? 0 : HAND_OVER;
-  close(lock);
+  unlock_dir(lock);
   return rc;
 }

@@ -557,10 +557,10 @@ extern "C" int cmd_exec(const struct args* a) {
   if (!a->detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) plan = nullptr;
   pid_t pid;
   if (!plan || !parse_plan(plan, plan_end, x, r.pid) || spawn(x, lock, a, &r, &pid) < 0) {
-    close(lock);
+    unlock_dir(lock);
     return HAND_OVER;
   }
-  close(lock);
+  unlock_dir(lock);
   if (a->detach) return 0;
   return wait_foreground(pid);
 }

@@ -87,6 +87,7 @@ int cmd_exec(const struct args* a);
 // commands.c, shared with exec.cc
 int state_dir(const struct args* a, char* out, size_t size);
 int lock_dir(const char* dir);
+void unlock_dir(int fd);
 int write_all(int fd, const char* p, size_t n);
 
 // main.c: <repo> (from /proc/self/exe)

@@ -2,7 +2,7 @@
 // cgroup and state. Mounts live in the container's mount namespace and go
 // with its last process; without one of its own, they are undone here
 // (host-mounts.ts).
-import { Store, StateAccessError } from '../state/store';
+import { Store, StateAccessError, LockTimeoutError } from '../state/store';
 import { openCgroup } from '../cgroups';
 import { initAlive } from '../state/status';
 import { sleepMs } from '../cgroups/util';
@@ -20,8 +20,9 @@ export function del(store: Store, id: string, force: boolean): void {
     lock = store.lock(id);
   } catch (e) {
     // --force goes on only when the state itself is broken (RuntimeError):
-    // any other failure (e.g. the addon can't load) must not pretend success.
-    if (!force || !(e instanceof RuntimeError) || e instanceof StateAccessError) throw e;
+    // any other failure (e.g. the addon can't load, or another call holds
+    // the lock past its time limit) must not pretend success.
+    if (!force || !(e instanceof RuntimeError) || e instanceof StateAccessError || e instanceof LockTimeoutError) throw e;
   }
   if (lock === undefined) {
     // containerd runs `delete --force` after `delete`: a missing id is fine

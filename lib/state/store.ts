@@ -11,6 +11,30 @@ import type { CgroupLocation } from '../cgroups';
 import type { Spec } from '../config/types';
 
 import { defaultRoot, ROOT_DEFAULT } from './root';
+import { testLockTimeoutMs } from '../util/testpoint';
+
+/**
+ * How long a call waits for a container's lock. Its holders are ocirun calls
+ * whose every wait has a time limit of its own (hooks aside, whose limit is
+ * the config's); past this one, something is stuck (a holder stopped, or in
+ * the kernel), and the caller hears so instead of waiting for ever.
+ */
+const LOCK_TIMEOUT_MS = 120_000;
+const lockTimeoutMs = () => testLockTimeoutMs ?? LOCK_TIMEOUT_MS;
+
+/** The pid /proc/locks names for the flock on dir (the process that took it), if any. */
+function lockHolder(dir: string): number | undefined {
+  try {
+    const st = fs.statSync(dir);
+    const key = `:${st.ino} `;
+    for (const line of fs.readFileSync('/proc/locks', 'utf8').split('\n')) {
+      // "1: FLOCK  ADVISORY  WRITE 1234 00:19:5678 0 EOF"
+      const f = line.trim().split(/\s+/);
+      if (f[1] === 'FLOCK' && `${f[5]} `.endsWith(key) && !line.includes('->')) return Number(f[4]);
+    }
+  } catch { /* no /proc/locks: no pid in the message */ }
+  return undefined;
+}
 
 export const DEFAULT_ROOT = ROOT_DEFAULT;
 
@@ -52,6 +76,9 @@ export interface Record {
 
 /** The state root is someone else's: never "fixed" by --force. */
 export class StateAccessError extends RuntimeError {}
+
+/** A container's lock stayed held past its time limit (the state itself is fine). */
+export class LockTimeoutError extends RuntimeError {}
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+:-]*$/;
 
@@ -129,10 +156,14 @@ export class Store {
     const d = this.dir(id);
     let fd: number;
     try {
-      fd = addon().lock(d);
+      fd = addon().lock(d, false, lockTimeoutMs());
     } catch (e) {
       const errno = (e as { errno?: number }).errno;
       if (errno === 2) return undefined;
+      if (errno === 110) {
+        const pid = lockHolder(d);
+        throw new LockTimeoutError(`timed out after ${lockTimeoutMs() / 1000} s waiting for the lock of container "${id}": another ocirun call holds it${pid ? ` (pid ${pid})` : ''}`);
+      }
       if (errno === 13 || errno === 1) throw this.denied();
       // ELOOP / ENOTDIR: a symlink or a file where the state dir should be.
       if (errno === 40 || errno === 20) throw new RuntimeError(`state of container "${id}" is corrupt (not a directory); "delete --force ${id}" removes it`);

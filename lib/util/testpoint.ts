@@ -18,3 +18,6 @@ export function testPoint(phase: string): void {
   } catch { /* stderr closed */ }
   process.kill(process.pid, 'SIGSTOP');
 }
+
+/** OCIRUN_TEST_LOCK_TIMEOUT_MS: a short wait for a container's lock (lib/state/store.ts), so a test sees it run out. */
+export const testLockTimeoutMs = Number(process.env.OCIRUN_TEST_LOCK_TIMEOUT_MS) || undefined;
