@@ -39,14 +39,27 @@ int state_dir(const struct args* a, char* out, size_t size) {
 }
 
 // store.ts lock(): the dir itself, no symlink, an exclusive flock; then
-// check that a concurrent delete did not remove it. Never waits: a lock
-// another call holds (EWOULDBLOCK) sends this call to the CLI, which waits
-// for it with a time limit and says so when that runs out.
+// check that a concurrent delete did not remove it. Never blocks in flock:
+// tries again every few ms (other calls hold it for a millisecond or two:
+// 50 execs at once take turns), and after ~2 s hands the call to the CLI,
+// which waits with its own time limit and says so when that runs out.
 int lock_dir(const char* dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;
   int rc;
-  do rc = flock(fd, LOCK_EX | LOCK_NB); while (rc < 0 && errno == EINTR);
+  long pause_us = 100, waited_us = 0;
+  for (;;) {
+    rc = flock(fd, LOCK_EX | LOCK_NB);
+    if (rc == 0 || errno == EINTR) {
+      if (rc == 0) break;
+      continue;
+    }
+    if (errno != EWOULDBLOCK || waited_us >= 2000000) break;
+    struct timespec ts = {0, pause_us * 1000};
+    nanosleep(&ts, NULL);
+    waited_us += pause_us;
+    if (pause_us < 5000) pause_us *= 2;
+  }
   struct stat st;
   if (rc < 0 || stat(dir, &st) < 0) {
     close(fd);
