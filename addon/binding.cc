@@ -449,7 +449,7 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   double timeout_ms = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  long pause_us = 500;
+  long pause_us = 100;  // doubling to 2 ms: at most ~2 ms after the holder lets go
   for (;;) {
     int rc = flock(fd, LOCK_EX | LOCK_NB);
     if (rc == 0) break;
@@ -463,7 +463,7 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
       throw sys_error(env, ETIMEDOUT, "lock " + path);
     }
     usleep((useconds_t)pause_us);
-    if (pause_us < 20000) pause_us *= 2;
+    if (pause_us < 2000) pause_us *= 2;
   }
   return Napi::Number::New(env, fd);
 }

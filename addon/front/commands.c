@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,27 +39,28 @@ int state_dir(const struct args* a, char* out, size_t size) {
   return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+static void on_alarm(int sig) { (void)sig; }
+
 // store.ts lock(): the dir itself, no symlink, an exclusive flock; then
-// check that a concurrent delete did not remove it. Never blocks in flock:
-// tries again every few ms (other calls hold it for a millisecond or two:
-// 50 execs at once take turns), and after ~2 s hands the call to the CLI,
-// which waits with its own time limit and says so when that runs out.
+// check that a concurrent delete did not remove it. Held by another call:
+// waits in flock (the waiters take turns as it is released: 50 execs at once
+// into one container), for ~2 s at most, then hands the call to the CLI,
+// which waits with its own time limit and says so when that runs out. The
+// limit is SIGALRM without SA_RESTART, which ends flock with EINTR.
 int lock_dir(const char* dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;
-  int rc;
-  long pause_us = 100, waited_us = 0;
-  for (;;) {
-    rc = flock(fd, LOCK_EX | LOCK_NB);
-    if (rc == 0 || errno == EINTR) {
-      if (rc == 0) break;
-      continue;
-    }
-    if (errno != EWOULDBLOCK || waited_us >= 2000000) break;
-    struct timespec ts = {0, pause_us * 1000};
-    nanosleep(&ts, NULL);
-    waited_us += pause_us;
-    if (pause_us < 5000) pause_us *= 2;
+  int rc = flock(fd, LOCK_EX | LOCK_NB);
+  if (rc < 0 && errno == EWOULDBLOCK) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, &old);
+    struct itimerval limit = {{0, 0}, {2, 0}}, off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &limit, NULL);
+    rc = flock(fd, LOCK_EX);
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &old, NULL);
   }
   struct stat st;
   if (rc < 0 || stat(dir, &st) < 0) {
