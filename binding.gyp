@@ -34,7 +34,7 @@
     {
       "target_name": "ocirun",
       "dependencies": ["ocirun-exec", "ocirun-front"],
-      "sources": ["addon/binding.cc", "addon/child/util.cc", "addon/child/mounts.cc", "addon/child/copyup.cc", "addon/child/console.cc", "addon/child/credentials.cc", "addon/child/exec.cc", "addon/child/init.cc", "addon/seccomp.cc", "addon/bpf.cc", "addon/systemd.cc", "addon/criu.cc"],
+      "sources": ["addon/binding.cc", "addon/child/util.cc", "addon/child/mounts.cc", "addon/child/copyup.cc", "addon/child/console.cc", "addon/child/credentials.cc", "addon/child/exec.cc", "addon/child/init.cc", "addon/seccomp.cc", "addon/bpf.cc", "addon/systemd.cc", "addon/criu.cc", "addon/netdev.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

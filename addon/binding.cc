@@ -36,6 +36,7 @@
 #include "bpf.h"
 #include "criu.h"
 #include "errors.h"
+#include "netdev.h"
 #include "seccomp.h"
 
 void InitSystemd(Napi::Env env, Napi::Object exports);  // systemd.cc
@@ -729,6 +730,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   bpf_init_exports(env, exports);
   InitSystemd(env, exports);
   criu_init_exports(env, exports);
+  netdev_init_exports(env, exports);
   return exports;
 }
 

@@ -1052,11 +1052,17 @@ export const cases = [
   ...[
     ['linux.intelRdt', (c) => { c.linux.intelRdt = { closID: 'grp1', l3CacheSchema: 'L3:0=f' }; }, /intelRdt|resctrl|rdt/i],
     ['linux.memoryPolicy', (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }, /memoryPolicy|mempolicy/i],
-    ['linux.netDevices', (c) => { c.linux.netDevices = { eth9: { name: 'eth1' } }; }, /netDevices/i],
   ].map(([field, edit, re]) => ({
     field, name: 'unsupported here: a clear error', tag: 'v13', mode: 'create', edit,
     check: (r) => expect(r).refused(re).problems,
   })),
+  // config-linux.md "Network Devices": the runtime MUST check that the move
+  // is possible (test/netdevices.test.mjs moves real ones).
+  {
+    field: 'linux.netDevices', name: 'a host device that does not exist: an error naming it', tag: 'v13', mode: 'create',
+    edit: (c) => { c.linux.netDevices = { ocirun_nosuch: { name: 'eth1' } }; },
+    check: (r) => expect(r).refused(/linux\.netDevices\["ocirun_nosuch"\]: no such network device on the host/).problems,
+  },
 ];
 
 /** Only cases whose field or name matches `re` (for --filter). */

@@ -51,7 +51,21 @@ export interface Addon {
   /** null on timeout; data empty at EOF; fd -1 unless one came with the packet. */
   seqpacketRecv(fd: number, timeoutMs: number): { data: Buffer; fd: number } | null;
   bindMount(src: string, dst: string): void;
+  /** rtnetlink (addon/netdev.cc): a NETLINK_ROUTE socket in the network namespace nsFd refers to (-1: ours). */
+  netlinkOpen(nsFd: number): number;
+  netlinkLinks(sock: number): { index: number; name: string; flags: number }[];
+  netlinkAddrs(sock: number, ifindex: number): NetAddr[];
+  /** Moves the device into the namespace nsFd refers to, named name there (one RTM_SETLINK). */
+  netlinkMoveLink(sock: number, ifindex: number, nsFd: number, name: string): void;
+  netlinkAddAddr(sock: number, ifindex: number, addr: NetAddr): void;
+  netlinkSetUp(sock: number, ifindex: number): void;
   detachMount(path: string): void;
+}
+
+/** An address as rtnetlink has it (struct ifaddrmsg and its IFA_* attributes). */
+export interface NetAddr {
+  family: number; prefixlen: number; flags: number; scope: number;
+  local?: Buffer; address?: Buffer; broadcast?: Buffer; label?: string; proto?: number; metric?: number;
 }
 
 /** One unit property for systemd: [name, D-Bus signature (b s t u i x as au ay a(ss)), value]; "t" takes a number (-1 = infinity) or a decimal string. */

@@ -62,6 +62,7 @@ export function features(): object {
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.opencontainers.runtime-spec.features.ocirun': '1',

@@ -113,9 +113,6 @@ export function buildPlan(
   // Features this host/runtime can't provide: a clear error, never a silent ignore.
   if (spec.linux?.intelRdt) throw new PlanError('linux.intelRdt', 'Intel RDT (resctrl) is not supported by ocirun on this host');
   if (spec.linux?.memoryPolicy) throw new PlanError('linux.memoryPolicy', 'memory policies are not supported by ocirun yet');
-  if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length) {
-    throw new PlanError('linux.netDevices', 'moving network devices into the container is not supported by ocirun yet');
-  }
   // The rootfs and mounts are set up whatever the mount namespace: a new one
   // (pivot_root), or, as config-linux.md says a namespace not listed is
   // inherited, the runtime's own, or one joined by path (chroot; mounts

@@ -15,6 +15,8 @@ import { writeFront } from '../state/front';
 import { addon } from '../addon';
 import { openBirthDir, sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { planNetDevices } from '../plan/netdevices';
+import { moveNetDevices } from './netdevices';
 import { compileSeccompCached } from '../state/seccomp-cache';
 import { noteHostRootfs, undoHostMounts } from './host-mounts';
 import { containerHooks, hostHooks } from './run-hooks';
@@ -98,6 +100,7 @@ export function create(store: Store, o: CreateOptions): Created {
 
   const rootless = isRootless();
   if (rootless) checkRootlessProcess(spec.process);
+  const netDevices = planNetDevices(spec, ns, ns.cloneFlags, rootless);
   const lockFd = store.createDir(o.id);
   const record = creatingRecord({
     id: o.id, spec, bundle, rootfs, cgroup: cgroupLoc, ownPidNs: ns.isNew('pid'),
@@ -192,6 +195,9 @@ export function create(store: Store, o: CreateOptions): Created {
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
     plan.cgroupFd = openBirthDir(cg);
+    // A network namespace the child unshares after GO (a new user namespace
+    // owns it) exists only from the pause before the hooks: stop there.
+    if (netDevices?.when === 'hooks') plan.hooksPause = true;
     fds.push(plan.cgroupFd);
     trace('plan built');
 
@@ -215,11 +221,16 @@ export function create(store: Store, o: CreateOptions): Created {
         }
         testPoint('create:cgroup-joined');
       },
+      beforeGo: (pid) => {
+        if (netDevices?.when === 'clone') moveNetDevices(netDevices.devices, `/proc/${pid}/ns/net`);
+        else if (netDevices?.when === 'path') moveNetDevices(netDevices.devices, netDevices.path!);
+      },
       seccomp,
       onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
         ociVersion: spec.ociVersion, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations,
       }, spec.linux?.seccomp?.listenerMetadata),
       onHooks: (pid) => {
+        if (netDevices?.when === 'hooks') moveNetDevices(netDevices.devices, `/proc/${pid}/ns/net`);
         // runtime.md: "creating" is step 2 of the lifecycle (the environment
         // being built); these hooks are steps 3-5, after it: the container is
         // "created" (as crun; runc says "creating").

@@ -29,6 +29,8 @@ export interface SpawnSetup {
    * born: it already is, cloned into plan.cgroupFd's cgroup (nothing to write).
    */
   joinCgroup?: (pid: number, born: boolean) => void;
+  /** Last before GO: the namespaces the clone made exist (/proc/<pid>/ns/*), nothing runs in them yet. */
+  beforeGo?: (pid: number) => void;
   seccomp?: Buffer;
   /** The seccomp notify fd arrived (SCMP_ACT_NOTIFY): hand it to the listener. */
   onSeccompFd?: (fd: number, pid: number) => void;
@@ -126,6 +128,7 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
       }
     }
     setup.joinCgroup?.(first, bornInCgroup);
+    setup.beforeGo?.(first);
     trace('go');
     a.syncSend(syncFd, SYNC.GO);
     for (;;) {
