@@ -240,6 +240,18 @@ void fill_plan(PlanStore& s, Napi::Object o) {
     p.sched_period = get_u64(so, "period");
   }
   p.personality = (long)get_num(o, "personality", -1);
+  Napi::Value mp = o.Get("memPolicy");
+  if (mp.IsObject()) {
+    Napi::Object mo = mp.As<Napi::Object>();
+    p.mempolicy_set = 1;
+    p.mempolicy_mode = (int)get_num(mo, "mode");
+    Napi::Array nodes = get_arr(mo, "nodes");
+    const size_t bits = 8 * sizeof p.mempolicy_mask[0];
+    for (uint32_t i = 0; i < nodes.Length(); i++) {
+      uint32_t n = nodes.Get(i).As<Napi::Number>().Uint32Value();
+      if (n < MEMPOLICY_NODES) p.mempolicy_mask[n / bits] |= 1UL << (n % bits);
+    }
+  }
   Napi::Array cpus = get_arr(o, "cpuAffinity");
   for (uint32_t i = 0; i < cpus.Length(); i++) s.cpus.push_back(cpus.Get(i).As<Napi::Number>().Int32Value());
   p.cpu_affinity = s.cpus.data(); p.ncpu_affinity = (int)s.cpus.size();

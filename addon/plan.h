@@ -80,6 +80,9 @@ struct SyncMsg {
   char msg[500];
 };
 
+// The nodemask's size: MAX_NUMNODES of a kernel with NODES_SHIFT 10 (lib/plan/memory-policy.ts MAX_NODES).
+constexpr int MEMPOLICY_NODES = 1024;
+
 struct Plan {
   // namespaces
   int clone_flags;          // CLONE_NEW* made by clone() (lib/plan/namespaces.ts decides which)
@@ -143,6 +146,11 @@ struct Plan {
   uint32_t sched_policy, sched_priority; int32_t sched_nice; uint64_t sched_flags;
   uint64_t sched_runtime, sched_deadline, sched_period;
   long personality;          // -1 = leave
+  // set_mempolicy(2) (linux.memoryPolicy): mode | flags, and a nodemask of
+  // MEMPOLICY_NODES bits (all clear: no nodemask)
+  int mempolicy_set;
+  int mempolicy_mode;
+  unsigned long mempolicy_mask[MEMPOLICY_NODES / (8 * sizeof(unsigned long))];
   int* cpu_affinity; int ncpu_affinity;   // CPUs for the process, none = leave
   const char* apparmor_file; // "/proc/self/attr/apparmor/exec" or NULL
   const char* apparmor_value;// "exec <profile>"

@@ -284,6 +284,33 @@ export const cases = [
     edit: (c) => { c.linux.personality = { domain: 'LINUX32' }; sh(c, 'cat /proc/self/personality'); },
     check: (r) => expect(r).ran().eq(r.stdout.trim(), '00000008', 'personality').problems,
   },
+  // set_mempolicy(2): /proc/self/numa_maps shows the task's policy on every
+  // mapping without one of its own ("bind:0", "interleave=static:0", "local").
+  {
+    field: 'linux.memoryPolicy', name: 'MPOL_BIND, nodes "0"', tag: 'mpol',
+    edit: (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; sh(c, 'head -1 /proc/self/numa_maps'); },
+    check: (r) => expect(r).ran().out(/^\S+ bind:0 /, 'policy').problems,
+  },
+  {
+    field: 'linux.memoryPolicy', name: 'MPOL_INTERLEAVE "0" with MPOL_F_STATIC_NODES', tag: 'mpol',
+    edit: (c) => { c.linux.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0', flags: ['MPOL_F_STATIC_NODES'] }; sh(c, 'head -1 /proc/self/numa_maps'); },
+    check: (r) => expect(r).ran().out(/^\S+ interleave=static:0 /, 'policy').problems,
+  },
+  {
+    field: 'linux.memoryPolicy', name: 'MPOL_PREFERRED without nodes: local allocation', tag: 'mpol',
+    edit: (c) => { c.linux.memoryPolicy = { mode: 'MPOL_PREFERRED' }; sh(c, 'head -1 /proc/self/numa_maps'); },
+    check: (r) => expect(r).ran().out(/^\S+ local /, 'policy').problems,
+  },
+  {
+    field: 'linux.memoryPolicy', name: 'MPOL_BIND without nodes is an error', tag: 'mpol', mode: 'create',
+    edit: (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND' }; },
+    check: (r) => expect(r).refused(/linux\.memoryPolicy\.nodes: MPOL_BIND needs at least one node/).problems,
+  },
+  {
+    field: 'linux.memoryPolicy', name: 'a node the host does not have: the kernel\'s refusal, named', tag: 'mpol', mode: 'create',
+    edit: (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '1' }; },
+    check: (r) => expect(r).refused(/linux\.memoryPolicy: set_mempolicy: invalid argument/i).problems,
+  },
   {
     field: 'process.execCPUAffinity', name: 'final "0"', tag: 'aff',
     edit: (c) => { c.process.execCPUAffinity = { final: '0' }; sh(c, 'grep Cpus_allowed_list /proc/self/status'); },
@@ -1051,7 +1078,6 @@ export const cases = [
   // -------------------------------------------------------------- v1.3
   ...[
     ['linux.intelRdt', (c) => { c.linux.intelRdt = { closID: 'grp1', l3CacheSchema: 'L3:0=f' }; }, /intelRdt|resctrl|rdt/i],
-    ['linux.memoryPolicy', (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }, /memoryPolicy|mempolicy/i],
   ].map(([field, edit, re]) => ({
     field, name: 'unsupported here: a clear error', tag: 'v13', mode: 'create', edit,
     check: (r) => expect(r).refused(re).problems,

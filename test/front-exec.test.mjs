@@ -22,7 +22,7 @@ const work = tempDir(t, 'fexec-work');
 const oci = frontCaller(root, work);
 
 /** A started container (config edits in `edit`); deleted at teardown. Returns its id, bundle and init pid. */
-async function running(t, edit = () => {}, opts = {}) {
+async function running(t, edit = () => {}, opts = {}, { plan: planned = true } = {}) {
   const id = uniqueId(TAG);
   const bundle = makeBundle(t, (c) => {
     c.process.terminal = false;
@@ -42,7 +42,8 @@ async function running(t, edit = () => {}, opts = {}) {
   const first = oci(['exec', id, 'true']);
   t.equal(first.status, 0, `first exec${first.stderr ? `: ${first.stderr}` : ''}`);
   t.ok(first.node, 'the first exec ID COMMAND: the CLI');
-  t.match(fs.readFileSync(plan, 'utf8'), /^ocirun-exec-plan 1\n[^]*\nend\n$/, 'which wrote the plan');
+  if (planned) t.match(fs.readFileSync(plan, 'utf8'), /^ocirun-exec-plan 1\n[^]*\nend\n$/, 'which wrote the plan');
+  else t.notOk(fs.existsSync(plan), 'which wrote no plan: every exec is the CLI\'s');
   return { id, bundle, pid };
 }
 
@@ -163,6 +164,14 @@ t.test('exec -t --console-socket: the front hands the pty over', async (t) => {
   t.notOk(e.node, 'the front ran it');
   t.ok(await waitFor(() => out.includes('"output"'), 10_000), 'the receiver got the pty and its output');
   t.match(out, /tty=\/dev\/pts\/\d+/, 'the process wrote to its pty');
+});
+
+t.test('linux.memoryPolicy: an exec gets the container\'s policy too (the CLI runs it: the front has no set_mempolicy)', async (t) => {
+  const { id } = await running(t, (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }, {}, { plan: false });
+  const r = oci(['exec', id, 'head', '-1', '/proc/self/numa_maps']);
+  t.equal(r.status, 0, `exec${r.stderr ? `: ${r.stderr}` : ''}`);
+  t.ok(r.node, 'the CLI ran it');
+  t.match(r.stdout, /^\S+ bind:0 /, 'the exec\'d process is bound to node 0');
 });
 
 t.test('what the plan does not cover goes to the CLI', async (t) => {

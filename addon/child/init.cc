@@ -109,6 +109,16 @@ void apply_sysctls() {
     if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) die_errno("set scheduler");
   }
   if (P->personality >= 0 && personality((unsigned long)P->personality) < 0) die_errno("set personality");
+  if (P->mempolicy_set) {
+    // The kernel reads maxnode - 1 bits of the mask (set_mempolicy(2));
+    // no nodes: no mask at all (MPOL_DEFAULT, MPOL_LOCAL, a bare
+    // MPOL_PREFERRED). Inherited by children and kept across execve.
+    bool any = false;
+    for (unsigned long w : P->mempolicy_mask) any = any || w;
+    if (syscall(SYS_set_mempolicy, P->mempolicy_mode, any ? P->mempolicy_mask : nullptr,
+                any ? (unsigned long)MEMPOLICY_NODES + 1 : 0UL) < 0)
+      die_errno("linux.memoryPolicy: set_mempolicy");
+  }
   if (P->ncpu_affinity > 0) {
     cpu_set_t set;
     CPU_ZERO(&set);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALL_CAPS } from '../plan/capabilities';
 import { PROPAGATION, RECURSIVE_OPTIONS } from '../plan/mount-options';
+import { MEMPOLICY_FLAGS, MEMPOLICY_MODES } from '../plan/memory-policy';
 import { SPEC_VERSION } from './main';
 
 const MOUNT_OPTIONS = [
@@ -62,6 +63,7 @@ export function features(): object {
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
+      memoryPolicy: { modes: Object.keys(MEMPOLICY_MODES), flags: Object.keys(MEMPOLICY_FLAGS) },
       netDevices: { enabled: true },
     },
     annotations: {

@@ -8,6 +8,7 @@ import { planMounts, type MountHost } from './mounts';
 import { capMasks } from './capabilities';
 import { planRlimits } from './rlimits';
 import { planSysctls } from './sysctl';
+import { planMemoryPolicy } from './memory-policy';
 import { PlanError } from './errors';
 import { planPersonality, planProcessExtras } from './process-extras';
 
@@ -112,7 +113,6 @@ export function buildPlan(
   }
   // Features this host/runtime can't provide: a clear error, never a silent ignore.
   if (spec.linux?.intelRdt) throw new PlanError('linux.intelRdt', 'Intel RDT (resctrl) is not supported by ocirun on this host');
-  if (spec.linux?.memoryPolicy) throw new PlanError('linux.memoryPolicy', 'memory policies are not supported by ocirun yet');
   // The rootfs and mounts are set up whatever the mount namespace: a new one
   // (pivot_root), or, as config-linux.md says a namespace not listed is
   // inherited, the runtime's own, or one joined by path (chroot; mounts
@@ -153,6 +153,7 @@ export function buildPlan(
     preserveFds: opts.preserveFds ?? 0,
     sysctls: planSysctls(spec.linux?.sysctl, ns),
     personality: planPersonality(spec.linux),
+    memPolicy: planMemoryPolicy(spec.linux),
     seccompFlags: 0,
     hooksPause: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
     stdinFd: -1,

@@ -2,6 +2,8 @@
 // it). Everything the child needs is decided here, in TypeScript, so the C++
 // side only executes.
 
+import type { MemoryPolicyPlan } from './memory-policy';
+
 export const enum MountKind { Fs = 0, Bind = 1, Mask = 2, Readonly = 3 }
 export const enum TargetKind { None = 0, Dir = 1, File = 2 }
 
@@ -111,6 +113,8 @@ export interface SpawnPlan {
   ioPrio: number;
   scheduler?: object;
   personality?: number;
+  /** set_mempolicy(2) arguments (linux.memoryPolicy); unset: leave the inherited policy */
+  memPolicy?: MemoryPolicyPlan;
   cpuAffinity: number[];
   apparmorFile?: string;
   apparmorValue?: string;

@@ -18,6 +18,7 @@ import { addon, SYNC } from '../addon';
 import { load, notExist } from './container';
 import { spawnContainer, childError, openBirthDir, sendToSeccompAgent } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
+import { planMemoryPolicy } from '../plan/memory-policy';
 import { parseJson, readBytes } from '../config/load';
 import { validateProcess } from '../config/validate';
 import { compileSeccompCached } from '../state/seccomp-cache';
@@ -122,6 +123,8 @@ export function planExec(record: Record, spec: Spec, p: Process, o: { consoleFd?
   if (oomScoreAdj !== undefined) plan.dumpableUntilGo = true;
   const sc = planSeccomp(spec.linux?.seccomp);
   plan.seccompFlags = sc.flags;
+  // (the container's memory policy holds for its every process, as for its init)
+  plan.memPolicy = planMemoryPolicy(spec.linux);
   return {
     plan, namespaces: containerNamespaces(record.pid), oomScoreAdj, wasm: wasmMode(record.annotations ?? spec.annotations),
     listenerPath: sc.listenerPath, homeFrom, chroot: isChroot(spec),

@@ -72,7 +72,8 @@ function homeLine(file: string): string {
 export function execRecipe(x: ExecRecipeInput, seccompInSpec: boolean): string | undefined {
   const p = x.plan;
   if (x.procsFiles === undefined) return undefined;
-  if (p.dumpableUntilGo || p.wasmMode || p.exePath || p.stdinFd !== -1 || p.hooksPause) return undefined;
+  // (a memory policy: the CLI's to run, the front has no set_mempolicy)
+  if (p.dumpableUntilGo || p.wasmMode || p.exePath || p.stdinFd !== -1 || p.hooksPause || p.memPolicy) return undefined;
   if (seccompInSpec && !x.seccomp) return undefined;
   const lines: string[] = ['ocirun-exec-plan 1'];
   const str = (key: string, v: string) => lines.push(`${key} ${Buffer.byteLength(v)}\n${v}`);
