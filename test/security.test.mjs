@@ -1324,7 +1324,6 @@ t.test('domainname', async (t) => {
 t.test('v1.3 fields this host lacks are clear errors naming the field', async (t) => {
   const cases = {
     'linux.intelRdt': (c) => { c.linux.intelRdt = { closID: 'grp1', l3CacheSchema: 'L3:0=f' }; },
-    'linux.memoryPolicy': (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; },
   };
   for (const [field, edit] of Object.entries(cases)) {
     const r = runIn(t, edit);
