@@ -84,5 +84,11 @@ export function addonPath(): string {
 }
 
 export function addon(): Addon {
-  return (cached ??= require(addonPath()) as Addon);
+  if (cached) return cached;
+  // process.dlopen, not require: bun's require of a path first lists every
+  // directory above the cwd and the file (its resolver's cache), ~0.5 ms per
+  // call from a crowded cwd such as /tmp; dlopen only loads the library.
+  const m = { exports: {} as Addon };
+  process.dlopen(m, addonPath());
+  return (cached = m.exports);
 }
