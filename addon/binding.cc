@@ -259,6 +259,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.apparmor_file = aa.IsString() ? s.str(aa.As<Napi::String>().Utf8Value()) : nullptr;
   p.apparmor_value = s.str(get_str(o, "apparmorValue"));
   p.hooks_pause = get_bool(o, "hooksPause");
+  p.sysctls_at_hooks = get_bool(o, "sysctlsAtHooks");
   p.stdin_fd = (int)get_num(o, "stdinFd", -1);
   Napi::Value ep = o.Get("exePath");
   p.exe_path = ep.IsString() ? s.str(ep.As<Napi::String>().Utf8Value()) : nullptr;

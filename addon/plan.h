@@ -71,6 +71,8 @@ enum SyncType : int32_t {
   SYNC_HOOKS = 5,    // child -> parent: namespaces ready, run createRuntime hooks
   SYNC_HOOKS_DONE = 6,  // parent -> child
   SYNC_SECCOMP = 7,  // child -> parent: the seccomp notify fd rides along (SCM_RIGHTS)
+  SYNC_SYSCTLS = 8,  // parent -> child, in the hooks pause: devices moved, write the sysctls
+  SYNC_SYSCTLS_DONE = 9,  // child -> parent
 };
 
 struct SyncMsg {
@@ -162,6 +164,10 @@ struct Plan {
   // hooks: stop before pivot_root and wait for the parent to run
   // prestart/createRuntime/createContainer hooks
   int hooks_pause;
+  // linux.sysctl written in the hooks pause, once the parent has moved
+  // linux.netDevices into a network namespace made after a new user
+  // namespace (it exists only from then), not first thing in run_init
+  int sysctls_at_hooks;
   int stdin_fd;              // dup'ed to 0 first thing (hooks get the state JSON), -1 = leave
   const char* exe_path;      // run this file instead of looking up argv[0] (hooks); NULL = lookup
 

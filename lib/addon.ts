@@ -4,7 +4,7 @@ import { repoDir } from './paths';
 
 export interface SyncMessage { type: number; value: number; errno: number; msg: string; fd?: number }
 
-export const SYNC = { GO: 1, PID: 2, READY: 3, ERROR: 4, HOOKS: 5, HOOKS_DONE: 6, SECCOMP: 7 } as const;
+export const SYNC = { GO: 1, PID: 2, READY: 3, ERROR: 4, HOOKS: 5, HOOKS_DONE: 6, SECCOMP: 7, SYSCTLS: 8, SYSCTLS_DONE: 9 } as const;
 
 export interface Addon {
   spawn(plan: object, seccomp?: Buffer): { pid: number; syncFd: number; bornInCgroup: boolean };

@@ -211,6 +211,40 @@ t.test('a new user namespace (network namespace made after clone): moved too', a
   t.match(addrLines(out, 'ctr4').join('\n'), /10\.123\.50\.1\/24/);
 });
 
+t.test('sysctls naming a moved device are written once it is there, with or without a new user namespace', async (t) => {
+  for (const userns of [false, true]) {
+    const d = dummy(t);
+    const name = userns ? 'ctr6' : 'ctr5';
+    const out = runOk(t, bundleWith(t, { [d]: { name } }, `cat /proc/sys/net/ipv4/conf/${name}/forwarding /proc/sys/net/ipv6/conf/${name}/disable_ipv6`, (c) => {
+      c.linux.sysctl = { [`net.ipv4.conf.${name}.forwarding`]: '1', [`net/ipv6/conf/${name}/disable_ipv6`]: '1' };
+      if (userns) {
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+      }
+    }));
+    t.equal(out, '1\n1\n', `${userns ? 'new user namespace' : 'no user namespace'}: the container sees both values`);
+  }
+});
+
+t.test('with a new user namespace, a sysctl the kernel refuses after the move: one error line, nothing left', async (t) => {
+  const d = dummy(t);
+  const root = makeRoot(t);
+  const id = uniqueId('nd');
+  cleanupContainer(t, root, id);
+  const bundle = bundleWith(t, { [d]: { name: 'ctr7' } }, SHOW, (c) => {
+    c.linux.sysctl = { 'net.ipv4.conf.ctr7.forwarding': '1', 'net.ipv4.conf.nosuchdev.forwarding': '1' };
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+  });
+  const r = rt(root, ['create', '--bundle', bundle, id]);
+  t.equal(r.status, 1, 'exit 1');
+  t.match(r.stderr, /\/proc\/sys\/net\/ipv4\/conf\/nosuchdev\/forwarding: no such file or directory/);
+  t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  await assertNothingLeft(t, root, id, bundle);
+});
+
 t.test('delete: a moved virtual device dies with the namespace, nothing comes back', async (t) => {
   const d = dummy(t);
   alsoDelete(t, 'ctr5');

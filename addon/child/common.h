@@ -100,6 +100,10 @@ void wait_for(int type);
 // Writes `value` to an existing file; dies naming `path` on failure.
 void write_file(const char* path, const char* value);
 
+// ---- the init (init.cc)
+// Writes linux.sysctl (plan.sysctl_paths) through the host's /proc.
+void apply_sysctls();
+
 // ---- the rootfs (mounts.cc)
 int open_in_root(int rootfd, const char* path, int extra = 0);
 void hooks_pause();

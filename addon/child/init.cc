@@ -65,8 +65,9 @@ void apply_sysctls() {
 
   // Namespaced sysctls act on the writer's namespaces, whichever procfs is
   // used: write them through the host's /proc now, before /proc/sys becomes
-  // read-only inside the container (readonlyPaths).
-  apply_sysctls();
+  // read-only inside the container (readonlyPaths). (Or in the hooks pause,
+  // when a device they may name is moved in only then: hooks_pause.)
+  if (!P->sysctls_at_hooks) apply_sysctls();
 
   // Without a mount namespace of our own (or for exec, which joined the
   // container's and is already at its root) there is nothing to set up.

@@ -325,6 +325,11 @@ void make_symlink(int rootfd, const SymlinkOp& s) {
 void hooks_pause() {
   if (!P->hooks_pause) return;
   send_msg(SYNC_HOOKS, 0, 0, nullptr);
+  if (P->sysctls_at_hooks) {
+    wait_for(SYNC_SYSCTLS);
+    apply_sysctls();  // a failure is the parent's SYNC_ERROR
+    send_msg(SYNC_SYSCTLS_DONE, 0, 0, nullptr);
+  }
   wait_for(SYNC_HOOKS_DONE);
 }
 

@@ -121,6 +121,8 @@ export interface SpawnPlan {
   seccompFlags: number;
 
   hooksPause: boolean;
+  /** linux.sysctl written in the hooks pause (after beforeHooks moved netDevices), not before the mounts. */
+  sysctlsAtHooks?: boolean;
   /** The sealed memfd holding the exec trampoline (addon/trampoline.c). */
   trampolineFd?: number;
   stdinFd: number;

@@ -197,7 +197,8 @@ export function create(store: Store, o: CreateOptions): Created {
     plan.cgroupFd = openBirthDir(cg);
     // A network namespace the child unshares after GO (a new user namespace
     // owns it) exists only from the pause before the hooks: stop there.
-    if (netDevices?.when === 'hooks') plan.hooksPause = true;
+    // Its sysctls too, which may name a device moved in: written after the move.
+    if (netDevices?.when === 'hooks') Object.assign(plan, { hooksPause: true, sysctlsAtHooks: plan.sysctls.length > 0 });
     fds.push(plan.cgroupFd);
     trace('plan built');
 
@@ -229,8 +230,10 @@ export function create(store: Store, o: CreateOptions): Created {
       onSeccompFd: (fd, pid) => sendToSeccompAgent(sc.listenerPath!, fd, pid, {
         ociVersion: spec.ociVersion, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations,
       }, spec.linux?.seccomp?.listenerMetadata),
-      onHooks: (pid) => {
+      beforeHooks: (pid) => {
         if (netDevices?.when === 'hooks') moveNetDevices(netDevices.devices, `/proc/${pid}/ns/net`);
+      },
+      onHooks: (pid) => {
         // runtime.md: "creating" is step 2 of the lifecycle (the environment
         // being built); these hooks are steps 3-5, after it: the container is
         // "created" (as crun; runc says "creating").

@@ -36,6 +36,8 @@ export interface SpawnSetup {
   onSeccompFd?: (fd: number, pid: number) => void;
   /** The child stopped before pivot_root: run the create-time hooks (pid = the init). */
   onHooks?: (pid: number) => void;
+  /** In the hooks pause, before the init writes plan.sysctlsAtHooks' sysctls and before onHooks. */
+  beforeHooks?: (pid: number) => void;
   /** ms to wait for the child at each step */
   timeoutMs?: number;
 }
@@ -151,6 +153,14 @@ export function spawnContainer(plan: SpawnPlan, setup: SpawnSetup): Spawned {
         continue;
       }
       if (m.type === SYNC.HOOKS) {
+        setup.beforeHooks?.(pid);
+        if (plan.sysctlsAtHooks) {
+          a.syncSend(syncFd, SYNC.SYSCTLS);
+          const r = a.syncRecv(syncFd, timeout);
+          if (!r) throw new RuntimeError('container init exited during setup');
+          if (r.type === SYNC.ERROR) throw childError(r);
+          if (r.type !== SYNC.SYSCTLS_DONE) throw new RuntimeError(`unexpected message ${r.type} from container init`);
+        }
         setup.onHooks?.(pid);
         a.syncSend(syncFd, SYNC.HOOKS_DONE);
         continue;
