@@ -642,6 +642,34 @@ function runTests() {
     t.same(mem(), [unlimited, unlimited], 'limit and memsw both unlimited (as runc)');
   });
 
+  t.test('update with memory.checkBeforeUpdate: a limit not above the usage is refused, nothing written', async (t) => {
+    const root = makeRoot(t);
+    // 8 MiB in the container's /dev/shm (tmpfs: charged to it, not reclaimable without swap).
+    const c = startContainer(t, root, ['sh', '-c', 'head -c 8388608 /dev/zero > /dev/shm/x && touch /dev/shm/ready && sleep 1000'], (c) => {
+      c.linux.resources.memory = { limit: 64 * MiB, checkBeforeUpdate: true };
+    });
+    await waitFor(() => rt(root, ['exec', c.id, 'test', '-e', '/dev/shm/ready']).status === 0);
+    const limit = () => hostRead(c.dir('memory'), 'memory.limit_in_bytes');
+    const usage = Number(hostRead(c.dir('memory'), 'memory.usage_in_bytes'));
+    t.ok(usage > 8 * MiB, 'the container uses more than 8 MiB', { usage });
+
+    const low = rt(root, ['update', '--memory', '4m', c.id]);
+    t.equal(low.status, 1, 'update --memory 4m: exit 1');
+    t.match(low.stderr, /^ocirun: linux\.resources\.memory\.limit: 4194304 is not above the container's current memory usage \(\d+\): refused \(checkBeforeUpdate\)\n$/, 'one line naming the field, the usage and the flag');
+    t.equal(limit(), String(64 * MiB), 'the limit stays 64 MiB');
+    t.equal(rt(root, ['exec', c.id, 'cat', '/dev/shm/ready']).status, 0, 'the container still runs, its file still there');
+
+    const up = rt(root, ['update', '--memory', '32m', c.id]);
+    t.equal(up.status, 0, 'a limit above the usage: accepted', { stderr: up.stderr });
+    t.equal(limit(), String(32 * MiB), 'the limit is 32 MiB');
+
+    // The flag is the container's until an update says otherwise: then the kernel decides (it cannot reclaim tmpfs here).
+    const off = rt(root, ['update', '--resources', '-', c.id], { input: JSON.stringify({ memory: { limit: 4 * MiB, checkBeforeUpdate: false } }) });
+    t.notMatch(off.stderr, /checkBeforeUpdate/, 'checkBeforeUpdate false: not refused by ocirun');
+    const kept = JSON.parse(fs.readFileSync(path.join(root, c.id, 'config.json'), 'utf8')).linux.resources.memory;
+    t.equal(kept.checkBeforeUpdate, off.status === 0 ? false : true, 'the kept config has the flag of the last update that worked');
+  });
+
   t.test('update --resources with a device list', async (t) => {
     const root = makeRoot(t);
     const c = startContainer(t, root, ['sleep', '1000'], (c) => {

@@ -211,6 +211,10 @@ export class CgroupSystemd implements CgroupManager {
     this.files.killAll(signal);
   }
 
+  memoryUsage(): { memory: number; memsw: number } {
+    return this.files.memoryUsage();
+  }
+
   stats(): Stats {
     return this.files.stats();
   }

@@ -37,6 +37,11 @@ export interface CgroupManager {
    * tasks are waited for, and processes that joined from outside are left alone.
    */
   destroy(killAll?: boolean): void;
+  /**
+   * Bytes charged now: memory, and memory + swap (equal where swap is not
+   * accounted). update's memory.checkBeforeUpdate compares new limits with them.
+   */
+  memoryUsage(): { memory: number; memsw: number };
   /** Usage numbers for `events` and `ps`-like tools. */
   stats(): Stats;
 }

@@ -225,6 +225,12 @@ export class CgroupV1 implements CgroupManager {
     }
   }
 
+  memoryUsage(): { memory: number; memsw: number } {
+    const d = this.dir('memory') ?? '/nonexistent';
+    const memory = num(`${d}/memory.usage_in_bytes`);
+    return { memory, memsw: num(`${d}/memory.memsw.usage_in_bytes`) || memory };
+  }
+
   stats(): Stats {
     const f = (controller: string, file: string) => `${this.dir(controller) ?? '/nonexistent'}/${file}`;
     const cpuStat = keyValues(f('cpu', 'cpu.stat'));

@@ -164,6 +164,11 @@ export class CgroupV2 implements CgroupManager {
     killPids(this.pids(), signal);
   }
 
+  memoryUsage(): { memory: number; memsw: number } {
+    const memory = num(`${this.dir}/memory.current`);
+    return { memory, memsw: memory + num(`${this.dir}/memory.swap.current`) };
+  }
+
   stats(): Stats {
     const f = (file: string) => `${this.dir}/${file}`;
     const cpu = keyValues(f('cpu.stat'));

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import type { Resources } from '../config/types';
 import type { Store } from '../state/store';
 import { openCgroup } from '../cgroups';
+import type { CgroupManager } from '../cgroups/types';
 import { undoable } from '../cgroups/util';
 import { load, notExist } from './container';
 import { logWarn } from '../util/log';
@@ -79,6 +80,22 @@ function mergeResources<T>(before: T, change: T): T {
 }
 const isObject = (v: unknown): v is { [k: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * config-linux.md memory.checkBeforeUpdate: a new memory (or memory+swap)
+ * limit that is not above what the container uses now is refused, before
+ * anything is written (as runc; the kernel would reclaim, or OOM-kill on v2,
+ * to make it fit). The flag is the container's, or this update's.
+ */
+function checkMemoryUsage(cg: CgroupManager, change: Resources['memory']): void {
+  const asked = [['limit', change?.limit, 'memory'], ['swap', change?.swap, 'memsw']] as const;
+  if (!asked.some(([, v]) => v !== undefined && v > 0)) return;
+  const usage = cg.memoryUsage();
+  for (const [field, v, what] of asked) {
+    if (v === undefined || v <= 0 || v > usage[what]) continue;
+    throw new RuntimeError(`linux.resources.memory.${field}: ${v} is not above the container's current ${what === 'memory' ? 'memory' : 'memory+swap'} usage (${usage[what]}): refused (checkBeforeUpdate)`);
+  }
+}
+
 export function update(store: Store, id: string, o: UpdateOptions): void {
   const { record, status } = load(store, id);
   if (status === 'stopped') throw new RuntimeError('container not running');
@@ -94,7 +111,9 @@ export function update(store: Store, id: string, o: UpdateOptions): void {
     const before = spec.linux?.resources ?? {};
     // Nothing half-done: if a write fails, the limits written before it go
     // back to what they were (as runc puts its previous config back).
-    undoable(() => openCgroup(record.cgroup!).apply(r), (msg) => logWarn(`update failed; ${msg}`));
+    const cg = openCgroup(record.cgroup!);
+    if (mergeResources(before, r).memory?.checkBeforeUpdate) checkMemoryUsage(cg, r.memory);
+    undoable(() => cg.apply(r), (msg) => logWarn(`update failed; ${msg}`));
     // The kept config says what the container has now: the next failed
     // update goes back to this.
     (spec.linux ??= {}).resources = mergeResources(before, r);

@@ -188,6 +188,12 @@ check "after update: /dev/loop-control is denied now" "EPERM" "$(val /dev/loop-c
 check "after update: /dev/null still opens (defaults kept)" "open" "$(val /dev/null)"
 check "after update: inside memory.max" "$((128 * MiB))" "$(val memory.max)"
 check "after update: host memory.max" "$((128 * MiB))" "$(cat "$D/memory.max" 2>&1)"
+# memory.checkBeforeUpdate: a limit below the usage is refused by ocirun (the
+# kernel would take it and reclaim or OOM-kill the container on v2).
+printf '%s' '{"memory":{"limit":4096,"checkBeforeUpdate":true}}' >"$WORK/check.json"
+cbu=$(oci update --resources - "$C1" <"$WORK/check.json" 2>&1; echo "rc=$?")
+check "update below the usage with checkBeforeUpdate: refused, one line" "yes" "$(printf '%s' "$cbu" | grep -q "^ocirun: linux.resources.memory.limit: 4096 is not above the container's current memory usage ([0-9]*): refused (checkBeforeUpdate)" && printf '%s' "$cbu" | grep -q '^rc=1$' && echo yes || printf '%s' "$cbu")"
+check "after the refused update: memory.max unchanged" "$((128 * MiB))" "$(cat "$D/memory.max" 2>&1)"
 
 section "events --stats"
 ev=$(oci events --stats "$C1" 2>&1)
