@@ -32,6 +32,7 @@
 #include "plan.h"
 #include "init-stack.h"
 #include "clone-into.h"
+#include "affinity.h"
 #include "scm.h"
 #include "bpf.h"
 #include "criu.h"
@@ -255,6 +256,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   Napi::Array cpus = get_arr(o, "cpuAffinity");
   for (uint32_t i = 0; i < cpus.Length(); i++) s.cpus.push_back(cpus.Get(i).As<Napi::Number>().Int32Value());
   p.cpu_affinity = s.cpus.data(); p.ncpu_affinity = (int)s.cpus.size();
+  p.cpu_affinity_reset = get_bool(o, "cpuAffinityReset");
   Napi::Value aa = o.Get("apparmorFile");
   p.apparmor_file = aa.IsString() ? s.str(aa.As<Napi::String>().Utf8Value()) : nullptr;
   p.apparmor_value = s.str(get_str(o, "apparmorValue"));
@@ -306,10 +308,19 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // stack and heap. Raw syscall, so glibc's fork handlers (which take locks)
   // don't run. With cgroupFd (a cgroup v2 dir, opened by lib/runtime) the
   // child is born in that cgroup if the kernel lets it (clone-into.h).
+  std::vector<int> initial;
+  Napi::Array ini = get_arr(info[0].As<Napi::Object>(), "cpuAffinityInitial");
+  for (uint32_t i = 0; i < ini.Length(); i++) initial.push_back(ini.Get(i).As<Napi::Number>().Int32Value());
+  InitialAffinity aff;
+  if (int e = aff.apply(initial.data(), (int)initial.size())) {
+    close(sv[0]); close(sv[1]);
+    throw sys_error(env, e, "process.execCPUAffinity.initial: sched_setaffinity");
+  }
   int born = 0;
   long pid = clone_into((unsigned long)s.plan.clone_flags, (int)get_num(info[0].As<Napi::Object>(), "cgroupFd", -1), &born);
   if (pid == 0) child_main(&s.plan);  // never returns
   int err = errno;
+  aff.restore();
   close(sv[1]);
   if (pid < 0) {
     close(sv[0]);

@@ -153,7 +153,8 @@ struct Plan {
   int mempolicy_set;
   int mempolicy_mode;
   unsigned long mempolicy_mask[MEMPOLICY_NODES / (8 * sizeof(unsigned long))];
-  int* cpu_affinity; int ncpu_affinity;   // CPUs for the process, none = leave
+  int* cpu_affinity; int ncpu_affinity;   // CPUs for the process after the cgroup join, none = see below
+  int cpu_affinity_reset;    // none given: every CPU after the join (the kernel keeps it in the cpuset)
   const char* apparmor_file; // "/proc/self/attr/apparmor/exec" or NULL
   const char* apparmor_value;// "exec <profile>"
   const char* sysctl_paths;  // NUL-separated "/proc/sys/...\0value\0..." pairs, ends with "\0\0"

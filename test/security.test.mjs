@@ -308,10 +308,53 @@ t.test('personality LINUX32', async (t) => {
   t.equal(r.stdout.trim(), '00000008');
 });
 
-t.test('execCPUAffinity final', async (t) => {
-  const r = runIn(t, (c) => { c.process.execCPUAffinity = { final: '0' }; sh(c, 'grep Cpus_allowed_list /proc/self/status'); });
+// Callers pinned to CPU 0 (taskset): since Linux 6.2 joining a cpuset no
+// longer resets a process' affinity, so without a reset the container would
+// keep the caller's (runc resets it too). execCPUAffinity is for exec'd
+// processes only (config.md: "not applicable to the container's init").
+t.test('CPU affinity: never the caller\'s; execCPUAffinity for exec only, initial then final', { skip: os.cpus().length < 2 ? 'needs 2 CPUs' : false }, async (t) => {
+  const online = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  const pinned = (args) => spawnSync('taskset', ['-c', '0', OCIRUN, '--root', ROOT, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const cpus = (out) => statusFields(out).Cpus_allowed_list;
+
+  const bundle = makeBundle(t, (c) => { c.process.execCPUAffinity = { final: '1' }; sh(c, 'grep Cpus_allowed_list /proc/self/status'); });
+  const id = uniqueId('aff');
+  cleanupContainer(t, ROOT, id);
+  const r = pinned(['run', '-b', bundle, id]);
   t.equal(r.status, 0, r.stderr);
-  t.equal(statusFields(r.stdout).Cpus_allowed_list, '0');
+  t.equal(cpus(r.stdout), online, `run: the init has every CPU (${online}), not the caller's 0 nor execCPUAffinity.final 1`);
+
+  const d = runDetached(t, (c) => { c.process.args = ['sleep', '1000']; });
+  t.equal(d.r.status, 0, d.r.stderr);
+  const dir = tempDir(t, 'aff');
+  const cases = [
+    [undefined, online, 'no execCPUAffinity: every CPU'],
+    [{ initial: '1' }, '1', 'initial only: kept after the cgroup join'],
+    [{ final: '1' }, '1', 'final'],
+    [{ initial: '1', final: online }, online, 'initial, then final'],
+    [{ initial: '1', final: '' }, '1', 'an empty final keeps initial'],
+  ];
+  cases.forEach(([aff, want, what], i) => {
+    const f = path.join(dir, `p${i}.json`);
+    fs.writeFileSync(f, JSON.stringify({ args: ['grep', 'Cpus_allowed_list', '/proc/self/status'], cwd: '/', user: { uid: 0, gid: 0 }, ...(aff ? { execCPUAffinity: aff } : {}) }));
+    // The first exec of a process file is the CLI's; it leaves a plan the native front runs the next.
+    for (const via of ['CLI', 'native front']) {
+      const e = pinned(['exec', '--process', f, d.id]);
+      t.equal(e.status, 0, e.stderr);
+      t.equal(cpus(e.stdout), want, `exec --process (${via}): ${what}`);
+    }
+  });
+  for (const via of ['CLI', 'native front']) {
+    const e = pinned(['exec', d.id, 'grep', 'Cpus_allowed_list', '/proc/self/status']);
+    t.equal(cpus(e.stdout), online, `exec ID COMMAND (${via}): every CPU`, { stderr: e.stderr });
+  }
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, JSON.stringify({ args: ['true'], cwd: '/', user: { uid: 0, gid: 0 }, execCPUAffinity: { initial: '1023' } }));
+  for (const via of ['CLI', 'native front (hands it to the CLI)']) {
+    const e = pinned(['exec', '--process', bad, d.id]);
+    t.not(e.status, 0, `a CPU the host lacks (${via}): fails`);
+    t.match(e.stderr, /^ocirun: process\.execCPUAffinity\.initial: sched_setaffinity: invalid argument\n$/i, 'one line naming the field');
+  }
 });
 
 t.test('linux.sysctl', async (t) => {

@@ -125,6 +125,15 @@ void apply_sysctls() {
     CPU_ZERO(&set);
     for (int i = 0; i < P->ncpu_affinity; i++) CPU_SET(P->cpu_affinity[i], &set);
     if (sched_setaffinity(0, sizeof set, &set) < 0) die_errno("set CPU affinity");
+  } else if (P->cpu_affinity_reset) {
+    // As runc: the process must not keep the affinity of whoever ran the
+    // runtime (a pinned containerd, `taskset -c 0 ocirun run`). Joining a
+    // cpuset reset it before Linux 6.2; since then the kernel keeps the
+    // caller's. Every CPU bit set: the kernel clamps it to the CPUs it has
+    // and to the cgroup's cpuset. Best effort (runc only warns).
+    cpu_set_t all;
+    memset(&all, 0xff, sizeof all);
+    (void)sched_setaffinity(0, sizeof all, &all);
   }
   // AppArmor (only when the host has it enabled; the parent decides): the
   // profile applies at the next execve.

@@ -35,6 +35,7 @@
 #include "../plan.h"
 #include "../init-stack.h"
 #include "../clone-into.h"
+#include "../affinity.h"
 #include "front.h"
 
 using ocirun::Plan;
@@ -72,7 +73,7 @@ struct ExecPlan {
   const char* born_dir = nullptr;  // the cgroup v2 dir to clone the first child into
   List<gid_t> groups;
   List<RlimitOp> rlimits;
-  List<int> cpus;
+  List<int> cpus, cpus_initial;
   const char* cwd = nullptr;
   const char* apparmor_file = nullptr;
   const char* apparmor_value = "";
@@ -190,6 +191,10 @@ bool parse_plan(char* p, char* end, ExecPlan* x, long init_pid) {
       if (!home_unchanged(w, nw)) return false;
     } else if (!strcmp(key, "terminal")) {
       x->terminal = 1;
+    } else if (!strcmp(key, "cpu-reset")) {
+      P.cpu_affinity_reset = 1;
+    } else if (!strcmp(key, "cpu-initial")) {
+      if (nw != 1 || !number(w[0], &a) || a < 0 || a > 1023 || !x->cpus_initial.push((int)a)) return false;
     } else if (!strcmp(key, "uid") || !strcmp(key, "gid") || !strcmp(key, "group")) {
       if (nw != 1 || !unumber(w[0], u) || u[0] > 2147483647ULL) return false;
       if (key[0] == 'u') P.uid = (uid_t)u[0], x->have_ids |= 1;
@@ -474,8 +479,15 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
     const char* t = getenv("OCIRUN_TEST_CLONE3");
     cgfd = open(t && !strcmp(t, "refuse") ? "/" : x->born_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
+  ocirun::InitialAffinity aff;
+  if (aff.apply(x->cpus_initial.v, x->cpus_initial.n) != 0) {
+    if (cgfd >= 0) close(cgfd);
+    close(sv[0]); close(sv[1]);
+    return -1;
+  }
   long first = ocirun::clone_into(0, cgfd, &born);
   if (first == 0) ocirun::child_main(&P);
+  aff.restore();
   if (cgfd >= 0) close(cgfd);
   close(sv[1]);
   if (first < 0) {

@@ -121,7 +121,9 @@ export function buildPlan(
   const userMaps = ns.isNew('user') && spec.linux?.uidMappings && spec.linux.gidMappings
     ? { uid: spec.linux.uidMappings, gid: spec.linux.gidMappings } : undefined;
   const m = planMounts(spec, bundle, host, { cgroupns: ns.has('cgroup'), userns: ns.has('user') || !!host.inUserNs, netns: ns.isNew('network'), userMaps });
-  const proc = planProcess(process, host.capLast, opts.warn, 'process', host.homeOf, host.capBounding);
+  // config.md: execCPUAffinity "is not applicable to the container's init
+  // process" (runc ignores it there too): the init gets every CPU of its cpuset.
+  const proc = { ...planProcess(process, host.capLast, opts.warn, 'process', host.homeOf, host.capBounding), cpuAffinity: [], cpuAffinityInitial: [], cpuAffinityReset: true };
   if (spec.hostname && !ns.has('uts')) throw new PlanError('hostname', 'needs a uts namespace to be set');
   if (spec.domainname && !ns.has('uts')) throw new PlanError('domainname', 'needs a uts namespace to be set');
 

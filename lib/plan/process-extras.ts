@@ -63,14 +63,22 @@ export function planProcessExtras(p: Process, where: string) {
       runtime: String(s.runtime ?? 0), deadline: String(s.deadline ?? 0), period: String(s.period ?? 0),
     };
   }
-  const aff = p.execCPUAffinity?.final ?? p.execCPUAffinity?.initial;
+  // execCPUAffinity (config.md; an exec'd process': the init ignores it,
+  // build.ts): initial from the clone until the cgroup join, then final; an
+  // empty or missing final keeps what the process has; neither: every CPU
+  // after the join (as runc; the init always gets that).
+  const aff = p.execCPUAffinity;
+  const initial = aff?.initial ? parseCpuList(aff.initial, `${where}.execCPUAffinity.initial`) : [];
+  const final = aff?.final ? parseCpuList(aff.final, `${where}.execCPUAffinity.final`) : [];
   const apparmor = p.apparmorProfile && apparmorEnabled()
     ? { apparmorFile: fs.existsSync('/proc/self/attr/apparmor/exec') ? '/proc/self/attr/apparmor/exec' : '/proc/self/attr/exec', apparmorValue: `exec ${p.apparmorProfile}` }
     : {};
   return {
     ioPrio,
     scheduler,
-    cpuAffinity: aff ? parseCpuList(aff, `${where}.execCPUAffinity`) : [],
+    cpuAffinity: final,
+    cpuAffinityInitial: initial,
+    cpuAffinityReset: !initial.length && !final.length,
     ...apparmor,
   };
 }

@@ -115,7 +115,12 @@ export interface SpawnPlan {
   personality?: number;
   /** set_mempolicy(2) arguments (linux.memoryPolicy); unset: leave the inherited policy */
   memPolicy?: MemoryPolicyPlan;
+  /** CPUs after the cgroup join (execCPUAffinity.final) */
   cpuAffinity: number[];
+  /** CPUs from the clone to the join (execCPUAffinity.initial): set by the parent around the clone */
+  cpuAffinityInitial: number[];
+  /** no affinity given: every CPU after the join, not the caller's */
+  cpuAffinityReset: boolean;
   apparmorFile?: string;
   apparmorValue?: string;
   seccompFlags: number;

@@ -93,7 +93,7 @@ export function runContainerHooks(phase: HookPhase, hooks: Hook[] | undefined, s
         args: h.args ?? [h.path], env: h.env ?? [], cwd: '/', user: { uid: 0, gid: 0 },
       }, 63, () => {}, 'hook', null);
       // Hooks run with the runtime's privileges (and umask), not the container process'.
-      const plan = joinPlan(initPid, { ...proc, setCaps: false, umask: -1 }, { stdinFd: theirs, exePath: h.path, chroot }, fds);
+      const plan = joinPlan(initPid, { ...proc, setCaps: false, umask: -1, cpuAffinityReset: false }, { stdinFd: theirs, exePath: h.path, chroot }, fds);
       const { pid, syncFd } = spawnContainer(plan, {});
       fds.push(syncFd);
       const m = a.syncRecv(syncFd, 60_000);

@@ -31,7 +31,8 @@
 //   uid U, gid G, group G, set-groups 0|1, umask M (-1: leave), nnp 0|1
 //   caps BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT LAST (decimal masks)
 //   rlimit RESOURCE SOFT HARD, oom N, ioprio N (-1: leave), personality N (-1)
-//   sched POLICY PRIORITY NICE FLAGS RUNTIME DEADLINE PERIOD, cpu N, console-size ROWS COLS
+//   sched POLICY PRIORITY NICE FLAGS RUNTIME DEADLINE PERIOD, cpu N (after the cgroup join), cpu-initial N
+//   (before it), cpu-reset (none given: every CPU after the join), console-size ROWS COLS
 //   end
 //
 // <state dir>/exec-<hash> (hash: exec.cc input_hash, FNV-1a of the bytes) is
@@ -98,6 +99,8 @@ export function execRecipe(x: ExecRecipeInput, seccompInSpec: boolean): string |
     lines.push(`sched ${s.policy} ${s.priority} ${s.nice} ${s.flags} ${s.runtime} ${s.deadline} ${s.period}`);
   }
   for (const c of p.cpuAffinity) lines.push(`cpu ${c}`);
+  for (const c of p.cpuAffinityInitial) lines.push(`cpu-initial ${c}`);
+  if (p.cpuAffinityReset) lines.push('cpu-reset');
   if (p.apparmorFile) {
     str('apparmor-file', p.apparmorFile);
     str('apparmor-value', p.apparmorValue ?? '');
