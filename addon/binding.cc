@@ -168,6 +168,7 @@ void fill_plan(PlanStore& s, Napi::Object o) {
   p.domainname = dn.IsString() ? s.str(dn.As<Napi::String>().Utf8Value()) : nullptr;
 
   p.console_fd = (int)get_num(o, "consoleFd", -1);
+  p.pidfd_socket_fd = (int)get_num(o, "pidfdSocketFd", -1);
   p.console_rows = (unsigned short)get_num(o, "consoleRows");
   p.console_cols = (unsigned short)get_num(o, "consoleCols");
 

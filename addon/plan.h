@@ -125,6 +125,7 @@ struct Plan {
 
   // terminal
   int console_fd;           // connected console socket, -1 if none
+  int pidfd_socket_fd;      // connected --pidfd-socket: gets a pidfd of the process, -1 if none
   unsigned short console_rows, console_cols;
 
   // process

@@ -11,7 +11,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { makeBundle, makeRoot, uniqueId, rt, rtf, rtFiles, OCIRUN, REPO, PREFIX, waitFor, hasRunc, tempDir } from './lib/harness.mjs';
+import { makeBundle, makeRoot, uniqueId, rt, rtf, rtFiles, OCIRUN, REPO, PREFIX, waitFor, hasRunc, tempDir, pidfdReceiver } from './lib/harness.mjs';
 
 const RUNC = fs.existsSync('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 const RUNTIMES = [['runc', RUNC], ['ocirun', OCIRUN]];
@@ -418,5 +418,43 @@ if (skip) {
     const file = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
     t.ok(file.some((l) => /^time="[^"]+" level=debug msg=".*"$/.test(l)), 'debug lines in the --log file');
     t.ok(file.some((l) => /^time="[^"]+" level=error msg=".*does not exist.*"$/.test(l)), 'the error line in the --log file');
+  });
+
+  // runc 1.2's flag (runc 1.1.5 here has not got it): the process sends a
+  // pidfd of itself, "standard" from the init, "setns" from an exec'd one.
+  t.test('--pidfd-socket (create, run, exec): a pidfd of the process, which signals it', async (t) => {
+    const root = makeRoot(t);
+    const bundle = makeBundle(t, sleeper);
+    const id = uniqueId('par-pidfd');
+    t.teardown(() => rt(root, ['delete', '--force', id]));
+    const rx = pidfdReceiver(t, 3);
+    await rx.ready;
+    t.equal(rtf(t, root, ['create', '--pidfd-socket', rx.sock, '-b', bundle, id]).status, 0, 'create --pidfd-socket');
+    const initPid = JSON.parse(rt(root, ['state', id]).stdout).pid;
+    t.equal(rtf(t, root, ['start', id]).status, 0, 'start');
+    const ex = rt(root, ['exec', '--pidfd-socket', rx.sock, id, 'sh', '-c', 'echo $$']);
+    t.equal(ex.status, 0, `exec --pidfd-socket: ${ex.stderr}`);
+    const pf = path.join(tempDir(t, 'par-pidfd'), 'pid');
+    t.equal(rtf(t, root, ['exec', '-d', '--pid-file', pf, '--pidfd-socket', rx.sock, id, 'sleep', '60']).status, 0, 'exec -d --pidfd-socket');
+    const got = await rx.result;
+    t.same(got.map((g) => g.error), [null, null, null], 'three pidfds came');
+    t.same(got.map((g) => g.text), ['standard', 'setns', 'setns'], 'texts as runc\'s: standard, setns');
+    t.equal(got[0].pid, initPid, 'the first is the init\'s');
+    t.equal(got[2].pid, Number(fs.readFileSync(pf, 'utf8')), 'the exec -d one is its process\' (--pid-file)');
+
+    // run: kill the container through its pidfd, once it runs (the pidfd comes while it is set up).
+    const rx2 = pidfdReceiver(t, 1, 9, 1);
+    await rx2.ready;
+    const id2 = uniqueId('par-pidfd');
+    t.teardown(() => rt(root, ['delete', '--force', id2]));
+    const run = rt(root, ['run', '--pidfd-socket', rx2.sock, '-b', bundle, id2], { timeout: 30_000 });
+    const [k] = await rx2.result;
+    t.ok(k.signalled && !k.error, 'SIGKILL sent through the pidfd', k);
+    t.equal(run.status, 137, 'run returns the container\'s death by SIGKILL (128 + 9)');
+
+    const bad = rt(root, ['create', '--pidfd-socket', path.join(tempDir(t, 'par-pidfd'), 'nobody'), '-b', bundle, `${id}-bad`]);
+    t.equal(bad.status, 1, 'a socket nobody listens on: exit 1');
+    t.match(bad.stderr, /^ocirun: --pidfd-socket: connect to .*nobody: no such file or directory\n$/i, 'one line naming the flag');
+    t.equal(rt(root, ['state', `${id}-bad`]).status, 1, 'nothing created');
   });
 }

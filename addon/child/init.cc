@@ -81,6 +81,17 @@ void apply_sysctls() {
 
   if (P->console_fd >= 0) setup_console();
 
+  // --pidfd-socket (runc 1.2): a pidfd of ourselves, opened here by our pid
+  // in our own pid namespace (pidfd_open: Linux 5.3), with runc's text.
+  if (P->pidfd_socket_fd >= 0) {
+    const char* kind = P->is_exec ? "setns" : "standard";
+    int pfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (pfd < 0) die_errno("--pidfd-socket: pidfd_open");
+    if (send_with_fd(P->pidfd_socket_fd, kind, slen(kind), pfd) < 0) die_errno("--pidfd-socket: send the pidfd");
+    close(pfd);
+    close(P->pidfd_socket_fd);
+  }
+
   // <sys/resource.h> numbering, for an error that names the limit (raising a
   // hard limit above ours needs CAP_SYS_RESOURCE: EPERM).
   static const char* const rlimit_names[] = {
@@ -276,6 +287,7 @@ void close_inherited() {
   for (int i = 0; i < P->nwasm_keep_fds && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->wasm_keep_fds[i];
   if (P->start_fd >= 0) keep[n++] = P->start_fd;
   if (P->console_fd >= 0) keep[n++] = P->console_fd;
+  if (P->pidfd_socket_fd >= 0) keep[n++] = P->pidfd_socket_fd;
   for (int i = 0; i < P->njoins && n < (int)(sizeof keep / sizeof keep[0]); i++) keep[n++] = P->joins[i].fd;
   if (P->root_fd >= 0) keep[n++] = P->root_fd;
   for (int i = 0; i < P->nmounts && n < (int)(sizeof keep / sizeof keep[0]); i++)

@@ -418,6 +418,7 @@ int spawn(ExecPlan* x, int dirfd, const struct args* a, const struct recipe* r, 
   if (!x->args.n || !x->args.push(nullptr) || !x->env.push(nullptr) || !x->path.push(nullptr)) return -1;
   int want_tty = a->process ? x->terminal : a->tty;
   P.console_fd = -1;
+  P.pidfd_socket_fd = -1;  // --pidfd-socket is the CLI's
   if (want_tty) {
     if (!a->console_socket || (P.console_fd = connect_unix(a->console_socket)) < 0) return -1;
   }

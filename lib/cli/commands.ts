@@ -43,6 +43,7 @@ export const GLOBAL_OPTIONS: OptSpec[] = [
 const bundle: OptSpec = { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'bundle directory (config.json, rootfs)' };
 const pidFile: OptSpec = { name: 'pid-file', type: 'string', describe: 'write the process\' host pid here (digits, no newline)' };
 const consoleSocket: OptSpec = { name: 'console-socket', type: 'string', describe: 'unix socket that receives the pty master (terminal: true)' };
+const pidfdSocket: OptSpec = { name: 'pidfd-socket', type: 'string', describe: 'unix socket that receives a pidfd of the process (as runc 1.2)' };
 const noPivot: OptSpec = { name: 'no-pivot', type: 'boolean', default: false, describe: 'use MS_MOVE + chroot instead of pivot_root' };
 const preserveFds: OptSpec = { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass fds 3 .. 3+N-1 to the container' };
 const noNewKeyring: OptSpec = { name: 'no-new-keyring', type: 'boolean', default: false, describe: 'accepted for runc compatibility', hidden: true };
@@ -50,7 +51,7 @@ const noNewKeyring: OptSpec = { name: 'no-new-keyring', type: 'boolean', default
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'create', describe: 'create a container: set it up, its process waits for start', positionals: ['id'],
-    options: [bundle, pidFile, consoleSocket, noPivot, preserveFds, noNewKeyring], module: 'create',
+    options: [bundle, pidFile, consoleSocket, pidfdSocket, noPivot, preserveFds, noNewKeyring], module: 'create',
   },
   { name: 'start', describe: 'start a created container', positionals: ['id'], options: [], module: 'start' },
   { name: 'state', describe: 'print the state of a container (JSON)', positionals: ['id'], options: [], module: 'state' },
@@ -73,7 +74,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'run', describe: 'create and start a container, wait for it, delete it', positionals: ['id'],
     options: [
-      bundle, pidFile, consoleSocket, noPivot, preserveFds, noNewKeyring,
+      bundle, pidFile, consoleSocket, pidfdSocket, noPivot, preserveFds, noNewKeyring,
       { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'do not wait: leave it running' },
       { name: 'keep', type: 'boolean', default: false, describe: 'do not delete the container when it exits' },
       { name: 'no-subreaper', type: 'boolean', default: false, describe: 'accepted for runc compatibility: run stays the subreaper of its init (it needs its exit status)', hidden: true },
@@ -85,7 +86,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { name: 'process', alias: 'p', type: 'string', describe: 'JSON file with an OCI process object' },
       { name: 'tty', alias: 't', type: 'boolean', default: false, describe: 'allocate a pseudo-terminal' },
-      consoleSocket,
+      consoleSocket, pidfdSocket,
       { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the process' },
       pidFile,
       { name: 'cwd', type: 'string', describe: 'working directory' },

@@ -7,7 +7,7 @@ import { exec, processToExec } from '../runtime/exec';
 
 interface ExecArgs {
   _: (string | number)[];
-  id: string; process?: string; tty: boolean; consoleSocket?: string; detach: boolean;
+  id: string; process?: string; tty: boolean; consoleSocket?: string; pidfdSocket?: string; detach: boolean;
   pidFile?: string; cwd?: string; env: string[]; user?: string; additionalGids: (string | number)[];
   cap: string[]; noNewPrivs: boolean; preserveFds: number; cgroup: string[]; ignorePaused: boolean;
 }
@@ -19,7 +19,7 @@ async function main(a: ExecArgs, s: Store): Promise<number> {
     cap: a.cap, noNewPrivs: a.noNewPrivs,
   });
   const o = {
-    process: proc, pidFile: a.pidFile, consoleSocket: a.consoleSocket, preserveFds: a.preserveFds,
+    process: proc, pidFile: a.pidFile, consoleSocket: a.consoleSocket, pidfdSocket: a.pidfdSocket, preserveFds: a.preserveFds,
     ignorePaused: a.ignorePaused, cgroups: a.cgroup, processFile: file,
   };
   if (a.detach) {

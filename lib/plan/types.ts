@@ -85,6 +85,8 @@ export interface SpawnPlan {
   domainname?: string;
 
   consoleFd: number;
+  /** connected --pidfd-socket, -1: none (the process sends its own pidfd) */
+  pidfdSocketFd?: number;
   /** config.json has no process: the init waits for start, then fails it. */
   noProcess?: boolean;
   consoleRows: number;

@@ -17,6 +17,7 @@ import { openBirthDir, sendToSeccompAgent, spawnContainer } from './spawn';
 import { planSeccomp } from '../plan/seccomp';
 import { planNetDevices } from '../plan/netdevices';
 import { moveNetDevices } from './netdevices';
+import { connectPidfdSocket } from './pidfd-socket';
 import { compileSeccompCached } from '../state/seccomp-cache';
 import { noteHostRootfs, undoHostMounts } from './host-mounts';
 import { containerHooks, hostHooks } from './run-hooks';
@@ -167,6 +168,8 @@ export function create(store: Store, o: CreateOptions): Created {
       : o.consoleFd !== undefined ? o.consoleFd
       : o.consoleSocket ? a.connectUnix(path.resolve(o.consoleSocket)) : -1;
     if (consoleFd >= 0 && o.consoleFd === undefined) fds.push(consoleFd);
+    const pidfdSocketFd = connectPidfdSocket(o.pidfdSocket);
+    fds.push(pidfdSocketFd);
     const startFd = a.listenUnix(store.startSocket(o.id));
     fds.push(startFd);
 
@@ -195,6 +198,7 @@ export function create(store: Store, o: CreateOptions): Created {
     const sc = planSeccomp(spec.linux?.seccomp);
     plan.seccompFlags = sc.flags;
     plan.cgroupFd = openBirthDir(cg);
+    plan.pidfdSocketFd = pidfdSocketFd;
     // A network namespace the child unshares after GO (a new user namespace
     // owns it) exists only from the pause before the hooks: stop there.
     // Its sysctls too, which may name a device moved in: written after the move.

@@ -26,12 +26,15 @@ import { RuntimeError } from '../util/errors';
 import { wasmMode } from '../wasm/select';
 import { testPoint } from '../util/testpoint';
 import { logWarn } from '../util/log';
+import { connectPidfdSocket } from './pidfd-socket';
 
 export interface ExecOptions {
   process: Process;
   pidFile?: string;
   consoleSocket?: string;
   consoleFd?: number;
+  /** --pidfd-socket: receives a pidfd of the process (lib/runtime/pidfd-socket.ts) */
+  pidfdSocket?: string;
   preserveFds?: number;
   /** exec into a paused container: the process stays frozen until resume (runc's --ignore-paused) */
   ignorePaused?: boolean;
@@ -157,6 +160,8 @@ export function exec(store: Store, id: string, o: ExecOptions): Execed {
     }
     const x = planExec(record, spec, o.process, { consoleFd, preserveFds: o.preserveFds });
     const plan = x.plan;
+    plan.pidfdSocketFd = connectPidfdSocket(o.pidfdSocket);
+    fds.push(plan.pidfdSocketFd);
     plan.joins = openNamespaces(x.namespaces, fds);
     if (x.chroot) plan.rootFd = openRoot(record.pid, fds);
     // (lib/wasm only loads for wasm containers: it is not on the hot path)

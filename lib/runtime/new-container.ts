@@ -20,6 +20,8 @@ export interface NewContainerOptions {
   consoleSocket?: string;
   /** An already connected console socket (run's or restore's own terminal proxy), instead of consoleSocket. */
   consoleFd?: number;
+  /** --pidfd-socket: receives a pidfd of the init (lib/runtime/pidfd-socket.ts) */
+  pidfdSocket?: string;
   noPivot?: boolean;
 }
 

@@ -15,7 +15,7 @@ import { tracer } from '../util/debug';
 const trace = tracer('run');
 
 export interface RunOptions {
-  id: string; bundle: string; pidFile?: string; consoleSocket?: string; detach: boolean;
+  id: string; bundle: string; pidFile?: string; consoleSocket?: string; pidfdSocket?: string; detach: boolean;
   noPivot?: boolean; preserveFds?: number; systemdCgroup?: boolean;
   /** --keep: leave the stopped container (no delete). */
   keep?: boolean;
@@ -30,7 +30,7 @@ export async function run(s: Store, o: RunOptions): Promise<number> {
   let pid: number;
   try {
     const own = await withOwnPty(!o.detach && !o.consoleSocket, (consoleFd) => create(s, {
-      id: o.id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, consoleFd,
+      id: o.id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, consoleFd, pidfdSocket: o.pidfdSocket,
       noPivot: o.noPivot, preserveFds: o.preserveFds, systemdCgroup: o.systemdCgroup,
     }), (made) => !!made.spec.process?.terminal);
     pid = own.made.record.pid;

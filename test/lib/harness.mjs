@@ -296,6 +296,29 @@ export function consoleReceiver(t, input = '', timeoutS = 15) {
 }
 
 /**
+ * A --pidfd-socket served by test/lib/pidfd-receiver.py for `count`
+ * connections; with `signal` it sends that signal through each pidfd, `delay`
+ * seconds after it came. ready:
+ * resolves once it listens; result: its JSON lines ({ text, pid, signalled, error }).
+ */
+export function pidfdReceiver(t, count, signal = 0, delay = 0) {
+  const sock = path.join(tempDir(t, 'pidfd'), 'pidfd.sock');
+  const p = spawn('python3', [path.join(REPO, 'test/lib/pidfd-receiver.py'), sock, String(count), String(signal), '20', String(delay)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => p.kill('SIGKILL'));
+  let out = '', err = '';
+  p.stderr.on('data', (d) => (err += d));
+  const ready = new Promise((res) => {
+    p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); });
+    p.on('close', res);
+  });
+  const result = new Promise((res) => p.on('close', () => {
+    const got = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    res(got.length ? got : [{ error: `pidfd receiver: ${out} ${err}`.trim() }]);
+  }));
+  return { sock, ready, result };
+}
+
+/**
  * Runs ocirun with its stdout/stderr going to files, not pipes: a created or
  * detached container inherits the runtime's stdio and keeps it open, so a
  * pipe would not see EOF before the container exits. The files stay readable
