@@ -517,6 +517,9 @@ t.test('list', async (t) => {
   const empty = rt(makeRoot(t), ['list', '--format', 'json']);
   t.equal(empty.status, 0, 'list of an empty root');
   t.same(JSON.parse(empty.stdout || 'null') ?? [], [], 'empty list');
+  const missing = rt(path.join(makeRoot(t), 'typo'), ['list']);
+  t.equal(missing.status, 1, 'list with a --root that does not exist: exit 1 (as runc 1.2)');
+  t.match(missing.stderr, /^ocirun: open .*\/typo: no such file or directory\n$/, 'one line naming it');
 });
 
 t.test('usage errors and version', async (t) => {

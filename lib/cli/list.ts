@@ -1,8 +1,12 @@
 import * as fs from 'node:fs';
 import type { Store } from '../state/store';
 import { load, stateOf } from '../runtime/container';
+import { RuntimeError } from '../util/errors';
 
-export default function (a: { format: string; quiet: boolean }, s: Store): void {
+export default function (a: { format: string; quiet: boolean; root?: string }, s: Store): void {
+  // As runc 1.2: a --root that does not exist is an error (a typo would
+  // otherwise list nothing); the default one not made yet is no containers.
+  if (a.root !== undefined && !fs.existsSync(s.root)) throw new RuntimeError(`open ${s.root}: no such file or directory`);
   const states = [];
   for (const id of s.list()) {
     try {
