@@ -4,7 +4,8 @@
 //  - CVE-2024-21626: no leaked fd or cwd from the host (create+start, run,
 //    exec; cwd /proc/self/fd/N).
 //  - CVE-2025-31133 / 52565: symlinks in the rootfs (mount destinations,
-//    maskedPaths, readonlyPaths, /dev/null) never lead a mount to the host.
+//    maskedPaths, readonlyPaths, /dev/null, /dev itself: runc's
+//    CVE-2026-41579) never lead a mount or a write to the host.
 //  - ids and --root with "../"; a rootfs that is a symlink (also to "/").
 //  - signals: forwarded by `run`, 128+N, zombies reaped.
 //  - resource caps: a fork bomb, a full tmpfs, the memory limit: the runtime
@@ -454,6 +455,30 @@ t.test('CVE-2025-31133/52565 class: rootfs symlinks never lead a mount to the ho
       t.match(r.stdout, /^keys=\[\]$/m, `${what}: /proc/keys masked, empty`);
       unchanged(t, d, before, what);
       t.equal(fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), corePattern, `${what}: host core_pattern unchanged`);
+    }
+  });
+
+  // (runc's CVE-2026-41579: an image whose /dev is a symlink; the /dev tmpfs,
+  // its device nodes, /dev/pts, /dev/shm, /dev/mqueue and the /dev symlinks
+  // must all stay inside the rootfs.)
+  escTest(t, '/dev itself a symlink to a host dir (absolute, relative)', async (t) => {
+    const d = decoys(t);
+    const before = hostMounts();
+    for (const target of [`${d}/dir`, `${'../'.repeat(12)}${d.slice(1)}/dir2`]) {
+      const r = runIn(t, (c) => {
+        c.root.readonly = false;
+        c.process.args = sh('ls -l /dev/null | cut -c1; readlink /dev/ptmx; echo x > /dev/shm/w && echo shm=ok');
+      }, {
+        copy: true,
+        prepare: (b) => {
+          fs.rmSync(`${b}/rootfs/dev`, { recursive: true, force: true });
+          fs.symlinkSync(target, `${b}/rootfs/dev`);
+        },
+      });
+      const what = `/dev -> ${target}`;
+      t.equal(r.status, 0, `${what}: runs (${r.stderr.trim()})`);
+      t.match(r.stdout, /^c\npts\/ptmx\nshm=ok$/m, `${what}: inside, a /dev with device nodes, ptmx and a writable /dev/shm`);
+      unchanged(t, d, before, what);
     }
   });
 });

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources, ThrottleDevice } from '../config/types';
-import type { CgroupManager, FrozenProbe } from './types';
+import { CgroupError, type CgroupManager, type FrozenProbe } from './types';
 import { killPids, parentsUpTo, probeFrozen, readPids, readValue, rmdirParents, rmdirRetry, sleepMs, writeValue } from './util';
 import { DEFAULT_DEVICE_RULES } from './devices';
 import { blkioEntries, keyValues, num, type Stats } from './stats';
@@ -21,6 +21,21 @@ export function blkioToIoWeight(w: number): number {
 }
 
 const max = (v: number) => (v < 0 ? 'max' : String(v));
+
+/**
+ * The spec's memory.swap (memory+swap) as memory.swap.max (swap alone), as
+ * runc converts it: unlimited memory with no swap given is unlimited swap
+ * too; 0 is unset; a swap limit needs a memory limit at or below it.
+ * undefined: nothing to write.
+ */
+export function swapMaxV2(limit: number | undefined, swap: number | undefined): string | undefined {
+  const mem = limit ?? 0, sw = swap ?? 0;
+  if (sw === -1 || (mem === -1 && sw === 0)) return 'max';
+  if (sw === 0) return undefined;
+  if (mem <= 0) throw new CgroupError('linux.resources.memory.swap: a memory+swap limit needs a memory limit');
+  if (sw < mem) throw new CgroupError(`linux.resources.memory.swap: ${sw} is below the memory limit ${mem} (it is memory+swap)`);
+  return String(sw - mem);
+}
 
 export class CgroupV2 implements CgroupManager {
   readonly version = 2 as const;
@@ -59,12 +74,17 @@ export class CgroupV2 implements CgroupManager {
     };
     const m = r.memory;
     if (m) {
-      if (m.limit !== undefined) set('memory.max', max(m.limit));
-      if (m.swap !== undefined) {
-        // spec swap is memory+swap; v2 wants swap alone.
-        const swap = m.swap < 0 ? 'max' : m.limit !== undefined && m.limit >= 0 ? String(Math.max(0, m.swap - m.limit)) : String(m.swap);
-        set('memory.swap.max', swap);
+      const swap = swapMaxV2(m.limit, m.swap);
+      if (swap !== undefined) {
+        try {
+          set('memory.swap.max', swap);
+        } catch (e) {
+          // No swap accounting on this host (no memory.swap.max): no swap
+          // limit to lift or to set to none, so only other values fail (as runc).
+          if (!((swap === 'max' || swap === '0') && !fs.existsSync(`${this.dir}/memory.swap.max`))) throw e;
+        }
       }
+      if (m.limit !== undefined) set('memory.max', max(m.limit));
       if (m.reservation !== undefined) set('memory.low', max(m.reservation));
       if (m.disableOOMKiller) throw new Error('linux.resources.memory.disableOOMKiller: not supported on cgroup v2');
     }

@@ -112,11 +112,21 @@ export function update(store: Store, id: string, o: UpdateOptions): void {
     // Nothing half-done: if a write fails, the limits written before it go
     // back to what they were (as runc puts its previous config back).
     const cg = openCgroup(record.cgroup!);
-    if (mergeResources(before, r).memory?.checkBeforeUpdate) checkMemoryUsage(cg, r.memory);
+    const merged = mergeResources(before, r);
+    if (merged.memory?.checkBeforeUpdate) checkMemoryUsage(cg, r.memory);
+    // The spec's swap is memory+swap: a new memory limit or a new swap is
+    // written with the other as the container has it (as runc writes them
+    // from its merged config), so that cgroup v2's swap alone stays right.
+    // But a memory limit of -1 without a swap lifts both (as runc).
+    const m = r.memory;
+    const lift = m?.limit === -1 && m.swap === undefined;
+    if (m && !lift && (m.limit !== undefined || m.swap !== undefined)) {
+      r.memory = { ...m, limit: m.limit ?? merged.memory?.limit, swap: m.swap ?? merged.memory?.swap };
+    }
     undoable(() => cg.apply(r), (msg) => logWarn(`update failed; ${msg}`));
     // The kept config says what the container has now: the next failed
     // update goes back to this.
-    (spec.linux ??= {}).resources = mergeResources(before, r);
+    (spec.linux ??= {}).resources = mergeResources(before, lift ? { ...r, memory: { ...r.memory, swap: -1 } } : r);
     store.writeSpec(id, spec);
   } finally {
     store.unlock(lock);

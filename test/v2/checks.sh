@@ -181,7 +181,15 @@ section "update"
 # update --resources (stdin) with a new device list: the program is replaced.
 printf '%s' '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":10,"minor":229,"access":"rw"}]}' >"$WORK/devices.json"
 run_ok "update --resources - (stdin) with a new device list" "$WORK/devices.json" oci update --resources - "$C1"
-run_ok "update --memory 128m" /dev/null oci update --memory 128m "$C1"
+# The spec's swap is memory+swap (96 MiB since create): a memory limit above
+# it is refused, as runc and Docker do; both together are fine.
+over=$(oci update --memory 128m "$C1" 2>&1; echo "rc=$?")
+check "update --memory 128m above memory+swap 96m: refused" "yes" "$(printf '%s' "$over" | grep -q 'linux.resources.memory.swap: 100663296 is below the memory limit 134217728' && printf '%s' "$over" | grep -q '^rc=1$' && echo yes || printf '%s' "$over")"
+check "after the refused update: memory.max still 64 MiB" "$((64 * MiB))" "$(cat "$D/memory.max" 2>&1)"
+run_ok "update --memory 128m --memory-swap 192m" /dev/null oci update --memory 128m --memory-swap 192m "$C1"
+check "after update: memory.swap.max = 192m - 128m" "$((64 * MiB))" "$(cat "$D/memory.swap.max" 2>&1)"
+run_ok "update --memory-swap 160m alone (the memory limit is the container's)" /dev/null oci update --memory-swap 160m "$C1"
+check "after update: memory.swap.max = 160m - 128m" "$((32 * MiB))" "$(cat "$D/memory.swap.max" 2>&1)"
 inside=$(oci exec "$C1" sh -c 'echo "memory.max=$(cat /sys/fs/cgroup/memory.max)"; '"$DEVCHECK" 2>&1)
 check "after update: /dev/fuse opens (the old program is gone)" "open" "$(val /dev/fuse | sed 's/^err:.*No such device.*/open/')"
 check "after update: /dev/loop-control is denied now" "EPERM" "$(val /dev/loop-control)"
