@@ -273,13 +273,14 @@ export function nothingLeftOfThisFile(t, tags, { zombies = true, also } = {}) {
 }
 
 /**
- * A console socket served by test/lib/console-receiver.py: it receives the pty
- * master, writes `input`, collects the output until the pty closes. ready:
- * resolves once it listens; result: its JSON report ({ error, output: '' } if it had none).
+ * A python helper of test/lib/ serving a unix socket (node's `net` can't
+ * receive fds): spawned with the socket path first, killed at the end of the
+ * test. ready: resolves once it printed "listening" (or died); result: what
+ * parse() makes of its whole stdout once it exits (its stderr for the error).
  */
-export function consoleReceiver(t, input = '', timeoutS = 15) {
-  const sock = path.join(tempDir(t, 'console'), 'console.sock');
-  const p = spawn('python3', [path.join(REPO, 'test/lib/console-receiver.py'), sock, input, String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function socketHelper(t, script, tag, args, parse) {
+  const sock = path.join(tempDir(t, tag), `${tag}.sock`);
+  const p = spawn('python3', [path.join(REPO, 'test/lib', script), sock, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => p.kill('SIGKILL'));
   let out = '', err = '';
   p.stderr.on('data', (d) => (err += d));
@@ -288,34 +289,36 @@ export function consoleReceiver(t, input = '', timeoutS = 15) {
     p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); });
     p.on('close', res);
   });
-  const result = new Promise((res) => p.on('close', () => {
-    const last = out.split('\n').filter(Boolean).pop();
-    try { res(JSON.parse(last)); } catch { res({ error: `console receiver: ${out} ${err}`.trim(), output: '' }); }
-  }));
+  const result = new Promise((res) => p.on('close', () => res(parse(out, `${script}: ${out} ${err}`.trim()))));
   return { sock, ready, result };
+}
+
+/**
+ * A console socket served by test/lib/console-receiver.py: it receives the pty
+ * master, writes `input`, collects the output until the pty closes. ready:
+ * resolves once it listens; result: its JSON report ({ error, output: '' } if it had none).
+ */
+export function consoleReceiver(t, input = '', timeoutS = 15) {
+  return socketHelper(t, 'console-receiver.py', 'console', [input, String(timeoutS)], (out, why) => {
+    try {
+      return JSON.parse(out.split('\n').filter(Boolean).pop());
+    } catch {
+      return { error: why, output: '' };
+    }
+  });
 }
 
 /**
  * A --pidfd-socket served by test/lib/pidfd-receiver.py for `count`
  * connections; with `signal` it sends that signal through each pidfd, `delay`
- * seconds after it came. ready:
- * resolves once it listens; result: its JSON lines ({ text, pid, signalled, error }).
+ * seconds after it came. ready: resolves once it listens; result: its JSON
+ * lines ({ text, pid, signalled, error }).
  */
 export function pidfdReceiver(t, count, signal = 0, delay = 0) {
-  const sock = path.join(tempDir(t, 'pidfd'), 'pidfd.sock');
-  const p = spawn('python3', [path.join(REPO, 'test/lib/pidfd-receiver.py'), sock, String(count), String(signal), '20', String(delay)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => p.kill('SIGKILL'));
-  let out = '', err = '';
-  p.stderr.on('data', (d) => (err += d));
-  const ready = new Promise((res) => {
-    p.stdout.on('data', (d) => { out += d; if (out.includes('listening\n')) res(); });
-    p.on('close', res);
-  });
-  const result = new Promise((res) => p.on('close', () => {
+  return socketHelper(t, 'pidfd-receiver.py', 'pidfd', [String(count), String(signal), '20', String(delay)], (out, why) => {
     const got = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    res(got.length ? got : [{ error: `pidfd receiver: ${out} ${err}`.trim() }]);
-  }));
-  return { sock, ready, result };
+    return got.length ? got : [{ error: why }];
+  });
 }
 
 /**
