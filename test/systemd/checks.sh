@@ -168,9 +168,12 @@ check "ps = the scope's cgroup.procs" "$(sort -n "$D1/cgroup.procs" | tr '\n' ' 
 run_ok "resume" oci resume "$C1"
 check "resumed: cgroup.freeze" "0" "$(cat "$D1/cgroup.freeze" 2>&1)"
 
-run_ok "update --memory 128m --pids-limit 50 --cpu-quota 25000" oci update --memory 128m --pids-limit 50 --cpu-quota 25000 "$C1"
-sd=$(show "$U1" MemoryMax TasksMax CPUQuotaPerSecUSec)
+# (memory+swap is 96m since create: a memory limit above it needs a new swap too, as with runc)
+run_ok "update --memory 128m --memory-swap 192m --pids-limit 50 --cpu-quota 25000" oci update --memory 128m --memory-swap 192m --pids-limit 50 --cpu-quota 25000 "$C1"
+sd=$(show "$U1" MemoryMax MemorySwapMax TasksMax CPUQuotaPerSecUSec)
 check "after update: systemctl show MemoryMax" "$((128 * MiB))" "$(val MemoryMax)"
+check "after update: systemctl show MemorySwapMax (192m - 128m)" "$((64 * MiB))" "$(val MemorySwapMax)"
+check "after update: memory.swap.max" "$((64 * MiB))" "$(cat "$D1/memory.swap.max" 2>&1)"
 check "after update: systemctl show TasksMax" "50" "$(val TasksMax)"
 check "after update: systemctl show CPUQuotaPerSecUSec" "250ms" "$(val CPUQuotaPerSecUSec)"
 check "after update: memory.max" "$((128 * MiB))" "$(cat "$D1/memory.max" 2>&1)"
