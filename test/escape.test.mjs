@@ -627,6 +627,25 @@ t.test('signals', async (t) => {
     }
   });
 
+  // A signal while run is still creating or starting the container used to
+  // kill run itself (its forwarding began only after start), leaving the
+  // container running. Now it is kept and sent once the process runs.
+  escTest(t, 'SIGTERM to a foreground run while it creates the container: the container gets it, nothing left', async (t) => {
+    for (const at of ['creating or created', 'running']) {
+      const bundle = makeBundle(t, (c) => { c.process.args = sh('trap "exit 43" TERM; while :; do sleep 0.05; done'); });
+      const id = uniqueId('esc');
+      t.teardown(() => ocirun(['delete', '--force', id]));
+      const p = spawnFiles(ROOT, ['run', '-b', bundle, id], { dir: IO });
+      const seen = at === 'running' ? (x) => x === 'running' : (x) => x !== undefined;
+      t.ok(await waitFor(() => seen(statusOf(id).status), 20_000, 1), `${at}: seen`);
+      process.kill(p.pid, 'SIGTERM');
+      const r = await p.exited;
+      t.equal(r.signal, null, `${at}: run was not killed by it`);
+      t.ok(r.status === 43 || r.status === 143, `${at}: run exits with the container's status (its trap's 43, or 143 before the trap was set)`, { status: r.status });
+      t.equal(ocirun(['state', id]).status, 1, `${at}: the container was deleted`);
+    }
+  });
+
   escTest(t, 'a container killed by signal N: run exits 128+N', async (t) => {
     const id = uniqueId('esc');
     t.teardown(() => ocirun(['delete', '--force', id]));

@@ -5,13 +5,17 @@
 import type { Store } from '../state/store';
 import { addon } from '../addon';
 import { exec, type ExecOptions } from './exec';
-import { waitForeground, withOwnPty } from './foreground';
+import { SignalForwarder, waitForeground, withOwnPty } from './foreground';
 
 export async function execForeground(store: Store, id: string, o: Omit<ExecOptions, 'consoleFd'>): Promise<number> {
   const ad = addon();
   ad.setSubreaper();
+  // Signals from now on go to the process once it runs.
+  const fwd = new SignalForwarder();
   const { made, proxy } = await withOwnPty(!!o.process.terminal && !o.consoleSocket,
-    (consoleFd) => exec(store, id, { ...o, consoleFd }), () => true);
-  const pid = made.pid;
-  return waitForeground(pid, proxy);
+    (consoleFd) => exec(store, id, { ...o, consoleFd }), () => true).catch((e) => {
+    fwd.stop();
+    throw e;
+  });
+  return waitForeground(made.pid, proxy, fwd);
 }

@@ -30,19 +30,50 @@ export async function withOwnPty<T>(own: boolean, make: (consoleFd: number | und
 
 const FORWARD: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-export async function waitForeground(pid: number, proxy?: TtyProxy): Promise<number> {
-  const handlers = FORWARD.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(pid, sig);
-      } catch { /* exited */ }
-    };
+/**
+ * The signals a foreground run or exec passes on, caught from its start (as
+ * runc): one that comes while the container is still being made or started
+ * is kept and sent once the process exists (forwardTo), instead of killing
+ * us half-way and leaving the container behind.
+ */
+export class SignalForwarder {
+  private pid = 0;
+  private readonly queued: NodeJS.Signals[] = [];
+  private readonly handlers = FORWARD.map((sig) => {
+    const h = () => this.send(sig);
     process.on(sig, h);
     return [sig, h] as const;
   });
-  const status = await new Promise<number>((resolve, reject) =>
-    addon().waitPid(pid, (err, st) => (err ? reject(err) : resolve(st))));
-  for (const [sig, h] of handlers) process.off(sig, h);
+
+  private send(sig: NodeJS.Signals): void {
+    if (!this.pid) {
+      this.queued.push(sig);
+      return;
+    }
+    try {
+      process.kill(this.pid, sig);
+    } catch { /* exited */ }
+  }
+
+  forwardTo(pid: number): void {
+    this.pid = pid;
+    for (const sig of this.queued.splice(0)) this.send(sig);
+  }
+
+  stop(): void {
+    for (const [sig, h] of this.handlers) process.off(sig, h);
+  }
+}
+
+export async function waitForeground(pid: number, proxy?: TtyProxy, fwd = new SignalForwarder()): Promise<number> {
+  fwd.forwardTo(pid);
+  let status: number;
+  try {
+    status = await new Promise<number>((resolve, reject) =>
+      addon().waitPid(pid, (err, st) => (err ? reject(err) : resolve(st))));
+  } finally {
+    fwd.stop();
+  }
   if (proxy) {
     // Let the last output through, but don't hang on a pty someone else holds.
     await Promise.race([proxy.done, new Promise((r) => setTimeout(r, 500))]);

@@ -9,7 +9,7 @@ import { del } from './delete';
 import { addon } from '../addon';
 import { RuntimeError } from '../util/errors';
 import type { TtyProxy } from './tty';
-import { waitForeground, withOwnPty } from './foreground';
+import { SignalForwarder, waitForeground, withOwnPty } from './foreground';
 import { tracer } from '../util/debug';
 
 const trace = tracer('run');
@@ -26,6 +26,8 @@ export async function run(s: Store, o: RunOptions): Promise<number> {
   // The init is forked by an intermediate child that exits: as subreaper we
   // inherit it and can wait for it.
   if (!o.detach) ad.setSubreaper();
+  // Signals from now on go to the container's process once it runs.
+  const fwd = o.detach ? undefined : new SignalForwarder();
   let proxy: TtyProxy | undefined;
   let pid: number;
   try {
@@ -36,6 +38,7 @@ export async function run(s: Store, o: RunOptions): Promise<number> {
     pid = own.made.record.pid;
     proxy = own.proxy;
   } catch (e) {
+    fwd?.stop();
     if (o.detach && /no --console-socket/.test((e as Error).message)) {
       throw new RuntimeError('cannot allocate a tty if ocirun will detach without setting --console-socket');
     }
@@ -44,12 +47,13 @@ export async function run(s: Store, o: RunOptions): Promise<number> {
   try {
     start(s, o.id);
   } catch (e) {
+    fwd?.stop();
     proxy?.stop();
     del(s, o.id, true);
     throw e;
   }
-  if (o.detach) return 0;
-  const status = await waitForeground(pid, proxy);
+  if (!fwd) return 0;
+  const status = await waitForeground(pid, proxy, fwd);
   trace('program exited (%d)', status);
   if (!o.keep) del(s, o.id, true);
   trace('deleted');
