@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import type { DeviceCgroup, Resources } from '../config/types';
 import type { SdProp } from '../addon';
-import { blkioToIoWeight, sharesToWeight } from './v2';
+import { blkioToIoWeight, sharesToWeight, swapMaxV2 } from './v2';
 import { DEFAULT_DEVICE_RULES } from './devices';
 import { tracer } from '../util/debug';
 
@@ -77,11 +77,9 @@ export function resourceProps(r: Resources | undefined): SdProp[] {
   const m = r.memory;
   if (m?.limit) props.push(['MemoryMax', 't', u64(m.limit)]);
   if (m?.reservation) props.push(['MemoryLow', 't', u64(m.reservation)]);
-  if (m?.swap) {
-    // spec swap is memory+swap; systemd's MemorySwapMax is swap alone.
-    if (m.swap < 0) props.push(['MemorySwapMax', 't', INFINITY]);
-    else if (m.limit && m.limit > 0 && m.swap >= m.limit) props.push(['MemorySwapMax', 't', m.swap - m.limit]);
-  }
+  // spec swap is memory+swap; systemd's MemorySwapMax is swap alone (v2.ts converts it).
+  const swap = m ? swapMaxV2(m.limit, m.swap) : undefined;
+  if (swap !== undefined) props.push(['MemorySwapMax', 't', swap === 'max' ? INFINITY : Number(swap)]);
   const c = r.cpu;
   if (c?.shares) props.push(['CPUWeight', 't', sharesToWeight(c.shares)]);
   if (c) cpuQuota(props, c.quota ?? 0, c.period ?? 0);
